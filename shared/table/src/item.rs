@@ -1,0 +1,110 @@
+//! Items, keys and the few attribute accessors the backends and repositories share.
+
+use crate::TableError;
+use crate::definition::{PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, VERSION_ATTRIBUTE};
+
+/// An item: a map of attribute names to DynamoDB-typed values (`serde_dynamo`'s model, so typed
+/// records convert with `serde_dynamo::to_item` / `from_item` and the DynamoDB SDK's own types
+/// convert losslessly).
+pub type Item = serde_dynamo::Item;
+/// One DynamoDB-typed attribute value.
+pub type Value = serde_dynamo::AttributeValue;
+
+/// The primary key of an item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Key {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
+    }
+
+    /// Keys are non-empty strings without the control characters `\0` and `\x01`, which the
+    /// embedded backend uses as separators. DynamoDB itself only forbids empty keys; we forbid
+    /// the same set everywhere so both backends accept exactly the same items.
+    pub fn validate(&self) -> Result<(), TableError> {
+        validate_key_part(PARTITION_KEY, &self.pk)?;
+        validate_key_part(SORT_KEY, &self.sk)
+    }
+}
+
+/// Check one key attribute (also used for index keys and sort-key conditions).
+pub fn validate_key_part(name: &str, value: &str) -> Result<(), TableError> {
+    if value.is_empty() {
+        return Err(TableError::Invalid(format!("{name} must not be empty")));
+    }
+    if value.contains(['\0', '\u{1}']) {
+        return Err(TableError::Invalid(format!(
+            "{name} must not contain the control characters \\0 or \\x01"
+        )));
+    }
+    Ok(())
+}
+
+/// Convenience accessors over [`Item`].
+pub trait ItemExt {
+    /// A string attribute, if present and of type S.
+    fn string(&self, name: &str) -> Option<&str>;
+    /// A number attribute parsed as u64, if present and of type N.
+    fn unsigned(&self, name: &str) -> Option<u64>;
+    /// The primary key, or `Invalid` if `PK`/`SK` are missing or not strings.
+    fn key(&self) -> Result<Key, TableError>;
+    /// The optimistic-lock `version`, if the item has one.
+    fn version(&self) -> Option<u64> {
+        self.unsigned(VERSION_ATTRIBUTE)
+    }
+    /// True when the item's TTL lies at or before `now` (epoch seconds).
+    fn is_expired(&self, now: u64) -> bool;
+}
+
+impl ItemExt for Item {
+    fn string(&self, name: &str) -> Option<&str> {
+        match self.get(name) {
+            Some(Value::S(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn unsigned(&self, name: &str) -> Option<u64> {
+        match self.get(name) {
+            Some(Value::N(n)) => n.parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn key(&self) -> Result<Key, TableError> {
+        match (self.string(PARTITION_KEY), self.string(SORT_KEY)) {
+            (Some(pk), Some(sk)) => Ok(Key::new(pk, sk)),
+            _ => Err(TableError::Invalid(format!(
+                "an item needs string attributes {PARTITION_KEY} and {SORT_KEY}"
+            ))),
+        }
+    }
+
+    fn is_expired(&self, now: u64) -> bool {
+        expires_at_is_past(self.get(TTL_ATTRIBUTE), now)
+    }
+}
+
+/// TTL semantics shared by both backends: a numeric epoch-seconds value at or before `now`.
+/// Anything else (absent, not a number) never expires, as in DynamoDB.
+pub fn expires_at_is_past(ttl: Option<&Value>, now: u64) -> bool {
+    match ttl {
+        Some(Value::N(n)) => n.parse::<f64>().map(|at| at <= now as f64).unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// Seconds since the Unix epoch, the unit of the TTL attribute.
+pub fn now_epoch_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

@@ -1,0 +1,160 @@
+//! The single-table storage port.
+//!
+//! Everything TutorBridge stores lives in one table of attribute maps keyed by `PK`/`SK`, with two
+//! overloaded global secondary indexes and a TTL attribute (see [`definition`]). Use cases talk to
+//! storage only through [`Table`]; typed repositories turn records into [`Item`]s with
+//! `serde_dynamo` and back. Two backends implement the trait — DynamoDB and the embedded redb
+//! store — and both must pass the same [`contract`] suite, so what a test proves on one holds on
+//! the other.
+//!
+//! Failures carry meaning, not strings: a failed condition or a cancelled transaction is a
+//! [`TableError::Conflict`] naming which operations failed, so callers can retry or answer 409.
+
+mod counting;
+pub mod definition;
+mod item;
+mod query;
+
+#[cfg(feature = "contract")]
+pub mod contract;
+
+pub use counting::CountingTable;
+pub use item::{Item, ItemExt, Key, Value, expires_at_is_past, now_epoch_seconds};
+pub use query::{Cursor, Index, Page, Query, SortKeyCondition};
+
+use async_trait::async_trait;
+
+/// Most operations one transaction may hold (enforced on every backend; DynamoDB allows more, our access patterns need far fewer).
+pub const MAX_TRANSACTION_ITEMS: usize = 25;
+
+/// What must hold for a write to go ahead. Checked atomically with the write.
+///
+/// Items whose TTL attribute lies in the past count as absent, on every backend, so an expired
+/// lock can be taken again even before DynamoDB's background sweeper has removed it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Condition {
+    /// Write unconditionally.
+    #[default]
+    None,
+    /// The item must not exist yet (create-only; idempotency keys, locks).
+    NotExists,
+    /// The item must exist.
+    Exists,
+    /// The item must exist with a numeric `version` attribute equal to this value (optimistic lock).
+    VersionEquals(u64),
+}
+
+/// One operation of an all-or-nothing [`Table::transact_write`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOp {
+    /// Put (create or replace) an item if the condition holds.
+    Put { item: Item, condition: Condition },
+    /// Delete an item if the condition holds.
+    Delete { key: Key, condition: Condition },
+    /// Write nothing, but fail the transaction unless the condition holds.
+    Check { key: Key, condition: Condition },
+}
+
+impl WriteOp {
+    /// The primary key this operation touches.
+    pub fn key(&self) -> Result<Key, TableError> {
+        match self {
+            WriteOp::Put { item, .. } => item.key(),
+            WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => Ok(key.clone()),
+        }
+    }
+}
+
+/// Why a conditional write did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// Positions (0-based) of the operations whose condition failed. For a single `put` or
+    /// `delete` this is `[0]`. Empty when the store reported a conflicting concurrent
+    /// transaction without naming an operation.
+    pub failed: Vec<usize>,
+}
+
+/// Errors every backend reports the same way.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    /// A condition did not hold; nothing was written.
+    #[error("conditional write failed for operation(s) {:?}", .0.failed)]
+    Conflict(Conflict),
+    /// The request itself is malformed (missing keys, too many operations, the same item twice
+    /// in one transaction, a key with forbidden characters). A bug in the caller, not bad luck.
+    #[error("invalid table request: {0}")]
+    Invalid(String),
+    /// The backend failed (I/O, network, throttling that outlived retries, a corrupt record).
+    #[error("table backend failed: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl TableError {
+    /// Wrap any backend error.
+    pub fn backend(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        TableError::Backend(error.into())
+    }
+
+    /// True when a condition or transaction conflict stopped the write.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, TableError::Conflict(_))
+    }
+}
+
+/// The storage port: single-table item operations with typed conditions.
+///
+/// Every method is one round trip to the store; [`CountingTable`] counts them.
+#[async_trait]
+pub trait Table: Send + Sync {
+    /// Read one item by primary key, strongly consistent. Expired items are `None`.
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed key; `Backend` when the store fails.
+    async fn get(&self, key: &Key) -> Result<Option<Item>, TableError>;
+
+    /// Create or replace an item (it must carry `PK` and `SK` strings).
+    ///
+    /// # Errors
+    /// `Conflict { failed: [0] }` if the condition does not hold (nothing written).
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError>;
+
+    /// Delete an item; deleting a missing item with `Condition::None` succeeds.
+    ///
+    /// # Errors
+    /// `Conflict { failed: [0] }` if the condition does not hold.
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), TableError>;
+
+    /// Items of one partition of the base table or a GSI, in sort-key order.
+    ///
+    /// # Errors
+    /// `Invalid` for a cursor that does not belong to this backend; `Backend` otherwise.
+    async fn query(&self, query: &Query) -> Result<Page, TableError>;
+
+    /// Apply all operations or none, at most [`MAX_TRANSACTION_ITEMS`], each on a distinct item.
+    ///
+    /// # Errors
+    /// `Conflict` naming every operation whose condition failed; nothing is written.
+    async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), TableError>;
+}
+
+/// Checks shared by every backend before a transaction reaches the store.
+pub fn validate_transaction(ops: &[WriteOp]) -> Result<(), TableError> {
+    if ops.is_empty() || ops.len() > MAX_TRANSACTION_ITEMS {
+        return Err(TableError::Invalid(format!(
+            "a transaction holds 1 to {MAX_TRANSACTION_ITEMS} operations, got {}",
+            ops.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(ops.len());
+    for op in ops {
+        let key = op.key()?;
+        key.validate()?;
+        if !seen.insert(key.clone()) {
+            return Err(TableError::Invalid(format!(
+                "item {}/{} appears twice in one transaction",
+                key.pk, key.sk
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Integration journeys live in `tests/`.
