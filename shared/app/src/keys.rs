@@ -1,0 +1,64 @@
+//! Key builders for every entity of the single table, in one place (see `docs/data-model.md`).
+
+use tutorbridge_domain::UserId;
+use tutorbridge_domain::curriculum::{CurriculumName, GuidelineId, Level};
+use tutorbridge_table::Key;
+
+/// Entity names stored in the `entity` attribute.
+pub mod entity {
+    pub const GUIDELINE: &str = "GUIDELINE";
+    pub const LINK: &str = "LINK";
+    pub const SEED: &str = "SEED";
+}
+
+pub fn user(id: &UserId) -> String {
+    format!("USER#{id}")
+}
+
+pub fn guideline(id: &GuidelineId) -> Key {
+    Key::new(format!("GUIDELINE#{}", id.as_str()), "GUIDELINE")
+}
+
+/// GSI1 partition of one curriculum: `CURRICULUM#<country>#<board>#<grade>`.
+pub fn curriculum_partition(level: &Level) -> String {
+    format!(
+        "CURRICULUM#{}#{}#{:02}",
+        level.country.key(),
+        level.board.key(),
+        level.grade.value()
+    )
+}
+
+/// GSI1 sort key of a guideline, and its prefixes for topic and subtopic listings.
+pub fn curriculum_sort(parts: &[&CurriculumName]) -> String {
+    parts
+        .iter()
+        .map(|name| name.key())
+        .collect::<Vec<_>>()
+        .join("#")
+}
+
+/// `USER#<tutor>` / `STUDENT#<student>`: the tutor is assigned to the student.
+pub fn tutor_link(tutor: &UserId, student: &UserId) -> Key {
+    Key::new(user(tutor), format!("STUDENT#{student}"))
+}
+
+/// `USER#<student>` / `TUTOR#<tutor>`: the reverse of [`tutor_link`].
+pub fn tutor_link_reverse(tutor: &UserId, student: &UserId) -> Key {
+    Key::new(user(student), format!("TUTOR#{tutor}"))
+}
+
+/// `USER#<parent>` / `CHILD#<child>`: the parent is linked to the child.
+pub fn parent_link(parent: &UserId, child: &UserId) -> Key {
+    Key::new(user(parent), format!("CHILD#{child}"))
+}
+
+/// `USER#<child>` / `PARENT#<parent>`: the reverse of [`parent_link`].
+pub fn parent_link_reverse(parent: &UserId, child: &UserId) -> Key {
+    Key::new(user(child), format!("PARENT#{parent}"))
+}
+
+/// Marker recording that a seed data set was loaded: `SEED#<name>` / `VERSION#<n>`.
+pub fn seed_marker(name: &str, version: u32) -> Key {
+    Key::new(format!("SEED#{name}"), format!("VERSION#{version}"))
+}
