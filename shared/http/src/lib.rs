@@ -1,1 +1,67 @@
+//! The HTTP edge every function shares: routes, the caller vouched for by API Gateway's JWT
+//! authorizer, request bodies with a size limit, and the one mapping from errors to JSON
+//! problem responses.
+//!
+//! A function's handler lists its routes and calls [`respond`] with one closure that matches
+//! on the route key (`"GET /guidelines/{id}"`, API Gateway's own spelling) and calls one use
+//! case. Everything else — 404/405 for unknown routes, 401 without a caller, 413 for large
+//! bodies, problem bodies, the request log line — happens here, once.
 
+mod problem;
+mod request;
+mod route;
+
+pub use problem::ApiError;
+pub use request::{ApiRequest, MAX_BODY_BYTES};
+pub use route::{Route, RouteMatch, match_route};
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+/// A JSON response with `status`.
+pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Result<Response<Body>, ApiError> {
+    let bytes = serde_json::to_vec(body)
+        .map_err(|e| ApiError::App(tutorbridge_app::AppError::internal(e)))?;
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(bytes))
+        .map_err(|e| ApiError::App(tutorbridge_app::AppError::internal(e)))
+}
+
+/// Route `request`, authenticate its caller and run `serve` on it; map any error to a problem
+/// response; log one line per request. Never fails: expected errors are responses, not Lambda
+/// function errors.
+pub async fn respond<F>(request: Request, routes: &'static [Route], serve: F) -> Response<Body>
+where
+    F: AsyncFnOnce(ApiRequest) -> Result<Response<Body>, ApiError>,
+{
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let (outcome, request_id, user_id, route) = match ApiRequest::from_lambda(request, routes) {
+        Ok(api_request) => {
+            let request_id = api_request.request_id.clone();
+            let user_id = api_request.caller.user_id.to_string();
+            let route = api_request.route;
+            (
+                serve(api_request).await,
+                request_id,
+                Some(user_id),
+                Some(route),
+            )
+        }
+        Err((error, request_id)) => (Err(error), request_id, None, None),
+    };
+    let response = outcome.unwrap_or_else(|error| error.into_response(&request_id));
+    tracing::info!(
+        request_id = %request_id,
+        user_id = user_id.as_deref().unwrap_or("-"),
+        route = route.unwrap_or("-"),
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        "request"
+    );
+    response
+}

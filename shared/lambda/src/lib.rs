@@ -1,1 +1,56 @@
+//! Cold-start wiring shared by every Lambda function: typed configuration read once from the
+//! environment (SAM sets it), the AWS clients built once, and logging that honours Lambda's
+//! log-level and JSON settings. Nothing here runs per request.
 
+use std::sync::Arc;
+
+use tutorbridge_app::Store;
+use tutorbridge_dynamodb_table::DynamoDbTable;
+
+/// Configuration every function reads at cold start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The single table (`TUTORBRIDGE_TABLE`).
+    pub table_name: String,
+    /// Endpoint override for every AWS client (`TUTORBRIDGE_AWS_ENDPOINT`), for emulators.
+    pub aws_endpoint: Option<String>,
+}
+
+impl Config {
+    /// Read the configuration from the environment.
+    ///
+    /// # Errors
+    /// When `TUTORBRIDGE_TABLE` is missing: the function cannot serve anything without it.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let table_name = std::env::var("TUTORBRIDGE_TABLE")
+            .ok()
+            .filter(|name| !name.is_empty())
+            .ok_or(ConfigError::Missing("TUTORBRIDGE_TABLE"))?;
+        let aws_endpoint = std::env::var(tutorbridge_aws::ENDPOINT_VAR)
+            .ok()
+            .filter(|e| !e.is_empty());
+        Ok(Config {
+            table_name,
+            aws_endpoint,
+        })
+    }
+}
+
+/// Configuration that cannot work.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} must be set")]
+    Missing(&'static str),
+}
+
+/// The DynamoDB-backed store, with its client built once.
+pub async fn dynamodb_store(config: &Config) -> Store {
+    let sdk = tutorbridge_aws::sdk_config(config.aws_endpoint.as_deref()).await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    Arc::new(DynamoDbTable::new(client, config.table_name.clone()))
+}
+
+/// Structured logs as Lambda expects them (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`).
+pub fn init_tracing() {
+    lambda_http::tracing::init_default_subscriber();
+}

@@ -1,0 +1,170 @@
+//! A request after the edge's checks: routed, size-checked, with its caller.
+
+use std::collections::HashMap;
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt};
+use serde::de::DeserializeOwned;
+use tutorbridge_app::AppError;
+use tutorbridge_domain::Caller;
+
+use crate::problem::ApiError;
+use crate::route::{Route, RouteMatch, match_route};
+
+/// Largest request body accepted (checked before any parsing).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A routed, authenticated request.
+#[derive(Debug)]
+pub struct ApiRequest {
+    /// The matched route key, e.g. `"GET /guidelines/{id}"`.
+    pub route: &'static str,
+    pub params: HashMap<String, String>,
+    pub caller: Caller,
+    pub request_id: String,
+    query: HashMap<String, Vec<String>>,
+    body: Vec<u8>,
+    content_type: Option<String>,
+}
+
+fn context_request_id(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| "-".to_string())
+}
+
+/// The caller from the JWT authorizer's claims in the API Gateway request context.
+fn caller(request: &Request) -> Result<Caller, ApiError> {
+    let unauthorized = || ApiError::Unauthorized("a valid bearer token is required".into());
+    let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+        return Err(unauthorized());
+    };
+    let claims = context
+        .authorizer
+        .as_ref()
+        .and_then(|authorizer| authorizer.jwt.as_ref())
+        .map(|jwt| &jwt.claims)
+        .ok_or_else(unauthorized)?;
+    let claim = |name: &str| claims.get(name).map(String::as_str);
+    Caller::from_claims(claim("sub"), claim("cognito:groups"), claim("email")).map_err(|error| {
+        ApiError::Unauthorized(format!("the token's claims are unusable: {error}"))
+    })
+}
+
+impl ApiRequest {
+    /// Route `request` in `routes`, refuse oversized bodies, and take the caller from the
+    /// authorizer context. On error, also returns the request id for the problem body.
+    pub fn from_lambda(
+        request: Request,
+        routes: &[Route],
+    ) -> Result<ApiRequest, (ApiError, String)> {
+        let request_id = context_request_id(&request);
+        let fail = |error: ApiError| (error, request_id.clone());
+        let path = request.uri().path().to_string();
+        let (route, params) = match match_route(routes, request.method().as_str(), &path) {
+            RouteMatch::Found { route, params } => (route, params),
+            RouteMatch::MethodNotAllowed { allowed } => {
+                return Err(fail(ApiError::MethodNotAllowed { path, allowed }));
+            }
+            RouteMatch::NotFound => return Err(fail(ApiError::RouteNotFound(path))),
+        };
+        let body_len = match request.body() {
+            Body::Empty => 0,
+            Body::Text(text) => text.len(),
+            Body::Binary(bytes) => bytes.len(),
+            _ => 0,
+        };
+        if body_len > MAX_BODY_BYTES {
+            return Err(fail(ApiError::PayloadTooLarge(MAX_BODY_BYTES)));
+        }
+        let caller = caller(&request).map_err(fail)?;
+        let query = request
+            .query_string_parameters_ref()
+            .map(|map| {
+                let mut out: HashMap<String, Vec<String>> = HashMap::new();
+                for (name, value) in map.iter() {
+                    out.entry(name.to_string())
+                        .or_default()
+                        .push(value.to_string());
+                }
+                out
+            })
+            .unwrap_or_default();
+        let content_type = request
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_ascii_lowercase);
+        let body = match request.into_body() {
+            Body::Text(text) => text.into_bytes(),
+            Body::Binary(bytes) => bytes,
+            _ => Vec::new(),
+        };
+        Ok(ApiRequest {
+            route: route.key,
+            params,
+            caller,
+            request_id,
+            query,
+            body,
+            content_type,
+        })
+    }
+
+    /// A path parameter of the matched route.
+    pub fn param(&self, name: &str) -> Result<&str, ApiError> {
+        self.params.get(name).map(String::as_str).ok_or_else(|| {
+            ApiError::App(AppError::internal(format!("route has no parameter {name}")))
+        })
+    }
+
+    /// The query parameters, refusing names outside `allowed` and repeated names, so a typo
+    /// (`?subjet=`) is a 400 rather than a silently different answer.
+    pub fn query<'a>(
+        &'a self,
+        allowed: &[&'static str],
+    ) -> Result<HashMap<&'static str, &'a str>, ApiError> {
+        let mut out = HashMap::new();
+        for (name, values) in &self.query {
+            let Some(known) = allowed.iter().find(|a| **a == name.as_str()) else {
+                return Err(AppError::Invalid(format!(
+                    "unknown query parameter '{name}'; this route accepts: {}",
+                    allowed.join(", ")
+                ))
+                .into());
+            };
+            match values.as_slice() {
+                [value] => {
+                    out.insert(*known, value.as_str());
+                }
+                _ => {
+                    return Err(AppError::Invalid(format!(
+                        "query parameter '{name}' is given more than once"
+                    ))
+                    .into());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The JSON body as `T`. The size limit was checked before routing.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if let Some(content_type) = &self.content_type
+            && !content_type.starts_with("application/json")
+        {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        if self.body.is_empty() {
+            return Err(AppError::Invalid("a JSON body is required".into()).into());
+        }
+        serde_json::from_slice(&self.body).map_err(|error| {
+            AppError::Invalid(format!(
+                "the body is not valid JSON for this route: {error}"
+            ))
+            .into()
+        })
+    }
+}

@@ -1,0 +1,136 @@
+//! Route tables: `METHOD /path/{param}` keys, matched against a request's method and path.
+
+use std::collections::HashMap;
+
+/// One route, spelled like an API Gateway route key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// `"GET /guidelines/{id}"`.
+    pub key: &'static str,
+}
+
+impl Route {
+    /// A route from its key, e.g. `Route::new("GET /guidelines/{id}")`.
+    ///
+    /// # Panics
+    /// At compile time (const context) if the key has no space between method and path.
+    pub const fn new(key: &'static str) -> Route {
+        let bytes = key.as_bytes();
+        let mut split = 0;
+        while split < bytes.len() && bytes[split] != b' ' {
+            split += 1;
+        }
+        assert!(split < bytes.len(), "a route key is 'METHOD /path'");
+        let (method, rest) = key.split_at(split);
+        let (_, path) = rest.split_at(1);
+        Route { method, path, key }
+    }
+}
+
+/// The outcome of matching a request against a route table.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RouteMatch {
+    Found {
+        route: Route,
+        params: HashMap<String, String>,
+    },
+    MethodNotAllowed {
+        allowed: Vec<&'static str>,
+    },
+    NotFound,
+}
+
+fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
+    let mut params = HashMap::new();
+    let mut pattern_parts = pattern.trim_matches('/').split('/');
+    let mut path_parts = path
+        .trim_end_matches('/')
+        .trim_start_matches('/')
+        .split('/');
+    loop {
+        match (pattern_parts.next(), path_parts.next()) {
+            (None, None) => return Some(params),
+            (Some(expected), Some(actual)) => {
+                if let Some(name) = expected.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    if actual.is_empty() {
+                        return None;
+                    }
+                    params.insert(name.to_string(), actual.to_string());
+                } else if expected != actual {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Find the route for `method` and `path`; a path known under other methods is a 405.
+pub fn match_route(routes: &[Route], method: &str, path: &str) -> RouteMatch {
+    let mut allowed = Vec::new();
+    for route in routes {
+        if let Some(params) = match_path(route.path, path) {
+            if route.method.eq_ignore_ascii_case(method) {
+                return RouteMatch::Found {
+                    route: *route,
+                    params,
+                };
+            }
+            allowed.push(route.method);
+        }
+    }
+    if allowed.is_empty() {
+        RouteMatch::NotFound
+    } else {
+        RouteMatch::MethodNotAllowed { allowed }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROUTES: &[Route] = &[
+        Route::new("GET /curriculum"),
+        Route::new("GET /guidelines/{id}"),
+        Route::new("POST /sessions/{id}/step"),
+    ];
+
+    #[test]
+    fn paths_match_with_parameters_and_a_trailing_slash() {
+        let RouteMatch::Found { route, params } = match_route(ROUTES, "GET", "/guidelines/g-1/")
+        else {
+            panic!("no match");
+        };
+        assert_eq!(route.key, "GET /guidelines/{id}");
+        assert_eq!(params["id"], "g-1");
+        assert!(matches!(
+            match_route(ROUTES, "POST", "/sessions/s1/step"),
+            RouteMatch::Found { .. }
+        ));
+    }
+
+    #[test]
+    fn unknown_paths_are_not_found_and_known_paths_with_other_methods_are_not_allowed() {
+        assert_eq!(
+            match_route(ROUTES, "GET", "/guidelines"),
+            RouteMatch::NotFound
+        );
+        assert_eq!(
+            match_route(ROUTES, "GET", "/guidelines/a/b"),
+            RouteMatch::NotFound
+        );
+        assert_eq!(
+            match_route(ROUTES, "GET", "/guidelines//"),
+            RouteMatch::NotFound
+        );
+        assert_eq!(
+            match_route(ROUTES, "DELETE", "/curriculum"),
+            RouteMatch::MethodNotAllowed {
+                allowed: vec!["GET"]
+            }
+        );
+    }
+}
