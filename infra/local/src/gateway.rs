@@ -1,0 +1,370 @@
+//! The HTTP server: local-only routes, routing across every function's route table, the body
+//! limit, the JWT authorizer, and the API Gateway v2 event each handler receives.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Body as AxumBody;
+use axum::extract::{Request as AxumRequest, State};
+use axum::response::Response as AxumResponse;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http::request::Parts;
+use lambda_http::Body;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tutorbridge_app::Store;
+use tutorbridge_embedded_table::EmbeddedTable;
+use tutorbridge_http::{ApiError, MAX_BODY_BYTES, Route, RouteMatch, match_route};
+
+use crate::authorizer::{Clock, JwtAuthorizer};
+use crate::config::{IssuerConfig, LocalConfig};
+use crate::demo::{self, DEMO_USERS};
+use crate::issuer::{LOCAL_AUDIENCE, LOCAL_ISSUER, LocalIssuer};
+
+/// Lifetime of the demo tokens handed out by `/local/tokens` and printed at start.
+const DEMO_TOKEN_TTL_SECONDS: u64 = 24 * 3600;
+
+/// The functions this gateway fronts, one variant per Lambda.
+#[derive(Debug, Clone, Copy)]
+enum Function {
+    Curriculum,
+}
+
+/// Every function's route table: the local equivalent of the template's HttpApi events.
+const FUNCTIONS: &[(Function, &[Route])] = &[(Function::Curriculum, curriculum::ROUTES)];
+
+struct Handlers {
+    curriculum: curriculum::Curriculum,
+}
+
+impl Handlers {
+    async fn call(
+        &self,
+        function: Function,
+        request: lambda_http::Request,
+    ) -> lambda_http::Response<Body> {
+        match function {
+            Function::Curriculum => curriculum::handle(&self.curriculum, request).await,
+        }
+    }
+}
+
+struct GatewayState {
+    handlers: Handlers,
+    authorizer: JwtAuthorizer,
+    issuer: Option<LocalIssuer>,
+    clock: Clock,
+}
+
+impl GatewayState {
+    fn demo_tokens(&self) -> Option<anyhow::Result<BTreeMap<&'static str, String>>> {
+        let issuer = self.issuer.as_ref()?;
+        let now = (self.clock)();
+        Some(
+            DEMO_USERS
+                .iter()
+                .map(|user| {
+                    Ok((
+                        user.role.group(),
+                        issuer.issue(user, now, DEMO_TOKEN_TTL_SECONDS)?,
+                    ))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A running gateway.
+pub struct Gateway {
+    pub addr: SocketAddr,
+    state: Arc<GatewayState>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Gateway {
+    /// `http://<addr>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Fresh tokens for the demo users, when the gateway runs its own issuer.
+    pub fn demo_tokens(&self) -> Option<anyhow::Result<BTreeMap<&'static str, String>>> {
+        self.state.demo_tokens()
+    }
+
+    /// Wait until the server stops (it only stops on an I/O error).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task
+            .await
+            .context("the server task failed")?
+            .context("the server stopped")
+    }
+}
+
+/// Open the data folder, seed it on first start, and serve on `config.addr` (port 0 picks a
+/// free port; see [`Gateway::addr`]).
+pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    let table = EmbeddedTable::open(config.data_dir.join("table.redb"))
+        .context("opening the embedded table")?;
+    let store: Store = Arc::new(table);
+    let seeded = demo::seed(&store).await.context("seeding the demo data")?;
+    if seeded > 0 {
+        tracing::info!(guidelines = seeded, "seeded the demo curriculum");
+    }
+    let (authorizer, issuer) = match &config.issuer {
+        IssuerConfig::Local => {
+            let issuer = LocalIssuer::load_or_create(&config.data_dir)?;
+            let authorizer = JwtAuthorizer::with_keys(
+                LOCAL_ISSUER,
+                LOCAL_AUDIENCE,
+                issuer.jwks().clone(),
+                clock.clone(),
+            );
+            (authorizer, Some(issuer))
+        }
+        IssuerConfig::External {
+            issuer,
+            jwks_url,
+            audience,
+        } => (
+            JwtAuthorizer::remote(issuer, audience, jwks_url, clock.clone())?,
+            None,
+        ),
+    };
+    let state = Arc::new(GatewayState {
+        handlers: Handlers {
+            curriculum: curriculum::Curriculum::new(store),
+        },
+        authorizer,
+        issuer,
+        clock,
+    });
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("listening on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    let router = Router::new().fallback(serve).with_state(Arc::clone(&state));
+    let task = tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(Gateway { addr, state, task })
+}
+
+fn to_axum(response: lambda_http::Response<Body>) -> AxumResponse {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Text(text) => text.into_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => Vec::new(),
+    };
+    AxumResponse::from_parts(parts, AxumBody::from(bytes))
+}
+
+fn problem(error: ApiError, request_id: &str) -> AxumResponse {
+    to_axum(error.into_response(request_id))
+}
+
+fn json_ok(value: &impl serde::Serialize) -> AxumResponse {
+    match tutorbridge_http::json(http::StatusCode::OK, value) {
+        Ok(response) => to_axum(response),
+        Err(error) => problem(error, "-"),
+    }
+}
+
+/// `/local/*`: demo tokens and the local issuer's JWKS. Never part of a Lambda deployment.
+fn local_route(state: &GatewayState, parts: &Parts, request_id: &str) -> AxumResponse {
+    const LOCAL_ROUTES: &[Route] = &[
+        Route::new("GET /local/tokens"),
+        Route::new("GET /local/tokens/{role}"),
+        Route::new("GET /local/.well-known/jwks.json"),
+    ];
+    let path = parts.uri.path();
+    let (route, params) = match match_route(LOCAL_ROUTES, parts.method.as_str(), path) {
+        RouteMatch::Found { route, params } => (route, params),
+        RouteMatch::MethodNotAllowed { allowed } => {
+            return problem(
+                ApiError::MethodNotAllowed {
+                    path: path.into(),
+                    allowed,
+                },
+                request_id,
+            );
+        }
+        RouteMatch::NotFound => return problem(ApiError::RouteNotFound(path.into()), request_id),
+    };
+    let (Some(issuer), Some(tokens)) = (&state.issuer, state.demo_tokens()) else {
+        return problem(
+            ApiError::RouteNotFound(format!("{path} (this gateway uses an external issuer)")),
+            request_id,
+        );
+    };
+    let tokens = match tokens {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            return problem(
+                tutorbridge_app::AppError::internal(error.to_string()).into(),
+                request_id,
+            );
+        }
+    };
+    match route.key {
+        "GET /local/tokens" => json_ok(&tokens),
+        "GET /local/tokens/{role}" => {
+            let role = params.get("role").map(String::as_str).unwrap_or_default();
+            match tokens.get(role) {
+                // Plain text, so a shell can say TOKEN=$(curl -s …/local/tokens/student).
+                Some(token) => AxumResponse::builder()
+                    .header(http::header::CONTENT_TYPE, "text/plain")
+                    .body(AxumBody::from(token.clone()))
+                    .unwrap_or_default(),
+                None => problem(
+                    tutorbridge_app::AppError::NotFound(format!(
+                        "no demo user has the role '{role}'"
+                    ))
+                    .into(),
+                    request_id,
+                ),
+            }
+        }
+        _ => json_ok(issuer.jwks()),
+    }
+}
+
+async fn serve(State(state): State<Arc<GatewayState>>, request: AxumRequest) -> AxumResponse {
+    let request_id = ulid::Ulid::new().to_string();
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    if path.starts_with("/local/") {
+        return local_route(&state, &parts, &request_id);
+    }
+
+    let mut allowed = Vec::new();
+    let mut found = None;
+    for (function, routes) in FUNCTIONS {
+        match match_route(routes, parts.method.as_str(), &path) {
+            RouteMatch::Found { route, params } => {
+                found = Some((*function, route, params));
+                break;
+            }
+            RouteMatch::MethodNotAllowed { allowed: methods } => allowed.extend(methods),
+            RouteMatch::NotFound => {}
+        }
+    }
+    let Some((function, route, params)) = found else {
+        let error = if allowed.is_empty() {
+            ApiError::RouteNotFound(path)
+        } else {
+            ApiError::MethodNotAllowed { path, allowed }
+        };
+        return problem(error, &request_id);
+    };
+
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return problem(ApiError::PayloadTooLarge(MAX_BODY_BYTES), &request_id);
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return problem(ApiError::PayloadTooLarge(MAX_BODY_BYTES), &request_id);
+    };
+
+    let authorization = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let claims = match state.authorizer.authorize(authorization).await {
+        Ok(claims) => claims,
+        Err(reason) => {
+            tracing::info!(request_id = %request_id, path = %parts.uri.path(), reason = %reason, "token refused");
+            return problem(
+                ApiError::Unauthorized("a valid bearer token is required".into()),
+                &request_id,
+            );
+        }
+    };
+
+    let event = api_gateway_event(&parts, route, &params, claims, &bytes, &request_id);
+    let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(request) => request,
+        Err(error) => {
+            return problem(
+                tutorbridge_app::AppError::internal(error).into(),
+                &request_id,
+            );
+        }
+    };
+    to_axum(state.handlers.call(function, lambda_request).await)
+}
+
+/// The API Gateway HTTP API (payload format 2.0) event for this request, as Lambda receives it.
+fn api_gateway_event(
+    parts: &Parts,
+    route: Route,
+    params: &HashMap<String, String>,
+    claims: HashMap<String, String>,
+    body: &[u8],
+    request_id: &str,
+) -> Value {
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers
+            .entry(name.as_str().to_string())
+            .and_modify(|joined| {
+                joined.push(',');
+                joined.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    let header = |name: &str| headers.get(name).cloned().unwrap_or_default();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let (body, is_base64) = match std::str::from_utf8(body) {
+        _ if body.is_empty() => (Value::Null, false),
+        Ok(text) => (Value::String(text.to_string()), false),
+        Err(_) => (Value::String(STANDARD.encode(body)), true),
+    };
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route.key,
+        "rawPath": parts.uri.path(),
+        "rawQueryString": parts.uri.query().unwrap_or(""),
+        "headers": headers,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": header("host"),
+            "domainPrefix": "local",
+            "http": {
+                "method": parts.method.as_str(),
+                "path": parts.uri.path(),
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": header("user-agent"),
+            },
+            "requestId": request_id,
+            "routeKey": route.key,
+            "stage": "$default",
+            "timeEpoch": now_ms,
+            "authorizer": { "jwt": { "claims": claims, "scopes": null } },
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    });
+    if !params.is_empty()
+        && let Some(object) = event.as_object_mut()
+    {
+        object.insert("pathParameters".into(), json!(params));
+    }
+    event
+}
