@@ -84,6 +84,7 @@ pub struct Gateway {
     pub addr: SocketAddr,
     state: Arc<GatewayState>,
     task: JoinHandle<std::io::Result<()>>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 impl Gateway {
@@ -97,13 +98,26 @@ impl Gateway {
         self.state.demo_tokens()
     }
 
-    /// Wait until the server stops (it only stops on an I/O error).
+    /// Wait until the server stops (on an I/O error or after [`Gateway::stop`]).
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.task
-            .await
-            .context("the server task failed")?
-            .context("the server stopped")
+        let Gateway { task, shutdown, .. } = self;
+        // Holding the sender keeps the server up: dropping it would signal shutdown.
+        let _running = shutdown;
+        join(task).await
     }
+
+    /// Stop accepting requests, let open ones finish, and release the data folder.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let Gateway { task, shutdown, .. } = self;
+        let _ = shutdown.send(());
+        join(task).await
+    }
+}
+
+async fn join(task: JoinHandle<std::io::Result<()>>) -> anyhow::Result<()> {
+    task.await
+        .context("the server task failed")?
+        .context("the server stopped")
 }
 
 /// Open the data folder, seed it on first start, and serve on `config.addr` (port 0 picks a
@@ -151,8 +165,20 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         .with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;
     let router = Router::new().fallback(serve).with_state(Arc::clone(&state));
-    let task = tokio::spawn(async move { axum::serve(listener, router).await });
-    Ok(Gateway { addr, state, task })
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Gateway {
+        addr,
+        state,
+        task,
+        shutdown,
+    })
 }
 
 fn to_axum(response: lambda_http::Response<Body>) -> AxumResponse {

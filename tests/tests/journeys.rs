@@ -1,0 +1,175 @@
+//! User journeys over HTTP against the embedded default, exactly as a newcomer runs it.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use tutorbridge_tests::{Options, TestApp};
+
+#[tokio::test]
+async fn every_demo_role_browses_from_board_to_guideline() {
+    let app = TestApp::spawn().await;
+    for role in ["student", "tutor", "parent", "admin"] {
+        let token = app.token(role).await;
+        let (status, body) = app
+            .get("/curriculum?country=India&board=CBSE&grade=3", Some(&token))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{role}: {body}");
+        assert_eq!(
+            body["subjects"],
+            json!(["English", "Mathematics", "Science"])
+        );
+    }
+    let token = app.token("student").await;
+    let (_, topics) = app
+        .get(
+            "/curriculum?country=UK&board=National%20Curriculum&grade=5&subject=Science",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(topics["topics"], json!(["Forces"]));
+    let (_, subtopics) = app
+        .get("/curriculum?country=UK&board=National%20Curriculum&grade=5&subject=Science&topic=Forces", Some(&token))
+        .await;
+    let id = subtopics["subtopics"][0]["guideline_id"]
+        .as_str()
+        .expect("guideline id")
+        .to_string();
+    let (status, guideline) = app.get(&format!("/guidelines/{id}"), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(guideline["subtopic"], "Gravity and air resistance");
+    assert!(
+        guideline["common_misconceptions"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn the_all_tokens_route_maps_each_role_to_a_working_token() {
+    let app = TestApp::spawn().await;
+    let (status, tokens) = app.get("/local/tokens", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let roles: Vec<&String> = tokens.as_object().expect("object").keys().collect();
+    assert_eq!(roles, ["admin", "parent", "student", "tutor"]);
+    let token = tokens["parent"].as_str().expect("token");
+    assert_eq!(
+        app.get("/guidelines/nc5-maths-decimals-rounding", Some(token))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, jwks) = app.get("/local/.well-known/jwks.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(jwks["keys"][0]["alg"], "RS256");
+    assert!(
+        jwks["keys"][0].get("d").is_none(),
+        "the JWKS must not leak the private key"
+    );
+}
+
+#[tokio::test]
+async fn missing_malformed_and_tampered_tokens_are_401_problems() {
+    let app = TestApp::spawn().await;
+    let token = app.token("student").await;
+    let mut tampered = token.clone().into_bytes();
+    let middle = token.find('.').expect("jwt") + 5;
+    tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).expect("ascii");
+    for bad in [None, Some("not-a-jwt"), Some(tampered.as_str())] {
+        let (status, body) = app
+            .get("/curriculum?country=India&board=CBSE&grade=3", bad)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad:?}");
+        assert_eq!(body["code"], "unauthorized");
+        assert_eq!(body["status"], 401);
+    }
+}
+
+#[tokio::test]
+async fn routing_and_input_errors_share_one_problem_shape() {
+    let app = TestApp::spawn().await;
+    let token = app.token("student").await;
+    let cases = [
+        ("/nowhere", StatusCode::NOT_FOUND, "route_not_found"),
+        (
+            "/curriculum?country=India&board=CBSE&grade=zero",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "/curriculum?country=India&board=CBSE",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "/curriculum?country=India&board=CBSE&grade=3&topic=Fractions",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "/curriculum?country=Atlantis&board=CBSE&grade=3",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/guidelines/does-not-exist",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ];
+    for (path, status, code) in cases {
+        let (got, body) = app.get(path, Some(&token)).await;
+        assert_eq!(
+            (got, body["code"].as_str()),
+            (status, Some(code)),
+            "{path}: {body}"
+        );
+        for field in ["type", "title", "detail", "request_id"] {
+            assert!(body[field].is_string(), "{path}: {field} missing in {body}");
+        }
+    }
+    let response = app
+        .client
+        .post(format!("{}/curriculum", app.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "GET");
+    let oversized = app
+        .client
+        .get(format!("{}/curriculum", app.url))
+        .bearer_auth(&token)
+        .body(vec![b'x'; 70_000])
+        .send()
+        .await
+        .expect("oversized");
+    assert_eq!(oversized.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_restart_on_the_same_data_folder_keeps_data_and_tokens() {
+    let first = TestApp::spawn().await;
+    let token = first.token("student").await;
+    let TestApp {
+        gateway,
+        data_dir,
+        client,
+        ..
+    } = first;
+    drop(client);
+    gateway.stop().await.expect("a clean stop");
+    let second = TestApp::spawn_with(Options {
+        data_dir: Some(data_dir),
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = second
+        .get("/curriculum?country=India&board=CBSE&grade=3", Some(&token))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a token from before the restart still verifies: {body}"
+    );
+}
