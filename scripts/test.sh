@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# TutorBridge's one test command (the README's, and what CI runs).
+#
+# On a fresh machine it installs what it needs (a Python venv with the pinned AWS emulator and
+# cfn-lint), starts moto's server on a free loopback port, creates the table there from the
+# shared definition, checks formatting and lints, runs every Rust test with the emulator's
+# endpoint, lints the SAM template, and stops the emulator even when something fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+venv=${TUTORBRIDGE_VENV:-$root/.venv}
+work=$root/.ci-tmp
+mkdir -p "$work"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Python tools (moto, cfn-lint) from scripts/requirements.lock"
+if [ ! -x "$venv/bin/moto_server" ] || ! cmp -s scripts/requirements.lock "$venv/.installed.lock"; then
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.lock
+  cp scripts/requirements.lock "$venv/.installed.lock"
+fi
+"$venv/bin/python" -c 'import moto, cfnlint.version; print("moto", moto.__version__, "| cfn-lint", cfnlint.version.__version__)'
+
+step "AWS emulator (moto server)"
+port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+moto_pid=$!
+stop_moto() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; }
+trap stop_moto EXIT
+"$venv/bin/python" - "$port" <<'PY'
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/moto-api/"
+for _ in range(100):
+    try:
+        urllib.request.urlopen(url, timeout=1)
+        break
+    except Exception:
+        time.sleep(0.1)
+else:
+    sys.exit("moto did not start; see .ci-tmp/moto.log")
+PY
+echo "moto listening on 127.0.0.1:$port"
+
+export TUTORBRIDGE_AWS_ENDPOINT="http://127.0.0.1:$port"
+export TUTORBRIDGE_TABLE=tutorbridge-test
+export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
+export CARGO_TERM_COLOR=never
+
+step "Table $TUTORBRIDGE_TABLE in the emulator, from the shared definition"
+cargo run --quiet -p tutorbridge-admin -- create-table
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "cargo test (unit, contract on both backends, handlers, journeys, emulator)"
+cargo test --workspace --no-fail-fast 2>&1 | tee "$work/test.log"
+test_status=${PIPESTATUS[0]}
+
+step "cfn-lint template.yaml"
+"$venv/bin/cfn-lint" template.yaml
+echo "template.yaml: no findings"
+
+step "Summary"
+# Passing tests per tier, read from cargo's own output.
+awk '
+  /^ *Running / { binary = $2 }
+  / \.\.\. ok$/ {
+    if ($2 ~ /^embedded_contract::/) embedded++
+    else if ($2 ~ /^dynamodb_contract::/) dynamodb++
+    else if (binary ~ /tests\/cognito\.rs/) cognito++
+    else if (binary ~ /^tests\//) integration++
+    else unit++
+  }
+  /^test result:/ { passed += $4; failed += $6 }
+  END {
+    printf "%-50s %d\n", "table contract, embedded (redb) backend:", embedded
+    printf "%-50s %d\n", "table contract, DynamoDB backend against moto:", dynamodb
+    printf "%-50s %d\n", "Cognito (moto) tokens through the gateway:", cognito
+    printf "%-50s %d\n", "other integration (journeys over HTTP, template):", integration
+    printf "%-50s %d\n", "unit and handler tests:", unit
+    printf "%d passed, %d failed\n", passed, failed
+  }' "$work/test.log"
+exit "$test_status"
