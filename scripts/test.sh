@@ -53,6 +53,13 @@ export CARGO_TERM_COLOR=never
 step "Table $TUTORBRIDGE_TABLE in the emulator, from the shared definition"
 cargo run --quiet -p tutorbridge-admin -- create-table
 
+step "The local gateway builds without the AWS SDK"
+if cargo tree -p tutorbridge-local -e normal --prefix none | grep -E '^aws-(sdk|config)'; then
+  echo "tutorbridge-local must not depend on the AWS SDK (see the crates above)" >&2
+  exit 1
+fi
+echo "cargo tree -p tutorbridge-local: no aws-sdk-* / aws-config"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -113,3 +113,113 @@ impl AccessService {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use tutorbridge_embedded_table::EmbeddedTable;
+    use tutorbridge_table::CountingTable;
+
+    use super::*;
+
+    fn id(raw: &str) -> UserId {
+        UserId::parse(raw).expect("id")
+    }
+
+    fn caller(raw: &str, roles: &[Role]) -> Caller {
+        Caller {
+            user_id: id(raw),
+            roles: roles.iter().copied().collect::<BTreeSet<_>>(),
+            email: None,
+        }
+    }
+
+    async fn service() -> (Arc<CountingTable<EmbeddedTable>>, AccessService) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let table = EmbeddedTable::open(dir.path().join("t.redb")).expect("open");
+        std::mem::forget(dir);
+        let counting = Arc::new(CountingTable::new(table));
+        let service = AccessService::new(counting.clone());
+        service
+            .link(Relationship::Tutor, &id("tutor-1"), &id("stu-1"))
+            .await
+            .expect("tutor link");
+        service
+            .link(Relationship::Parent, &id("parent-1"), &id("stu-1"))
+            .await
+            .expect("parent link");
+        counting.take();
+        (counting, service)
+    }
+
+    #[tokio::test]
+    async fn linked_tutors_and_parents_get_their_access_and_strangers_a_404() {
+        let (_, service) = service().await;
+        let student = id("stu-1");
+        let tutor = caller("tutor-1", &[Role::Tutor]);
+        let parent = caller("parent-1", &[Role::Parent]);
+        service
+            .authorize(&tutor, &student, Access::Write)
+            .await
+            .expect("tutor writes");
+        service
+            .authorize(&parent, &student, Access::Read)
+            .await
+            .expect("parent reads");
+        let refused = [
+            (caller("parent-1", &[Role::Parent]), Access::Write),
+            (caller("tutor-2", &[Role::Tutor]), Access::Read),
+            (caller("stu-2", &[Role::Student]), Access::Read),
+        ];
+        for (who, access) in refused {
+            let error = service
+                .authorize(&who, &student, access)
+                .await
+                .expect_err("refused");
+            assert!(matches!(error, AppError::NotFound(_)), "{who:?} {access:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_check_costs_at_most_one_read_and_none_when_the_role_decides() {
+        let (counting, service) = service().await;
+        let student = id("stu-1");
+        service
+            .authorize(&caller("stu-1", &[Role::Student]), &student, Access::Write)
+            .await
+            .expect("self");
+        service
+            .authorize(&caller("admin", &[Role::Admin]), &student, Access::Write)
+            .await
+            .expect("admin");
+        assert_eq!(counting.take(), 0);
+        service
+            .authorize(&caller("tutor-1", &[Role::Tutor]), &student, Access::Read)
+            .await
+            .expect("tutor");
+        assert_eq!(counting.take(), 1);
+    }
+
+    #[tokio::test]
+    async fn links_are_written_in_both_directions() {
+        let (counting, service) = service().await;
+        let store: &CountingTable<EmbeddedTable> = &counting;
+        for key in [
+            keys::tutor_link(&id("tutor-1"), &id("stu-1")),
+            keys::tutor_link_reverse(&id("tutor-1"), &id("stu-1")),
+            keys::parent_link(&id("parent-1"), &id("stu-1")),
+            keys::parent_link_reverse(&id("parent-1"), &id("stu-1")),
+        ] {
+            assert!(
+                tutorbridge_table::Table::get(store, &key)
+                    .await
+                    .expect("get")
+                    .is_some(),
+                "{key:?}"
+            );
+        }
+        drop(service);
+    }
+}
