@@ -23,9 +23,7 @@ async fn main() -> anyhow::Result<()> {
             for (role, token) in &tokens {
                 println!("  {role:<8} {token}");
             }
-            println!(
-                "\nTry:\n  TOKEN=$(curl -s {url}/local/tokens | sed -E 's/.*\"student\":\"([^\"]+)\".*/\\1/')"
-            );
+            println!("\nTry:\n  TOKEN=$(curl -s {url}/local/tokens/student)");
             println!(
                 "  curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/curriculum?country=India&board=CBSE&grade=3'"
             );

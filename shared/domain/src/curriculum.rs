@@ -103,44 +103,13 @@ pub struct Level {
     pub grade: Grade,
 }
 
-/// A guideline's id: 1–64 lower-case letters, digits and `-`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct GuidelineId(String);
-
-impl GuidelineId {
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let valid = !raw.is_empty()
-            && raw.len() <= 64
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if valid {
-            Ok(GuidelineId(raw.to_string()))
-        } else {
-            Err(ValidationError::new(
-                "a guideline id is 1-64 lower-case letters, digits or '-'",
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for GuidelineId {
-    type Error = ValidationError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        GuidelineId::parse(&raw)
-    }
-}
-
-impl From<GuidelineId> for String {
-    fn from(id: GuidelineId) -> String {
-        id.0
-    }
-}
+crate::id::text_id!(
+    /// A guideline's id: 1-64 lower-case letters, digits and `-`.
+    GuidelineId,
+    max = 64,
+    allowed = |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+    message = "a guideline id is 1-64 lower-case letters, digits or '-'"
+);
 
 /// How to teach one subtopic: what the student should be able to do, where students usually
 /// go wrong, how to scaffold, and how to tell that they have got it.

@@ -1,58 +1,19 @@
 //! Who is calling: the identity API Gateway's JWT authorizer vouched for.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
 
-/// A user's stable id (the Cognito `sub`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct UserId(String);
-
-impl UserId {
-    /// Ids are 1–128 characters of letters, digits, `-` and `_` (Cognito subs are UUIDs), so
-    /// they can never break out of a table key like `USER#<id>`.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let valid = !raw.is_empty()
-            && raw.len() <= 128
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if valid {
-            Ok(UserId(raw.to_string()))
-        } else {
-            Err(ValidationError::new(
-                "a user id is 1-128 letters, digits, '-' or '_'",
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for UserId {
-    type Error = ValidationError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        UserId::parse(&raw)
-    }
-}
-
-impl From<UserId> for String {
-    fn from(id: UserId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::id::text_id!(
+    /// A user's stable id (the Cognito `sub`): 1-128 letters, digits, `-` or `_` (Cognito subs
+    /// are UUIDs), so it can never break out of a table key like `USER#<id>`.
+    UserId,
+    max = 128,
+    allowed = |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+    message = "a user id is 1-128 letters, digits, '-' or '_'"
+);
 
 /// The four roles, one Cognito group each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

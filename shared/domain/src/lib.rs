@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod curriculum;
+mod id;
 pub mod identity;
 
 pub use access::{Access, Relationship, may_access};

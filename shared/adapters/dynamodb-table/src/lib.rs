@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue as SdkValue, ConditionCheck, Delete, Put, TransactWriteItem,
 };
@@ -88,10 +90,22 @@ fn decode_cursor(cursor: &Cursor) -> Result<SdkItem, TableError> {
     Ok(to_sdk(item))
 }
 
-fn conflict_at(position: usize) -> TableError {
-    TableError::Conflict(Conflict {
-        failed: vec![position],
-    })
+/// The outcome of a single-item conditional write: a failed condition is a conflict on
+/// operation 0, anything else a backend failure.
+fn single_write<O, E>(
+    result: Result<O, SdkError<E>>,
+    condition_failed: fn(&E) -> bool,
+) -> Result<(), TableError>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(error) if error.as_service_error().is_some_and(condition_failed) => {
+            Err(TableError::Conflict(Conflict { failed: vec![0] }))
+        }
+        Err(error) => Err(backend(error)),
+    }
 }
 
 fn transaction_item(op: WriteOp, table: &str, now: u64) -> Result<TransactWriteItem, TableError> {
@@ -177,17 +191,7 @@ impl Table for DynamoDbTable {
             .set_expression_attribute_values(expression.values)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(conflict_at(0))
-            }
-            Err(error) => Err(backend(error)),
-        }
+        single_write(result, PutItemError::is_conditional_check_failed_exception)
     }
 
     async fn delete(&self, key: &Key, condition: Condition) -> Result<(), TableError> {
@@ -203,17 +207,10 @@ impl Table for DynamoDbTable {
             .set_expression_attribute_values(expression.values)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(conflict_at(0))
-            }
-            Err(error) => Err(backend(error)),
-        }
+        single_write(
+            result,
+            DeleteItemError::is_conditional_check_failed_exception,
+        )
     }
 
     async fn query(&self, query: &Query) -> Result<Page, TableError> {
