@@ -6,6 +6,8 @@ pub mod access;
 pub mod curriculum;
 mod id;
 pub mod identity;
+pub mod maths;
+pub mod tutoring;
 
 pub use access::{Access, Relationship, may_access};
 pub use identity::{Caller, Role, UserId};
