@@ -2,6 +2,7 @@
 
 use tutorbridge_domain::UserId;
 use tutorbridge_domain::curriculum::{CurriculumName, GuidelineId, Level};
+use tutorbridge_domain::tutoring::SessionId;
 use tutorbridge_table::Key;
 
 /// Entity names stored in the `entity` attribute.
@@ -9,6 +10,9 @@ pub mod entity {
     pub const GUIDELINE: &str = "GUIDELINE";
     pub const LINK: &str = "LINK";
     pub const SEED: &str = "SEED";
+    pub const SESSION: &str = "SESSION";
+    pub const SESSION_EVENT: &str = "SESSION_EVENT";
+    pub const SESSION_RESULT: &str = "SESSION_RESULT";
 }
 
 pub fn user(id: &UserId) -> String {
@@ -61,4 +65,24 @@ pub fn parent_link_reverse(parent: &UserId, child: &UserId) -> Key {
 /// Marker recording that a seed data set was loaded: `SEED#<name>` / `VERSION#<n>`.
 pub fn seed_marker(name: &str, version: u32) -> Key {
     Key::new(format!("SEED#{name}"), format!("VERSION#{version}"))
+}
+
+/// `SESSION#<id>` / `STATE`: a tutoring session's state (versioned).
+pub fn session_state(id: &SessionId) -> Key {
+    Key::new(format!("SESSION#{id}"), "STATE")
+}
+
+/// `SESSION#<id>` / `EVENT#<step:04>#<seq:02>`: one node execution.
+pub fn session_event(id: &SessionId, step: u32, seq: u32) -> Key {
+    Key::new(format!("SESSION#{id}"), format!("EVENT#{step:04}#{seq:02}"))
+}
+
+/// `SESSION#<id>` / `RESULT#<step:04>`: the stored answer to a step, for exact replays.
+pub fn session_result(id: &SessionId, step: u32) -> Key {
+    Key::new(format!("SESSION#{id}"), format!("RESULT#{step:04}"))
+}
+
+/// GSI1 entry of a session in its student's list: `USER#<student>` / `SESSION#<created_at>#<id>`.
+pub fn student_session(student: &UserId, created_at: &str, id: &SessionId) -> (String, String) {
+    (user(student), format!("SESSION#{created_at}#{id}"))
 }

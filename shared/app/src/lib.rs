@@ -10,6 +10,8 @@ mod error;
 pub mod keys;
 mod records;
 pub mod seed;
+pub mod sessions;
+pub mod tutor_model;
 
 pub use error::AppError;
 

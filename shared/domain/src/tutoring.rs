@@ -266,3 +266,11 @@ mod tests {
         }
     }
 }
+
+crate::id::text_id!(
+    /// A tutoring session's id (a ULID): letters and digits only.
+    SessionId,
+    max = 64,
+    allowed = |c| c.is_ascii_alphanumeric(),
+    message = "a session id is 1-64 letters or digits"
+);

@@ -4,5 +4,7 @@
 mod questions;
 mod rational;
 
-pub use questions::{Family, MathsQuestion, Seed, generate, mentions_value, numbers_in};
+pub use questions::{
+    Family, MathsQuestion, Seed, family_for, generate, mentions_value, numbers_in,
+};
 pub use rational::{MAX_ANSWER_LEN, NotANumber, Rational};

@@ -250,6 +250,56 @@ impl MathsQuestion {
         .to_string()
     }
 
+    /// The misconception a wrong `reply` shows, as (label, hint naming it), when it matches a
+    /// known error pattern.
+    pub fn misconception(&self, reply: &str) -> Option<(&'static str, &'static str)> {
+        let value = Rational::parse(reply).ok()?;
+        let op = |i: usize| self.operands.get(i).copied().unwrap_or(0);
+        match self.family {
+            Family::Multiplication if value == Rational::integer(op(0) + op(1)) => Some((
+                "added instead of multiplying",
+                "It looks like you added the two numbers. Multiplying means adding one number again and again, once for each group.",
+            )),
+            Family::TimesTenHundred if value == Rational::integer(op(0) + op(1)) => Some((
+                "added instead of multiplying",
+                "It looks like you added instead of multiplying: multiplying by ten or a hundred shifts the digits to the left.",
+            )),
+            Family::TimesTenHundred if op(1) == 100 && value == Rational::integer(op(0) * 10) => {
+                Some((
+                    "shifted one place for a hundred",
+                    "You moved the digits one place, which is multiplying by ten. A hundred is ten tens: two places.",
+                ))
+            }
+            Family::FractionOfQuantity if value == Rational::integer(op(2) * op(1)) => Some((
+                "multiplied by the denominator",
+                "You multiplied by the bottom number. The bottom number tells you how many equal parts to share into, so divide.",
+            )),
+            Family::EquivalentFraction
+                if value == Rational::integer(op(0) + op(1) * op(2) - op(1)) =>
+            {
+                Some((
+                    "additive equivalence",
+                    "You added the same amount to the top as to the bottom. Equivalent fractions come from multiplying both by the same number.",
+                ))
+            }
+            Family::CompareUnitFractions if value == rational(1, op(0).max(op(1))) => Some((
+                "bigger denominator means bigger fraction",
+                "You chose the fraction with the bigger bottom number, but more parts means smaller parts.",
+            )),
+            Family::FractionToDecimal if op(1) == 100 && value == rational(op(0), 10) => Some((
+                "hundredths written as tenths",
+                "You wrote it as tenths. These are hundredths, so the digits reach the second place after the point.",
+            )),
+            Family::Rounding if value == Rational::integer(op(0)) && self.answer != value => {
+                Some((
+                    "truncated instead of rounding",
+                    "You cut the decimals off instead of rounding. Check the tenths digit: is it five or more?",
+                ))
+            }
+            _ => None,
+        }
+    }
+
     /// Rung 2: a hint that names the error in `reply`, without the answer.
     pub fn targeted_hint(&self, reply: &str) -> String {
         let Ok(value) = Rational::parse(reply) else {
@@ -258,42 +308,10 @@ impl MathsQuestion {
                 self.answer_form
             );
         };
-        let op = |i: usize| self.operands.get(i).copied().unwrap_or(0);
-        let named = match self.family {
-            Family::Multiplication if value == Rational::integer(op(0) + op(1)) => Some(
-                "It looks like you added the two numbers. Multiplying means adding one number again and again, once for each group.",
-            ),
-            Family::TimesTenHundred if value == Rational::integer(op(0) + op(1)) => Some(
-                "It looks like you added instead of multiplying: multiplying by ten or a hundred shifts the digits to the left.",
-            ),
-            Family::TimesTenHundred if op(1) == 100 && value == Rational::integer(op(0) * 10) => {
-                Some(
-                    "You moved the digits one place, which is multiplying by ten. A hundred is ten tens: two places.",
-                )
-            }
-            Family::FractionOfQuantity if value == Rational::integer(op(2) * op(1)) => Some(
-                "You multiplied by the bottom number. The bottom number tells you how many equal parts to share into, so divide.",
-            ),
-            Family::EquivalentFraction
-                if value == Rational::integer(op(0) + op(1) * op(2) - op(1)) =>
-            {
-                Some(
-                    "You added the same amount to the top as to the bottom. Equivalent fractions come from multiplying both by the same number.",
-                )
-            }
-            Family::CompareUnitFractions if value == rational(1, op(0).max(op(1))) => Some(
-                "You chose the fraction with the bigger bottom number, but more parts means smaller parts.",
-            ),
-            Family::FractionToDecimal if op(1) == 100 && value == rational(op(0), 10) => Some(
-                "You wrote it as tenths. These are hundredths, so the digits reach the second place after the point.",
-            ),
-            Family::Rounding if value == Rational::integer(op(0)) && self.answer != value => Some(
-                "You cut the decimals off instead of rounding. Check the tenths digit: is it five or more?",
-            ),
-            _ => None,
-        };
-        match named {
-            Some(hint) => hint.to_string(),
+        match self.misconception(reply) {
+            Some((_, hint)) => hint.to_string(),
+            // A right answer is never remediated; if it is, say nothing that repeats it.
+            None if value == self.answer => self.nudge(),
             None if value > self.answer => format!("{reply} is too big. {}", self.nudge()),
             None => format!("{reply} is too small. {}", self.nudge()),
         }
@@ -440,4 +458,33 @@ mod tests {
         let wrong = format!("1/{}", q.operands[0].max(q.operands[1]));
         assert!(q.targeted_hint(&wrong).contains("bigger bottom number"));
     }
+}
+
+/// The question family that practises a curriculum subtopic, or `None` for non-maths subjects.
+pub fn family_for(subject: &str, topic: &str, subtopic: &str) -> Option<Family> {
+    let subject = subject.to_lowercase();
+    if !matches!(subject.as_str(), "mathematics" | "maths" | "math") {
+        return None;
+    }
+    let text = format!("{topic} {subtopic}").to_lowercase();
+    let has = |word: &str| text.contains(word);
+    Some(if has("equivalent") {
+        Family::EquivalentFraction
+    } else if has("compar") && has("fraction") {
+        Family::CompareUnitFractions
+    } else if has("fraction") {
+        Family::FractionOfQuantity
+    } else if has("10 and 100") || has("by ten") || has("by 10") {
+        Family::TimesTenHundred
+    } else if has("multipl") || has("times") {
+        Family::Multiplication
+    } else if has("round") {
+        Family::Rounding
+    } else if has("decimal") || has("tenths") {
+        Family::FractionToDecimal
+    } else if has("subtract") || has("negative") {
+        Family::Subtraction
+    } else {
+        Family::Addition
+    })
 }

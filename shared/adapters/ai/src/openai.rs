@@ -1,0 +1,420 @@
+//! An OpenAI-compatible chat-completions client as a [`TutorModel`].
+//!
+//! Works with OpenAI, vLLM, llama.cpp's server and Ollama: they differ only in base URL, model
+//! name and key. Output is constrained with a strict JSON schema and validated again here;
+//! anything unusable is an error (the [`tutorbridge_app::tutor_model::Tutor`] wrapper then falls
+//! back to the offline tutor), never a panic. 429, 5xx and connection failures are retried a
+//! bounded number of times with jittered exponential backoff; a timeout is not retried (the
+//! student is waiting).
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use tutorbridge_app::tutor_model::{
+    Expected, LessonContext, ModelError, Question, Turn, TutorModel,
+};
+use tutorbridge_domain::maths::MathsQuestion;
+use tutorbridge_domain::tutoring::Grading;
+use tutorbridge_domain::tutoring::thresholds::MAX_HINTS;
+
+use crate::prompts::{GRADE, REMEDIATE, SYSTEM, TEACH, fill};
+
+/// An API key that never prints.
+#[derive(Clone)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        ApiKey(key.into())
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(***)")
+    }
+}
+
+/// Where and how to call the model.
+#[derive(Debug, Clone)]
+pub struct OpenAiConfig {
+    /// Up to and including `/v1`, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:8080/v1`.
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<ApiKey>,
+    /// Per request, including reading the body.
+    pub timeout: Duration,
+    /// Further attempts after a retryable failure.
+    pub max_retries: u32,
+    /// First backoff; doubles per retry, ±50 % jitter.
+    pub backoff: Duration,
+    /// Extra JSON merged into every request body (e.g. `{"cache_prompt": false}` for llama.cpp).
+    pub extra_body: Map<String, Value>,
+}
+
+impl OpenAiConfig {
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
+        OpenAiConfig {
+            base_url: base_url.into(),
+            model: model.into(),
+            api_key: None,
+            timeout: Duration::from_secs(20),
+            max_retries: 2,
+            backoff: Duration::from_millis(250),
+            extra_body: Map::new(),
+        }
+    }
+}
+
+/// The client; build once at cold start and share.
+pub struct OpenAiTutor {
+    client: reqwest::Client,
+    config: OpenAiConfig,
+}
+
+#[derive(Deserialize)]
+struct Completion {
+    choices: Vec<Choice>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    message: ChoiceMessage,
+}
+
+#[derive(Deserialize)]
+struct ChoiceMessage {
+    content: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeachOutput {
+    message: String,
+    hints: Vec<String>,
+    question: String,
+    answer_form: String,
+    expected_answer: String,
+    keywords: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GradeOutput {
+    score: f64,
+    confidence: f64,
+    rationale: String,
+    misconceptions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemediateOutput {
+    message: String,
+}
+
+fn object_schema(properties: Value) -> Value {
+    let required: Vec<String> = properties
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    json!({ "type": "object", "properties": properties, "required": required, "additionalProperties": false })
+}
+
+fn strings() -> Value {
+    json!({ "type": "array", "items": { "type": "string" } })
+}
+
+fn jitter() -> f64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    0.5 + f64::from(nanos % 1000) / 1000.0
+}
+
+fn list(items: &[String]) -> String {
+    items.join("; ")
+}
+
+fn non_empty(field: &str, text: &str) -> Result<(), ModelError> {
+    if text.trim().is_empty() {
+        Err(ModelError::InvalidOutput(format!("{field} is empty")))
+    } else {
+        Ok(())
+    }
+}
+
+impl OpenAiTutor {
+    /// # Errors
+    /// When the HTTP client cannot be built (TLS setup).
+    pub fn new(config: OpenAiConfig) -> Result<Self, ModelError> {
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| ModelError::Unavailable(format!("cannot build the HTTP client: {e}")))?;
+        Ok(OpenAiTutor { client, config })
+    }
+
+    fn system(&self, lesson: &LessonContext) -> String {
+        fill(
+            SYSTEM,
+            &[("grade", lesson.guideline.level.grade.value().to_string())],
+        )
+    }
+
+    /// One structured completion, with retries; the content parsed as `T`.
+    async fn complete<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        schema: Value,
+        system: String,
+        user: String,
+    ) -> Result<T, ModelError> {
+        let mut body = json!({
+            "model": self.config.model,
+            "temperature": 0,
+            "messages": [ { "role": "system", "content": system }, { "role": "user", "content": user } ],
+            "response_format": { "type": "json_schema", "json_schema": { "name": name, "strict": true, "schema": schema } },
+        });
+        if let Some(object) = body.as_object_mut() {
+            object.extend(self.config.extra_body.clone());
+        }
+        let url = format!(
+            "{}/chat/completions",
+            self.config.base_url.trim_end_matches('/')
+        );
+        let mut attempt = 0;
+        loop {
+            let mut request = self.client.post(&url).json(&body);
+            if let Some(ApiKey(key)) = &self.config.api_key {
+                request = request.bearer_auth(key);
+            }
+            let failure = match request.send().await {
+                Ok(response) if response.status().is_success() => {
+                    let completion: Completion = response.json().await.map_err(|e| {
+                        if e.is_timeout() {
+                            ModelError::Timeout
+                        } else {
+                            ModelError::InvalidOutput(format!("not a chat completion: {e}"))
+                        }
+                    })?;
+                    let content = completion
+                        .choices
+                        .into_iter()
+                        .next()
+                        .and_then(|choice| choice.message.content)
+                        .ok_or_else(|| {
+                            ModelError::InvalidOutput("the completion has no content".into())
+                        })?;
+                    let json = content
+                        .trim()
+                        .trim_start_matches("```json")
+                        .trim_start_matches("```")
+                        .trim_end_matches("```");
+                    return serde_json::from_str(json)
+                        .map_err(|e| ModelError::InvalidOutput(format!("{name}: {e}")));
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .map(|s| Duration::from_secs(s.min(5)));
+                    if status.as_u16() == 429 || status.is_server_error() {
+                        (
+                            ModelError::Unavailable(format!("HTTP {status}")),
+                            retry_after,
+                        )
+                    } else {
+                        return Err(ModelError::Unavailable(format!("HTTP {status}")));
+                    }
+                }
+                Err(error) if error.is_timeout() => return Err(ModelError::Timeout),
+                Err(error) => (
+                    ModelError::Unavailable(format!("request failed: {error}")),
+                    None,
+                ),
+            };
+            let (error, retry_after) = failure;
+            if attempt >= self.config.max_retries {
+                return Err(error);
+            }
+            let backoff = retry_after.unwrap_or_else(|| {
+                self.config
+                    .backoff
+                    .mul_f64(2f64.powi(attempt as i32) * jitter())
+            });
+            tracing::info!(attempt, ?backoff, error = %error, "retrying the model");
+            tokio::time::sleep(backoff).await;
+            attempt += 1;
+        }
+    }
+}
+
+#[async_trait]
+impl TutorModel for OpenAiTutor {
+    fn name(&self) -> &str {
+        &self.config.model
+    }
+
+    async fn teach(
+        &self,
+        lesson: &LessonContext,
+        maths: Option<&MathsQuestion>,
+    ) -> Result<Turn, ModelError> {
+        let g = &lesson.guideline;
+        let question_rule = match maths {
+            Some(maths) => format!("The question must be exactly: \"{}\"", maths.prompt),
+            None => "Ask about one of the assessment criteria.".to_string(),
+        };
+        let user = fill(
+            TEACH,
+            &[
+                ("subject", g.subject.as_str().into()),
+                ("topic", g.topic.as_str().into()),
+                ("subtopic", g.subtopic.as_str().into()),
+                ("overview", g.overview.clone()),
+                ("objectives", list(&g.objectives)),
+                ("misconceptions", list(&g.common_misconceptions)),
+                ("scaffolding", list(&g.scaffolding_strategies)),
+                ("assessment", list(&g.assessment_criteria)),
+                ("step", lesson.step.to_string()),
+                ("mastery", format!("{:.2}", lesson.mastery)),
+                ("evidence", list(&lesson.evidence)),
+                ("question_rule", question_rule),
+            ],
+        );
+        let schema = object_schema(json!({
+            "message": { "type": "string" },
+            "hints": strings(),
+            "question": { "type": "string" },
+            "answer_form": { "type": "string" },
+            "expected_answer": { "type": "string" },
+            "keywords": strings(),
+        }));
+        let output: TeachOutput = self
+            .complete("teaching_turn", schema, self.system(lesson), user)
+            .await?;
+        non_empty("message", &output.message)?;
+        let question = match maths {
+            Some(maths) => Question {
+                prompt: maths.prompt.clone(),
+                answer_form: maths.answer_form.clone(),
+                expected: Expected::Maths {
+                    question: maths.clone(),
+                },
+            },
+            None => {
+                non_empty("question", &output.question)?;
+                non_empty("expected_answer", &output.expected_answer)?;
+                Question {
+                    prompt: output.question,
+                    answer_form: output.answer_form,
+                    expected: Expected::Text {
+                        answer: output.expected_answer,
+                        keywords: output.keywords,
+                    },
+                }
+            }
+        };
+        let hints = output
+            .hints
+            .into_iter()
+            .filter(|h| !h.trim().is_empty())
+            .take(MAX_HINTS)
+            .collect();
+        Ok(Turn {
+            message: output.message,
+            hints,
+            question,
+        })
+    }
+
+    async fn grade(
+        &self,
+        lesson: &LessonContext,
+        question: &Question,
+        reply: &str,
+    ) -> Result<Grading, ModelError> {
+        let g = &lesson.guideline;
+        let expected = match &question.expected {
+            Expected::Maths { question } => question.answer.to_string(),
+            Expected::Text { answer, .. } => answer.clone(),
+        };
+        let user = fill(
+            GRADE,
+            &[
+                ("subtopic", g.subtopic.as_str().into()),
+                ("assessment", list(&g.assessment_criteria)),
+                ("misconceptions", list(&g.common_misconceptions)),
+                ("question", question.prompt.clone()),
+                ("expected", expected),
+                ("reply", reply.to_string()),
+            ],
+        );
+        let schema = object_schema(json!({
+            "score": { "type": "number", "minimum": 0, "maximum": 1 },
+            "confidence": { "type": "number", "minimum": 0, "maximum": 1 },
+            "rationale": { "type": "string" },
+            "misconceptions": strings(),
+        }));
+        let output: GradeOutput = self
+            .complete("grading", schema, self.system(lesson), user)
+            .await?;
+        let unit = |x: f64| x.is_finite() && (0.0..=1.0).contains(&x);
+        if !unit(output.score) || !unit(output.confidence) {
+            return Err(ModelError::InvalidOutput(format!(
+                "score {} / confidence {} outside [0, 1]",
+                output.score, output.confidence
+            )));
+        }
+        Ok(Grading {
+            score: output.score,
+            confidence: output.confidence,
+            rationale: output.rationale,
+            misconceptions: output.misconceptions,
+        })
+    }
+
+    async fn remediate(
+        &self,
+        lesson: &LessonContext,
+        question: &Question,
+        reply: &str,
+        grading: &Grading,
+        rung: u8,
+    ) -> Result<String, ModelError> {
+        let expected = match &question.expected {
+            Expected::Maths { question } => question.answer.to_string(),
+            Expected::Text { answer, .. } => answer.clone(),
+        };
+        let user = fill(
+            REMEDIATE,
+            &[
+                ("subtopic", lesson.guideline.subtopic.as_str().into()),
+                (
+                    "scaffolding",
+                    list(&lesson.guideline.scaffolding_strategies),
+                ),
+                ("question", question.prompt.clone()),
+                ("reply", reply.to_string()),
+                ("rationale", grading.rationale.clone()),
+                ("rung", rung.to_string()),
+                ("expected", expected),
+            ],
+        );
+        let schema = object_schema(json!({ "message": { "type": "string" } }));
+        let output: RemediateOutput = self
+            .complete("remediation", schema, self.system(lesson), user)
+            .await?;
+        non_empty("message", &output.message)?;
+        Ok(output.message)
+    }
+}

@@ -1,0 +1,28 @@
+//! Word-level text comparison for grading free-text answers offline.
+
+use std::collections::BTreeSet;
+
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "because", "by", "can", "do", "does", "for", "from",
+    "has", "have", "how", "i", "in", "is", "it", "its", "of", "on", "or", "so", "that", "the",
+    "their", "them", "then", "there", "they", "this", "to", "was", "we", "what", "when", "which",
+    "who", "why", "with", "you", "your",
+];
+
+/// Content words in a normal form: lower case, letters and digits only, a plural `s` dropped.
+pub fn content_words(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|word| word.len() > 2 && !STOP_WORDS.contains(&word.as_str()))
+        .map(|word| match word.strip_suffix('s') {
+            Some(stem) if stem.len() > 3 && !stem.ends_with('s') => stem.to_string(),
+            _ => word,
+        })
+        .collect()
+}
+
+/// Does `reply` use `keyword` (a word or a short phrase)?
+pub fn uses(reply: &BTreeSet<String>, keyword: &str) -> bool {
+    let words = content_words(keyword);
+    !words.is_empty() && words.iter().all(|word| reply.contains(word))
+}

@@ -1,0 +1,631 @@
+//! Tutoring sessions: create one on a guideline, step it reply by reply (exactly once), read it,
+//! summarise it, list a student's sessions.
+//!
+//! A step is one read of the state item and one transaction (the state with a version
+//! condition, its event items and the stored result): two table round trips. The client names
+//! the step it answers; a retry of an applied step with the same reply gets the stored answer,
+//! a different reply to an applied step gets 409, and of two concurrent replies to one step
+//! exactly one is applied.
+
+mod records;
+
+pub use records::{
+    GradingView, MisconceptionCount, RemediationView, SessionListEntry, SessionPage,
+    SessionSummary, SessionView, StepResponse, TurnView,
+};
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::json;
+use tutorbridge_domain::curriculum::GuidelineId;
+use tutorbridge_domain::maths::{MathsQuestion, family_for, generate};
+use tutorbridge_domain::tutoring::thresholds::MAX_REPLY_CHARS;
+use tutorbridge_domain::tutoring::{Node, Routing, SessionId};
+use tutorbridge_domain::{Access, Caller, Role, UserId};
+use tutorbridge_table::{Condition, Cursor, Index, Query, SortKeyCondition, TableError, WriteOp};
+
+use crate::access::AccessService;
+use crate::curriculum::CurriculumService;
+use crate::keys::{self, entity};
+use crate::records::{Placement, from_item, to_item};
+use crate::tutor_model::{LessonContext, ModelError, Produced, Tutor};
+use crate::{AppError, Store};
+use records::{EventRecord, SessionRecord, StoredResult};
+
+/// Largest page of a student's session list.
+pub const MAX_PAGE: u32 = 100;
+/// Page size when none is asked for.
+pub const DEFAULT_PAGE: u32 = 20;
+
+/// A reply to one step.
+#[derive(Debug, Clone)]
+pub struct StepRequest {
+    /// The step the client answers (the session's `step` when it asked).
+    pub step: u32,
+    pub reply: String,
+}
+
+impl From<ModelError> for AppError {
+    fn from(error: ModelError) -> Self {
+        AppError::internal(error)
+    }
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// FNV-1a: a stable digest to recognise a retried reply without keeping a second copy of it.
+fn digest(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+fn seed(id: &SessionId, step: u32) -> u64 {
+    u64::from_str_radix(&digest(id.as_str()), 16).unwrap_or(0)
+        ^ (u64::from(step) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+fn lesson_for(record: &SessionRecord, step: u32) -> LessonContext {
+    LessonContext {
+        guideline: record.guideline.clone(),
+        step,
+        mastery: record.progress.mastery,
+        evidence: record.progress.evidence.clone(),
+        seed: seed(&record.session_id, step),
+    }
+}
+
+/// The next maths question for a maths guideline: harder with the grade and with mastery.
+fn maths_question(lesson: &LessonContext) -> Option<MathsQuestion> {
+    let guideline = &lesson.guideline;
+    let family = family_for(
+        guideline.subject.as_str(),
+        guideline.topic.as_str(),
+        guideline.subtopic.as_str(),
+    )?;
+    let difficulty = 1 + guideline.level.grade.value() / 3 + (lesson.mastery * 4.0).round() as u8;
+    Some(generate(family, difficulty.clamp(1, 10), lesson.seed))
+}
+
+/// Builds the event items of one step in node order.
+struct EventLog<'a> {
+    session: &'a SessionId,
+    step: u32,
+    at: String,
+    items: Vec<WriteOp>,
+}
+
+impl<'a> EventLog<'a> {
+    fn new(session: &'a SessionId, step: u32) -> Self {
+        EventLog {
+            session,
+            step,
+            at: now(),
+            items: Vec::new(),
+        }
+    }
+
+    fn record<T>(
+        &mut self,
+        node: Node,
+        produced: Option<&Produced<T>>,
+        inputs: serde_json::Value,
+        outputs: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let seq = self.items.len() as u32 + 1;
+        let (model, fallback, elapsed_ms) = produced.map_or(("rules".to_string(), false, 0), |p| {
+            (p.model.clone(), p.fallback, p.elapsed_ms)
+        });
+        let event = EventRecord {
+            session_id: self.session.clone(),
+            step: self.step,
+            seq,
+            node,
+            model,
+            fallback,
+            elapsed_ms,
+            at: self.at.clone(),
+            inputs,
+            outputs,
+        };
+        let item = to_item(
+            &event,
+            Placement {
+                key: keys::session_event(self.session, self.step, seq),
+                entity: entity::SESSION_EVENT,
+                gsi1: None,
+            },
+        )?;
+        self.items.push(WriteOp::Put {
+            item,
+            condition: Condition::NotExists,
+        });
+        Ok(())
+    }
+}
+
+/// Tutoring session use cases.
+#[derive(Clone)]
+pub struct SessionService {
+    store: Store,
+    tutor: Tutor,
+    curriculum: CurriculumService,
+    access: AccessService,
+}
+
+impl SessionService {
+    pub fn new(store: Store, tutor: Tutor) -> Self {
+        SessionService {
+            curriculum: CurriculumService::new(store.clone()),
+            access: AccessService::new(store.clone()),
+            store,
+            tutor,
+        }
+    }
+
+    /// Start a session for the calling student on a guideline.
+    ///
+    /// # Errors
+    /// `Forbidden` for callers who are not students; `NotFound` for an unknown guideline
+    /// (before anything is written).
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        guideline_id: &GuidelineId,
+    ) -> Result<SessionView, AppError> {
+        if !caller.has(Role::Student) {
+            return Err(AppError::Forbidden(
+                "only students start tutoring sessions".into(),
+            ));
+        }
+        let guideline = self.curriculum.guideline(guideline_id).await?;
+        let session_id = SessionId::parse(&ulid::Ulid::new().to_string())?;
+        let created_at = now();
+        let mut record = SessionRecord {
+            session_id: session_id.clone(),
+            student_id: caller.user_id.clone(),
+            guideline,
+            created_at: created_at.clone(),
+            updated_at: created_at.clone(),
+            version: 1,
+            progress: Default::default(),
+            question: None,
+            turn: TurnView {
+                message: String::new(),
+                hints: vec![],
+                question: None,
+                answer_form: None,
+                model: String::new(),
+                fallback: false,
+            },
+            last_result: None,
+        };
+        let lesson = lesson_for(&record, 0);
+        let maths = maths_question(&lesson);
+        let turn = self.tutor.teach(&lesson, maths.as_ref()).await?;
+        record.turn = TurnView::from_produced(&turn);
+        record.question = Some(turn.value.question.clone());
+
+        let mut log = EventLog::new(&session_id, 0);
+        log.record(
+            Node::Present,
+            Some(&turn),
+            json!({ "guideline_id": record.guideline.id }),
+            json!({ "question": turn.value.question.prompt, "hints": turn.value.hints.len() }),
+        )?;
+        let gsi1 = keys::student_session(&record.student_id, &created_at, &session_id);
+        let state = to_item(
+            &record,
+            Placement {
+                key: keys::session_state(&session_id),
+                entity: entity::SESSION,
+                gsi1: Some(gsi1),
+            },
+        )?;
+        let mut ops = vec![WriteOp::Put {
+            item: state,
+            condition: Condition::NotExists,
+        }];
+        ops.extend(log.items);
+        self.store.transact_write(ops).await?;
+        Ok(SessionView::from(&record))
+    }
+
+    async fn load(&self, id: &SessionId) -> Result<SessionRecord, AppError> {
+        match self.store.get(&keys::session_state(id)).await? {
+            Some(item) => from_item(item),
+            None => Err(AppError::NotFound(format!(
+                "no session '{id}' is visible to you"
+            ))),
+        }
+    }
+
+    /// Apply the student's reply to a step, exactly once.
+    ///
+    /// # Errors
+    /// `Invalid` for an empty or over-long reply; `NotFound` unless the caller is the session's
+    /// student; `Conflict` for a completed session, a step other than the one the session waits
+    /// for, a different reply to an applied step, or a concurrent reply that won.
+    pub async fn step(
+        &self,
+        caller: &Caller,
+        id: &SessionId,
+        request: StepRequest,
+    ) -> Result<StepResponse, AppError> {
+        let reply = request.reply.trim();
+        if reply.is_empty() {
+            return Err(AppError::Invalid("student_reply must not be empty".into()));
+        }
+        if reply.chars().count() > MAX_REPLY_CHARS {
+            return Err(AppError::Invalid(format!(
+                "student_reply is limited to {MAX_REPLY_CHARS} characters"
+            )));
+        }
+        let record = self.load(id).await?;
+        if record.student_id != caller.user_id {
+            return Err(AppError::NotFound(format!(
+                "no session '{id}' is visible to you"
+            )));
+        }
+        let reply_digest = digest(reply);
+        if request.step < record.progress.step {
+            return self.replay(&record, request.step, &reply_digest).await;
+        }
+        if record.progress.completed {
+            return Err(AppError::Conflict(
+                "the session is complete; start a new one".into(),
+            ));
+        }
+        if request.step > record.progress.step {
+            return Err(AppError::Conflict(format!(
+                "the session is waiting for step {}",
+                record.progress.step
+            )));
+        }
+        let (ops, response) = self.advance(record, reply, reply_digest.clone()).await?;
+        match self.store.transact_write(ops).await {
+            Ok(()) => Ok(response),
+            Err(TableError::Conflict(_)) => {
+                // Someone else applied this step first. Same reply: a duplicate; answer as they were.
+                let current = self.load(id).await?;
+                self.replay(&current, request.step, &reply_digest)
+                    .await
+                    .map_err(|_| {
+                        AppError::Conflict(format!(
+                            "another reply to step {} was applied first",
+                            request.step
+                        ))
+                    })
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The stored answer to an applied step, if `reply_digest` matches the reply it answered.
+    async fn replay(
+        &self,
+        record: &SessionRecord,
+        step: u32,
+        reply_digest: &str,
+    ) -> Result<StepResponse, AppError> {
+        let stored = match &record.last_result {
+            Some(last) if last.response.answered_step == step => last.clone(),
+            _ => match self
+                .store
+                .get(&keys::session_result(&record.session_id, step))
+                .await?
+            {
+                Some(item) => from_item::<StoredResult>(item)?,
+                None => {
+                    return Err(AppError::Conflict(format!(
+                        "the session is waiting for step {}",
+                        record.progress.step
+                    )));
+                }
+            },
+        };
+        if stored.reply_digest == reply_digest {
+            Ok(stored.response)
+        } else {
+            Err(AppError::Conflict(format!(
+                "step {step} was already answered with a different reply"
+            )))
+        }
+    }
+
+    /// Grade, route and present: the new state, its events and the stored result, as one
+    /// transaction, and the response.
+    async fn advance(
+        &self,
+        mut record: SessionRecord,
+        reply: &str,
+        reply_digest: String,
+    ) -> Result<(Vec<WriteOp>, StepResponse), AppError> {
+        let step = record.progress.step;
+        let question = record
+            .question
+            .clone()
+            .ok_or_else(|| AppError::internal("an open session has no question"))?;
+        let lesson = lesson_for(&record, step);
+        let mut log = EventLog::new(&record.session_id, step);
+
+        let grading = self.tutor.grade(&lesson, &question, reply).await?;
+        let decision = record
+            .progress
+            .apply(&grading.value)
+            .map_err(|_| AppError::Conflict("the session is complete; start a new one".into()))?;
+        log.record(Node::Check, Some(&grading), json!({ "reply_chars": reply.chars().count() }), json!({ "score": grading.value.score, "confidence": grading.value.confidence, "misconceptions": grading.value.misconceptions }))?;
+
+        let mut remediation = None;
+        let mut next_turn = None;
+        match decision.routing {
+            Routing::Advance => {
+                log.record::<()>(
+                    Node::Advance,
+                    None,
+                    json!({}),
+                    json!({ "mastery": record.progress.mastery }),
+                )?;
+                if !decision.completed {
+                    // `record.progress` already holds this step's mastery and evidence.
+                    let next_lesson = lesson_for(&record, step + 1);
+                    let maths = maths_question(&next_lesson);
+                    next_turn = Some(self.tutor.teach(&next_lesson, maths.as_ref()).await?);
+                }
+            }
+            Routing::Remediate => {
+                let hint = self
+                    .tutor
+                    .remediate(&lesson, &question, reply, &grading.value, decision.rung)
+                    .await?;
+                log.record(
+                    Node::Remediate,
+                    Some(&hint),
+                    json!({ "rung": decision.rung }),
+                    json!({ "chars": hint.value.chars().count() }),
+                )?;
+                log.record::<()>(
+                    Node::Diagnose,
+                    None,
+                    json!({ "labels": grading.value.misconceptions.len() }),
+                    json!({ "evidence": record.progress.evidence }),
+                )?;
+                remediation = Some(RemediationView {
+                    rung: decision.rung,
+                    message: hint.value.clone(),
+                    model: hint.model.clone(),
+                    fallback: hint.fallback,
+                });
+            }
+        }
+
+        let turn = if decision.completed {
+            record.question = None;
+            TurnView {
+                message: format!(
+                    "That's the end of this session: {} steps, mastery {:.0}%. Look at the summary for what to do next.",
+                    record.progress.step,
+                    record.progress.mastery * 100.0
+                ),
+                hints: vec![],
+                question: None,
+                answer_form: None,
+                model: "rules".into(),
+                fallback: false,
+            }
+        } else if let Some(turn) = &next_turn {
+            record.question = Some(turn.value.question.clone());
+            TurnView::from_produced(turn)
+        } else {
+            // Remediating: the same question again, led by the hint.
+            match &remediation {
+                Some(hint) => TurnView {
+                    message: hint.message.clone(),
+                    model: hint.model.clone(),
+                    fallback: hint.fallback,
+                    ..record.turn.clone()
+                },
+                None => record.turn.clone(),
+            }
+        };
+        if !decision.completed {
+            let outputs = json!({ "question": record.question.as_ref().map(|q| q.prompt.clone()) });
+            log.record(
+                Node::Present,
+                next_turn.as_ref(),
+                json!({ "routing": decision.routing }),
+                outputs,
+            )?;
+        }
+
+        let response = StepResponse {
+            session_id: record.session_id.clone(),
+            answered_step: step,
+            step: record.progress.step,
+            routing: decision.routing,
+            grading: GradingView::from_produced(&grading),
+            remediation,
+            mastery: record.progress.mastery,
+            completed: decision.completed,
+            turn: turn.clone(),
+        };
+        let stored = StoredResult {
+            reply_digest,
+            response: response.clone(),
+        };
+        let expected_version = record.version;
+        record.version += 1;
+        record.turn = turn;
+        record.updated_at = log.at.clone();
+        record.last_result = Some(stored.clone());
+
+        let gsi1 =
+            keys::student_session(&record.student_id, &record.created_at, &record.session_id);
+        let state = to_item(
+            &record,
+            Placement {
+                key: keys::session_state(&record.session_id),
+                entity: entity::SESSION,
+                gsi1: Some(gsi1),
+            },
+        )?;
+        let result = to_item(
+            &stored,
+            Placement {
+                key: keys::session_result(&record.session_id, step),
+                entity: entity::SESSION_RESULT,
+                gsi1: None,
+            },
+        )?;
+        let mut ops = vec![
+            WriteOp::Put {
+                item: state,
+                condition: Condition::VersionEquals(expected_version),
+            },
+            WriteOp::Put {
+                item: result,
+                condition: Condition::NotExists,
+            },
+        ];
+        ops.extend(log.items);
+        Ok((ops, response))
+    }
+
+    /// A session, for its student, their tutor, their parents and admins.
+    pub async fn get(&self, caller: &Caller, id: &SessionId) -> Result<SessionView, AppError> {
+        let record = self.readable(caller, id).await?;
+        Ok(SessionView::from(&record))
+    }
+
+    async fn readable(&self, caller: &Caller, id: &SessionId) -> Result<SessionRecord, AppError> {
+        let record = self.load(id).await?;
+        self.access
+            .authorize(caller, &record.student_id, Access::Read)
+            .await
+            .map_err(|_| AppError::NotFound(format!("no session '{id}' is visible to you")))?;
+        Ok(record)
+    }
+
+    /// What happened in a session and what to do next.
+    pub async fn summary(
+        &self,
+        caller: &Caller,
+        id: &SessionId,
+    ) -> Result<SessionSummary, AppError> {
+        let record = self.readable(caller, id).await?;
+        let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+        for label in &record.progress.evidence {
+            *counts.entry(label.as_str()).or_default() += 1;
+        }
+        let mut seen: Vec<MisconceptionCount> = counts
+            .into_iter()
+            .map(|(label, count)| MisconceptionCount {
+                label: label.into(),
+                count,
+            })
+            .collect();
+        seen.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+        let guideline = &record.guideline;
+        let mut suggestions = Vec::new();
+        if record.progress.mastery >= tutorbridge_domain::tutoring::thresholds::COMPLETE_MASTERY {
+            suggestions.push(format!(
+                "Mastered for now: move on to the next subtopic of {}.",
+                guideline.topic.as_str()
+            ));
+            suggestions.push(format!(
+                "Review '{}' again in a few days so it sticks.",
+                guideline.subtopic.as_str()
+            ));
+        } else {
+            if let Some(top) = seen.first() {
+                suggestions.push(format!(
+                    "Work on the misconception seen most: {}.",
+                    top.label
+                ));
+            }
+            suggestions.extend(guideline.scaffolding_strategies.iter().take(2).cloned());
+            suggestions.push(format!(
+                "Start another session on '{}'.",
+                guideline.subtopic.as_str()
+            ));
+        }
+        Ok(SessionSummary {
+            session_id: record.session_id.clone(),
+            subtopic: guideline.subtopic.as_str().to_string(),
+            steps_completed: record.progress.step,
+            mastery: record.progress.mastery,
+            completed: record.progress.completed,
+            misconceptions_seen: seen,
+            suggestions,
+        })
+    }
+
+    /// A student's sessions, newest first (one GSI1 query per page).
+    ///
+    /// # Errors
+    /// `NotFound` when the caller may not see the student; `Invalid` for a bad cursor or limit.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        student: &UserId,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<SessionPage, AppError> {
+        self.access.authorize(caller, student, Access::Read).await?;
+        let limit = limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AppError::Invalid(format!("limit must be 1 to {MAX_PAGE}")));
+        }
+        let partition = keys::user(student);
+        let cursor = cursor
+            .map(|token| decode_page_token(token, &partition))
+            .transpose()?;
+        let query = Query::partition(Index::Gsi1, &partition)
+            .sort(SortKeyCondition::BeginsWith("SESSION#".into()))
+            .descending()
+            .limit(limit)
+            .after(cursor);
+        let page = self.store.query(&query).await?;
+        let sessions = page
+            .items
+            .into_iter()
+            .map(|item| {
+                let record: SessionRecord = from_item(item)?;
+                Ok(SessionListEntry {
+                    session_id: record.session_id,
+                    guideline_id: record.guideline.id.as_str().to_string(),
+                    subtopic: record.guideline.subtopic.as_str().to_string(),
+                    created_at: record.created_at,
+                    step: record.progress.step,
+                    mastery: record.progress.mastery,
+                    completed: record.progress.completed,
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(SessionPage {
+            sessions,
+            next: page.next.map(|next| encode_page_token(&next, &partition)),
+        })
+    }
+}
+
+/// Page tokens name the partition they belong to, so a token from one student's list cannot
+/// be replayed against another's.
+fn encode_page_token(cursor: &Cursor, partition: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{partition}\n{}", cursor.0))
+}
+
+fn decode_page_token(token: &str, partition: &str) -> Result<Cursor, AppError> {
+    let invalid = || AppError::Invalid("cursor is not a page token from this list".into());
+    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    match text.split_once('\n') {
+        Some((owner, cursor)) if owner == partition => Ok(Cursor(cursor.to_string())),
+        _ => Err(invalid()),
+    }
+}
