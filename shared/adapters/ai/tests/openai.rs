@@ -1,0 +1,328 @@
+//! The OpenAI-compatible client against a local server speaking the chat-completions wire
+//! format, scripted per test: good answers, malformed JSON, missing fields, 500s, 429 then
+//! success, and a response slower than the timeout. Plus the fallback to the offline tutor.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tutorbridge_ai::{OfflineTutor, OpenAiConfig, OpenAiTutor};
+use tutorbridge_app::tutor_model::{
+    Expected, LessonContext, ModelError, Question, Tutor, TutorModel,
+};
+use tutorbridge_domain::tutoring::Grading;
+
+/// One scripted reply: status, body, delay.
+#[derive(Clone)]
+struct Scripted {
+    status: u16,
+    body: Value,
+    delay: Duration,
+}
+
+#[derive(Default)]
+struct Script {
+    replies: Mutex<VecDeque<Scripted>>,
+    requests: Mutex<Vec<Value>>,
+}
+
+fn completion(content: &str) -> Value {
+    json!({ "id": "c1", "object": "chat.completion", "choices": [ { "index": 0, "message": { "role": "assistant", "content": content }, "finish_reason": "stop" } ] })
+}
+
+fn ok(content: Value) -> Scripted {
+    Scripted {
+        status: 200,
+        body: completion(&content.to_string()),
+        delay: Duration::ZERO,
+    }
+}
+
+fn status(code: u16) -> Scripted {
+    Scripted {
+        status: code,
+        body: json!({ "error": { "message": "scripted failure" } }),
+        delay: Duration::ZERO,
+    }
+}
+
+async fn chat(State(script): State<Arc<Script>>, Json(request): Json<Value>) -> Response {
+    script.requests.lock().expect("lock").push(request);
+    let next = script.replies.lock().expect("lock").pop_front();
+    let Some(reply) = next else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "script exhausted").into_response();
+    };
+    tokio::time::sleep(reply.delay).await;
+    (
+        StatusCode::from_u16(reply.status).expect("status"),
+        Json(reply.body),
+    )
+        .into_response()
+}
+
+/// A server answering with `replies` in order; the client configured for it.
+async fn server(replies: Vec<Scripted>) -> (Arc<Script>, OpenAiTutor) {
+    let script = Arc::new(Script {
+        replies: Mutex::new(replies.into()),
+        requests: Mutex::default(),
+    });
+    let app = axum::Router::new()
+        .route("/v1/chat/completions", axum::routing::post(chat))
+        .with_state(script.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut config = OpenAiConfig::new(format!("http://{addr}/v1"), "test-model");
+    config.timeout = Duration::from_millis(500);
+    config.backoff = Duration::from_millis(10);
+    config.max_retries = 2;
+    (script, OpenAiTutor::new(config).expect("client"))
+}
+
+fn lesson() -> LessonContext {
+    let guideline = tutorbridge_app::seed::demo_curriculum()
+        .expect("seed")
+        .into_iter()
+        .find(|g| g.id.as_str() == "cbse3-science-plants-parts")
+        .expect("guideline");
+    LessonContext {
+        guideline,
+        step: 0,
+        mastery: 0.0,
+        evidence: vec![],
+        seed: 1,
+    }
+}
+
+fn question() -> Question {
+    Question {
+        prompt: "Why do plants need roots?".into(),
+        answer_form: "a sentence".into(),
+        expected: Expected::Text {
+            answer: "roots take in water and anchor the plant".into(),
+            keywords: vec!["water".into(), "anchor".into()],
+        },
+    }
+}
+
+fn grading_json() -> Value {
+    json!({ "score": 0.9, "confidence": 0.8, "rationale": "Good.", "misconceptions": [] })
+}
+
+#[tokio::test]
+async fn a_good_structured_answer_is_parsed_and_the_request_asks_for_a_strict_schema() {
+    let (script, client) = server(vec![ok(grading_json())]).await;
+    let grading = client
+        .grade(&lesson(), &question(), "They drink water")
+        .await
+        .expect("grading");
+    assert_eq!(
+        grading,
+        Grading {
+            score: 0.9,
+            confidence: 0.8,
+            rationale: "Good.".into(),
+            misconceptions: vec![]
+        }
+    );
+    let requests = script.requests.lock().expect("lock");
+    let format = &requests[0]["response_format"];
+    assert_eq!(format["type"], "json_schema");
+    assert_eq!(format["json_schema"]["strict"], true);
+    assert_eq!(requests[0]["temperature"], 0);
+    assert_eq!(requests[0]["model"], "test-model");
+}
+
+#[tokio::test]
+async fn teaching_turns_carry_the_models_question_and_keep_at_most_three_hints() {
+    let turn = json!({ "message": "Roots matter.", "hints": ["a", "b", "c", "d"], "question": "What do roots do?", "answer_form": "a sentence", "expected_answer": "they take in water", "keywords": ["water"] });
+    let (_, client) = server(vec![ok(turn)]).await;
+    let turn = client.teach(&lesson(), None).await.expect("turn");
+    assert_eq!(turn.hints.len(), 3);
+    assert_eq!(turn.question.prompt, "What do roots do?");
+}
+
+#[tokio::test]
+async fn malformed_json_missing_fields_and_out_of_range_scores_are_invalid_output() {
+    let cases = vec![
+        Scripted {
+            status: 200,
+            body: completion("{not json"),
+            delay: Duration::ZERO,
+        },
+        ok(json!({ "score": 0.5, "rationale": "no confidence", "misconceptions": [] })),
+        ok(
+            json!({ "score": 1.7, "confidence": 0.5, "rationale": "too high", "misconceptions": [] }),
+        ),
+        Scripted {
+            status: 200,
+            body: json!({ "choices": [] }),
+            delay: Duration::ZERO,
+        },
+        Scripted {
+            status: 200,
+            body: json!({ "unexpected": true }),
+            delay: Duration::ZERO,
+        },
+    ];
+    for case in cases {
+        let (script, client) = server(vec![case]).await;
+        let error = client
+            .grade(&lesson(), &question(), "reply")
+            .await
+            .expect_err("invalid");
+        assert!(matches!(error, ModelError::InvalidOutput(_)), "{error:?}");
+        assert_eq!(
+            script.requests.lock().expect("lock").len(),
+            1,
+            "invalid output is not retried"
+        );
+    }
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_a_bounded_number_of_times() {
+    let (script, client) = server(vec![
+        status(500),
+        status(503),
+        status(500),
+        ok(grading_json()),
+    ])
+    .await;
+    let error = client
+        .grade(&lesson(), &question(), "reply")
+        .await
+        .expect_err("gives up");
+    assert!(matches!(error, ModelError::Unavailable(_)), "{error:?}");
+    assert_eq!(
+        script.requests.lock().expect("lock").len(),
+        3,
+        "one try and two retries"
+    );
+}
+
+#[tokio::test]
+async fn a_429_then_success_succeeds_after_one_retry() {
+    let (script, client) = server(vec![status(429), ok(grading_json())]).await;
+    let grading = client
+        .grade(&lesson(), &question(), "reply")
+        .await
+        .expect("second attempt");
+    assert_eq!(grading.score, 0.9);
+    assert_eq!(script.requests.lock().expect("lock").len(), 2);
+}
+
+#[tokio::test]
+async fn a_client_error_is_not_retried() {
+    let (script, client) = server(vec![status(400), ok(grading_json())]).await;
+    assert!(matches!(
+        client.grade(&lesson(), &question(), "reply").await,
+        Err(ModelError::Unavailable(_))
+    ));
+    assert_eq!(script.requests.lock().expect("lock").len(), 1);
+}
+
+#[tokio::test]
+async fn a_response_slower_than_the_timeout_is_a_timeout() {
+    let slow = Scripted {
+        delay: Duration::from_secs(2),
+        ..ok(grading_json())
+    };
+    let (script, client) = server(vec![slow]).await;
+    let started = std::time::Instant::now();
+    assert_eq!(
+        client.grade(&lesson(), &question(), "reply").await,
+        Err(ModelError::Timeout)
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "the timeout cuts the wait short"
+    );
+    assert_eq!(
+        script.requests.lock().expect("lock").len(),
+        1,
+        "timeouts are not retried"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_model_is_unavailable() {
+    let mut config = OpenAiConfig::new("http://127.0.0.1:9/v1", "nobody");
+    config.backoff = Duration::from_millis(5);
+    let client = OpenAiTutor::new(config).expect("client");
+    assert!(matches!(
+        client.grade(&lesson(), &question(), "reply").await,
+        Err(ModelError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn the_wrapper_falls_back_to_the_offline_tutor_and_says_so() {
+    let (_, client) = server(vec![status(500), status(500), status(500)]).await;
+    let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+    let produced = tutor
+        .grade(
+            &lesson(),
+            &question(),
+            "Roots take in water and anchor the plant",
+        )
+        .await
+        .expect("grading");
+    assert_eq!(
+        (produced.model.as_str(), produced.fallback),
+        ("offline", true)
+    );
+    assert!(produced.fallback_reason.is_some());
+    let offline_only = Tutor::new(None, Arc::new(OfflineTutor));
+    let produced = offline_only
+        .grade(&lesson(), &question(), "water")
+        .await
+        .expect("grading");
+    assert_eq!(
+        (produced.model.as_str(), produced.fallback),
+        ("offline", false)
+    );
+}
+
+#[tokio::test]
+async fn the_wrapper_uses_the_remote_model_when_it_answers() {
+    let (_, client) = server(vec![ok(grading_json())]).await;
+    let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+    let produced = tutor
+        .grade(&lesson(), &question(), "reply")
+        .await
+        .expect("grading");
+    assert_eq!(
+        (produced.model.as_str(), produced.fallback),
+        ("test-model", false)
+    );
+}
+
+#[tokio::test]
+async fn a_remote_remediation_that_gives_the_answer_away_is_replaced() {
+    let leak = ok(json!({ "message": "The answer is: roots take in water and anchor the plant." }));
+    let (_, client) = server(vec![leak]).await;
+    let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+    let grading = Grading {
+        score: 0.0,
+        confidence: 0.9,
+        rationale: "no".into(),
+        misconceptions: vec![],
+    };
+    let produced = tutor
+        .remediate(&lesson(), &question(), "leaves", &grading, 2)
+        .await
+        .expect("hint");
+    assert_eq!(
+        (produced.model.as_str(), produced.fallback),
+        ("offline", true)
+    );
+    assert!(!question().revealed_by(&produced.value));
+}
