@@ -352,7 +352,8 @@ impl SessionService {
             .clone()
             .ok_or_else(|| AppError::internal("an open session has no question"))?;
         let lesson = lesson_for(&record, step);
-        let mut log = EventLog::new(&record.session_id, step);
+        // The log numbers steps from the session's start (0) to the n-th reply (n).
+        let mut log = EventLog::new(&record.session_id, step + 1);
 
         let grading = self.tutor.grade(&lesson, &question, reply).await?;
         let decision = record
