@@ -33,13 +33,24 @@ const DEMO_TOKEN_TTL_SECONDS: u64 = 24 * 3600;
 #[derive(Debug, Clone, Copy)]
 enum Function {
     Curriculum,
+    SessionCreate,
+    SessionStep,
+    SessionRead,
 }
 
 /// Every function's route table: the local equivalent of the template's HttpApi events.
-const FUNCTIONS: &[(Function, &[Route])] = &[(Function::Curriculum, curriculum::ROUTES)];
+const FUNCTIONS: &[(Function, &[Route])] = &[
+    (Function::Curriculum, curriculum::ROUTES),
+    (Function::SessionCreate, session_create::ROUTES),
+    (Function::SessionStep, session_step::ROUTES),
+    (Function::SessionRead, session_read::ROUTES),
+];
 
 struct Handlers {
     curriculum: curriculum::Curriculum,
+    session_create: session_create::SessionCreate,
+    session_step: session_step::SessionStep,
+    session_read: session_read::SessionRead,
 }
 
 impl Handlers {
@@ -50,6 +61,9 @@ impl Handlers {
     ) -> lambda_http::Response<Body> {
         match function {
             Function::Curriculum => curriculum::handle(&self.curriculum, request).await,
+            Function::SessionCreate => session_create::handle(&self.session_create, request).await,
+            Function::SessionStep => session_step::handle(&self.session_step, request).await,
+            Function::SessionRead => session_read::handle(&self.session_read, request).await,
         }
     }
 }
@@ -152,9 +166,14 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
             None,
         ),
     };
+    let tutor = tutorbridge_ai::tutor_from_env()
+        .context("configuring the tutor model (TUTORBRIDGE_LLM_*)")?;
     let state = Arc::new(GatewayState {
         handlers: Handlers {
-            curriculum: curriculum::Curriculum::new(store),
+            curriculum: curriculum::Curriculum::new(store.clone()),
+            session_create: session_create::SessionCreate::new(store.clone(), tutor.clone()),
+            session_step: session_step::SessionStep::new(store.clone(), tutor.clone()),
+            session_read: session_read::SessionRead::new(store, tutor),
         },
         authorizer,
         issuer,

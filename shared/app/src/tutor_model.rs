@@ -5,6 +5,7 @@
 //! on timeout, error or invalid output the offline tutor answers instead, and every result
 //! says which model produced it. A failing AI never fails a request.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -144,38 +145,41 @@ impl Tutor {
         Tutor { remote, offline }
     }
 
-    /// Try the remote model, then the offline tutor. Errors only if the offline tutor fails too
-    /// (a bug: it is deterministic and total).
-    async fn run<T, F>(&self, operation: &'static str, call: F) -> Result<Produced<T>, ModelError>
+    /// The remote model's outcome if it answered well, else the offline tutor's (marked as a
+    /// fallback when the remote model failed). Errors only if the offline tutor fails too (a
+    /// bug: it is deterministic and total).
+    async fn settle<T, F>(
+        &self,
+        operation: &'static str,
+        started: Instant,
+        remote: Option<Result<T, ModelError>>,
+        offline: impl FnOnce() -> F,
+    ) -> Result<Produced<T>, ModelError>
     where
-        F: AsyncFn(&dyn TutorModel) -> Result<T, ModelError>,
+        F: Future<Output = Result<T, ModelError>>,
     {
-        let started = Instant::now();
         let elapsed = |started: Instant| started.elapsed().as_millis() as u64;
-        let mut reason = None;
-        if let Some(remote) = &self.remote {
-            match call(remote.as_ref()).await {
-                Ok(value) => {
-                    return Ok(Produced {
-                        value,
-                        model: remote.name().to_string(),
-                        fallback: false,
-                        elapsed_ms: elapsed(started),
-                        fallback_reason: None,
-                    });
-                }
-                Err(error) => {
-                    tracing::warn!(operation, model = remote.name(), error = %error, "remote model failed; the offline tutor answers");
-                    reason = Some(error.to_string());
-                }
+        let reason = match (remote, &self.remote) {
+            (Some(Ok(value)), Some(model)) => {
+                return Ok(Produced {
+                    value,
+                    model: model.name().to_string(),
+                    fallback: false,
+                    elapsed_ms: elapsed(started),
+                    fallback_reason: None,
+                });
             }
-        }
-        let fallback = reason.is_some();
-        let value = call(self.offline.as_ref()).await?;
+            (Some(Err(error)), Some(model)) => {
+                tracing::warn!(operation, model = model.name(), error = %error, "remote model failed; the offline tutor answers");
+                Some(error.to_string())
+            }
+            _ => None,
+        };
+        let value = offline().await?;
         Ok(Produced {
             value,
             model: OFFLINE_MODEL.to_string(),
-            fallback,
+            fallback: reason.is_some(),
             elapsed_ms: elapsed(started),
             fallback_reason: reason,
         })
@@ -186,9 +190,34 @@ impl Tutor {
         lesson: &LessonContext,
         maths: Option<&MathsQuestion>,
     ) -> Result<Produced<Turn>, ModelError> {
+        let started = Instant::now();
+        let remote = match &self.remote {
+            Some(model) => Some(model.teach(lesson, maths).await.and_then(|turn| {
+                let question = match maths {
+                    Some(maths) => Question {
+                        prompt: maths.prompt.clone(),
+                        answer_form: maths.answer_form.clone(),
+                        expected: Expected::Maths {
+                            question: maths.clone(),
+                        },
+                    },
+                    None => turn.question.clone(),
+                };
+                if question.revealed_by(&turn.message)
+                    || turn.hints.iter().any(|hint| question.revealed_by(hint))
+                {
+                    Err(ModelError::InvalidOutput(
+                        "the turn gave the answer away".into(),
+                    ))
+                } else {
+                    Ok(turn)
+                }
+            })),
+            None => None,
+        };
         let mut produced = self
-            .run("teach", async |model: &dyn TutorModel| {
-                model.teach(lesson, maths).await
+            .settle("teach", started, remote, || {
+                self.offline.teach(lesson, maths)
             })
             .await?;
         // The wrapper owns this rule: no model can ask a different maths question.
@@ -219,9 +248,14 @@ impl Tutor {
         question: &Question,
         reply: &str,
     ) -> Result<Produced<Grading>, ModelError> {
+        let started = Instant::now();
+        let remote = match &self.remote {
+            Some(model) => Some(model.grade(lesson, question, reply).await),
+            None => None,
+        };
         let mut produced = self
-            .run("grade", async |model: &dyn TutorModel| {
-                model.grade(lesson, question, reply).await
+            .settle("grade", started, remote, || {
+                self.offline.grade(lesson, question, reply)
             })
             .await?;
         produced.value = produced.value.clamped();
@@ -238,18 +272,34 @@ impl Tutor {
         grading: &Grading,
         rung: u8,
     ) -> Result<Produced<String>, ModelError> {
-        self.run("remediate", async |model: &dyn TutorModel| {
-            let text = model
-                .remediate(lesson, question, reply, grading, rung)
-                .await?;
-            if question.revealed_by(&text) {
-                Err(ModelError::InvalidOutput(
-                    "the remediation gave the answer away".into(),
-                ))
-            } else {
-                Ok(text)
-            }
-        })
-        .await
+        let started = Instant::now();
+        let remote = match &self.remote {
+            Some(model) => Some(
+                model
+                    .remediate(lesson, question, reply, grading, rung)
+                    .await
+                    .and_then(|text| {
+                        if question.revealed_by(&text) {
+                            Err(ModelError::InvalidOutput(
+                                "the remediation gave the answer away".into(),
+                            ))
+                        } else {
+                            Ok(text)
+                        }
+                    }),
+            ),
+            None => None,
+        };
+        let mut produced = self
+            .settle("remediate", started, remote, || {
+                self.offline
+                    .remediate(lesson, question, reply, grading, rung)
+            })
+            .await?;
+        if question.revealed_by(&produced.value) {
+            // Defence in depth: even the offline tutor must not say it.
+            produced.value = "Let's look at the method again, one step at a time.".to_string();
+        }
+        Ok(produced)
     }
 }

@@ -50,6 +50,15 @@ pub async fn dynamodb_store(config: &Config) -> Store {
     Arc::new(DynamoDbTable::new(client, config.table_name.clone()))
 }
 
+/// The tutor (remote model in front of the offline tutor, or offline alone), from `TUTORBRIDGE_LLM_*`.
+///
+/// # Errors
+/// When those variables are malformed.
+pub fn tutor()
+-> Result<tutorbridge_app::tutor_model::Tutor, tutorbridge_app::tutor_model::ModelError> {
+    tutorbridge_ai::tutor_from_env()
+}
+
 /// Structured logs as Lambda expects them (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`).
 pub fn init_tracing() {
     lambda_http::tracing::init_default_subscriber();

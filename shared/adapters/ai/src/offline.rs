@@ -156,9 +156,6 @@ impl TutorModel for OfflineTutor {
             format!("Next: {}.", objective.trim_end_matches('.').to_lowercase())
         };
         let strategies = &guideline.scaffolding_strategies;
-        let hints = (0..strategies.len().min(MAX_HINTS))
-            .map(|i| strategies[(lesson.step as usize + i) % strategies.len()].clone())
-            .collect();
         let question = match maths {
             Some(maths) => Question {
                 prompt: maths.prompt.clone(),
@@ -169,6 +166,20 @@ impl TutorModel for OfflineTutor {
             },
             None => text_question(guideline, lesson.seed),
         };
+        // Guideline text may work an example that happens to be this very question.
+        let message = if question.revealed_by(&message) {
+            format!(
+                "Let's work on {}. Today's goal: {}.",
+                guideline.subtopic.as_str(),
+                objective.trim_end_matches('.').to_lowercase()
+            )
+        } else {
+            message
+        };
+        let hints = (0..strategies.len().min(MAX_HINTS))
+            .map(|i| strategies[(lesson.step as usize + i) % strategies.len()].clone())
+            .filter(|hint| !question.revealed_by(hint))
+            .collect();
         Ok(Turn {
             message,
             hints,
@@ -355,6 +366,17 @@ mod tests {
                 )
                 .map(|family| generate(family, 1 + step as u8, context.seed));
                 let turn = tutor.teach(&context, maths.as_ref()).await.expect("turn");
+                assert!(
+                    !turn.question.revealed_by(&turn.message),
+                    "{}: the turn's message reveals: {}",
+                    guideline.id.as_str(),
+                    turn.message
+                );
+                assert!(
+                    turn.hints
+                        .iter()
+                        .all(|hint| !turn.question.revealed_by(hint))
+                );
                 for reply in ["7", "I don't know", "0.5"] {
                     if tutor
                         .grade(&context, &turn.question, reply)

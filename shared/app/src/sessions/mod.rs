@@ -32,7 +32,7 @@ use crate::keys::{self, entity};
 use crate::records::{Placement, from_item, to_item};
 use crate::tutor_model::{LessonContext, ModelError, Produced, Tutor};
 use crate::{AppError, Store};
-use records::{EventRecord, SessionRecord, StoredResult};
+use records::{EventRecord, SessionRecord, StoredResult, shown};
 
 /// Largest page of a student's session list.
 pub const MAX_PAGE: u32 = 100;
@@ -451,7 +451,7 @@ impl SessionService {
             routing: decision.routing,
             grading: GradingView::from_produced(&grading),
             remediation,
-            mastery: record.progress.mastery,
+            mastery: shown(record.progress.mastery),
             completed: decision.completed,
             turn: turn.clone(),
         };
@@ -559,7 +559,7 @@ impl SessionService {
             session_id: record.session_id.clone(),
             subtopic: guideline.subtopic.as_str().to_string(),
             steps_completed: record.progress.step,
-            mastery: record.progress.mastery,
+            mastery: shown(record.progress.mastery),
             completed: record.progress.completed,
             misconceptions_seen: seen,
             suggestions,
@@ -603,7 +603,7 @@ impl SessionService {
                     subtopic: record.guideline.subtopic.as_str().to_string(),
                     created_at: record.created_at,
                     step: record.progress.step,
-                    mastery: record.progress.mastery,
+                    mastery: shown(record.progress.mastery),
                     completed: record.progress.completed,
                 })
             })

@@ -7,6 +7,11 @@ use tutorbridge_domain::tutoring::{Grading, Node, Progress, Routing, SessionId};
 
 use crate::tutor_model::{Produced, Question, Turn};
 
+/// Ratios as shown to people: four decimals (the state keeps the exact value).
+pub(crate) fn shown(value: f64) -> f64 {
+    (value * 10_000.0).round() / 10_000.0
+}
+
 /// The session state item (`SESSION#<id>` / `STATE`), versioned for optimistic locking.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SessionRecord {
@@ -87,8 +92,8 @@ pub struct GradingView {
 impl GradingView {
     pub(crate) fn from_produced(grading: &Produced<Grading>) -> GradingView {
         GradingView {
-            score: grading.value.score,
-            confidence: grading.value.confidence,
+            score: shown(grading.value.score),
+            confidence: shown(grading.value.confidence),
             rationale: grading.value.rationale.clone(),
             misconceptions: grading.value.misconceptions.clone(),
             model: grading.model.clone(),
@@ -153,7 +158,7 @@ impl From<&SessionRecord> for SessionView {
             created_at: record.created_at.clone(),
             updated_at: record.updated_at.clone(),
             step: record.progress.step,
-            mastery: record.progress.mastery,
+            mastery: shown(record.progress.mastery),
             completed: record.progress.completed,
             misconceptions: record.progress.evidence.clone(),
             turn: record.turn.clone(),

@@ -1,0 +1,78 @@
+//! HTTP ⇄ reading tutoring sessions.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use tutorbridge_app::sessions::SessionService;
+use tutorbridge_app::tutor_model::Tutor;
+use tutorbridge_app::{AppError, Store};
+use tutorbridge_domain::UserId;
+use tutorbridge_domain::tutoring::SessionId;
+use tutorbridge_http::{ApiError, ApiRequest, Route, json, respond};
+
+pub const ROUTES: &[Route] = &[
+    Route::new("GET /sessions/{id}"),
+    Route::new("GET /sessions/{id}/summary"),
+    Route::new("GET /students/{id}/sessions"),
+];
+
+/// Built once per cold start. Reads never call a model.
+#[derive(Clone)]
+pub struct SessionRead {
+    sessions: SessionService,
+}
+
+impl SessionRead {
+    pub fn new(store: Store, tutor: Tutor) -> Self {
+        SessionRead {
+            sessions: SessionService::new(store, tutor),
+        }
+    }
+}
+
+pub async fn handle(app: &SessionRead, request: Request) -> Response<Body> {
+    respond(request, ROUTES, async |request: ApiRequest| {
+        match request.route {
+            "GET /sessions/{id}" => {
+                request.query(&[])?;
+                let id = SessionId::parse(request.param("id")?)?;
+                json(
+                    StatusCode::OK,
+                    &app.sessions.get(&request.caller, &id).await?,
+                )
+            }
+            "GET /sessions/{id}/summary" => {
+                request.query(&[])?;
+                let id = SessionId::parse(request.param("id")?)?;
+                json(
+                    StatusCode::OK,
+                    &app.sessions.summary(&request.caller, &id).await?,
+                )
+            }
+            "GET /students/{id}/sessions" => {
+                let query = request.query(&["limit", "cursor"])?;
+                let student = UserId::parse(request.param("id")?)?;
+                let limit = query
+                    .get("limit")
+                    .map(|raw| {
+                        raw.parse::<u32>()
+                            .map_err(|_| AppError::Invalid("limit must be a whole number".into()))
+                    })
+                    .transpose()?;
+                let page = app
+                    .sessions
+                    .list(
+                        &request.caller,
+                        &student,
+                        limit,
+                        query.get("cursor").copied(),
+                    )
+                    .await?;
+                json(StatusCode::OK, &page)
+            }
+            other => Err(ApiError::from(AppError::internal(format!(
+                "unhandled route {other}"
+            )))),
+        }
+    })
+    .await
+}

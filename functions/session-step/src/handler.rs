@@ -1,0 +1,57 @@
+//! HTTP ⇄ stepping a tutoring session.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use tutorbridge_app::Store;
+use tutorbridge_app::sessions::{SessionService, StepRequest};
+use tutorbridge_app::tutor_model::Tutor;
+use tutorbridge_domain::tutoring::SessionId;
+use tutorbridge_http::{ApiRequest, Route, json, respond};
+
+pub const ROUTES: &[Route] = &[Route::new("POST /sessions/{id}/step")];
+
+/// Built once per cold start.
+#[derive(Clone)]
+pub struct SessionStep {
+    sessions: SessionService,
+}
+
+impl SessionStep {
+    pub fn new(store: Store, tutor: Tutor) -> Self {
+        SessionStep {
+            sessions: SessionService::new(store, tutor),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepBody {
+    /// The step being answered (the session's `step` when the question was shown).
+    step: u32,
+    student_reply: String,
+}
+
+/// `POST /sessions/{id}/step` `{"step":0,"student_reply":"…"}` → 200 with the grading, the
+/// routing and the next turn. A retry of an applied step returns the same body.
+pub async fn handle(app: &SessionStep, request: Request) -> Response<Body> {
+    respond(request, ROUTES, async |request: ApiRequest| {
+        request.query(&[])?;
+        let id = SessionId::parse(request.param("id")?)?;
+        let body: StepBody = request.json()?;
+        let response = app
+            .sessions
+            .step(
+                &request.caller,
+                &id,
+                StepRequest {
+                    step: body.step,
+                    reply: body.student_reply,
+                },
+            )
+            .await?;
+        json(StatusCode::OK, &response)
+    })
+    .await
+}
