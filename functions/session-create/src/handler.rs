@@ -53,3 +53,6 @@ pub async fn handle(app: &SessionCreate, request: Request) -> Response<Body> {
     })
     .await
 }
+
+#[cfg(test)]
+mod tests;

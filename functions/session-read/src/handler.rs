@@ -76,3 +76,6 @@ pub async fn handle(app: &SessionRead, request: Request) -> Response<Body> {
     })
     .await
 }
+
+#[cfg(test)]
+mod tests;

@@ -55,3 +55,6 @@ pub async fn handle(app: &SessionStep, request: Request) -> Response<Body> {
     })
     .await
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,6 +10,8 @@
 mod problem;
 mod request;
 mod route;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use problem::ApiError;
 pub use request::{ApiRequest, MAX_BODY_BYTES};

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use lambda_http::Body;
 use serde_json::Value;
 use tutorbridge_app::Store;
 use tutorbridge_embedded_table::EmbeddedTable;
@@ -22,23 +21,11 @@ async fn app() -> Curriculum {
 }
 
 fn event(name: &str) -> Request {
-    let path = format!(
-        "{}/../../events/curriculum/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).expect("event file");
-    lambda_http::request::from_str(&text).expect("a valid API Gateway v2 event")
+    tutorbridge_http::testing::event(env!("CARGO_MANIFEST_DIR"), &format!("curriculum/{name}"))
 }
 
 async fn call(app: &Curriculum, request: Request) -> (u16, Value) {
-    let response = handle(app, request).await;
-    let status = response.status().as_u16();
-    let body = match response.body() {
-        Body::Text(text) => serde_json::from_str(text).expect("json"),
-        Body::Binary(bytes) => serde_json::from_slice(bytes).expect("json"),
-        _ => Value::Null,
-    };
-    (status, body)
+    tutorbridge_http::testing::status_and_json(&handle(app, request).await)
 }
 
 #[tokio::test]

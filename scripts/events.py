@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Write events/: API Gateway HTTP API (payload 2.0) requests with JWT-authorizer claims, in the
+shape Lambda receives them (modelled on aws_lambda_events' example-apigw-v2-request-jwt-authorizer
+fixture). Handler tests load them through lambda_http's own parser. Run from the repo root."""
+import json
+import os
+
+SESSION = "01JDEMO0000000000000000000"
+
+
+def event(method, path, route, query="", body=None, claims=True, groups="[student]", sub="demo-student", path_params=None):
+    qs = dict(part.split("=", 1) for part in query.split("&") if part)
+    ctx = {
+        "accountId": "123456789012", "apiId": "a1b2c3d4e5",
+        "domainName": "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com", "domainPrefix": "a1b2c3d4e5",
+        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10", "userAgent": "curl/8.5.0"},
+        "requestId": "JKJaXmPLvHcESHA=", "routeKey": route, "stage": "$default",
+        "time": "22/Nov/2026:09:30:00 +0000", "timeEpoch": 1795253400000,
+    }
+    if claims:
+        ctx["authorizer"] = {"jwt": {"claims": {
+            "aud": "6example1clientid2abc3", "auth_time": "1795253000", "cognito:groups": groups,
+            "cognito:username": sub, "email": f"{sub}@example.com", "email_verified": "true",
+            "exp": "1795256600", "iat": "1795253000",
+            "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example1",
+            "sub": sub, "token_use": "id"}, "scopes": None}}
+    headers = {"accept": "application/json", "authorization": "Bearer eyJraWQiOiJleGFtcGxlIn0.e30.c2lnbmF0dXJl",
+               "host": ctx["domainName"], "user-agent": "curl/8.5.0", "x-forwarded-for": "203.0.113.10",
+               "x-forwarded-port": "443", "x-forwarded-proto": "https"}
+    ev = {"version": "2.0", "routeKey": route, "rawPath": path, "rawQueryString": query, "headers": headers,
+          "requestContext": ctx, "isBase64Encoded": False}
+    if qs:
+        ev["queryStringParameters"] = qs
+    if path_params:
+        ev["pathParameters"] = path_params
+    if body is not None:
+        headers["content-type"] = "application/json"
+        ev["body"] = json.dumps(body)
+    return ev
+
+
+def write(folder, name, ev):
+    os.makedirs(f"events/{folder}", exist_ok=True)
+    with open(f"events/{folder}/{name}", "w") as f:
+        json.dump(ev, f, indent=2)
+        f.write("\n")
+
+
+cur = "country=India&board=CBSE&grade=3"
+write("curriculum", "list-subjects.json", event("GET", "/curriculum", "GET /curriculum", cur))
+write("curriculum", "list-topics.json", event("GET", "/curriculum", "GET /curriculum", cur + "&subject=Mathematics"))
+write("curriculum", "list-subtopics.json", event("GET", "/curriculum", "GET /curriculum", cur + "&subject=Mathematics&topic=Fractions"))
+gid = "cbse3-maths-fractions-halves-quarters"
+write("curriculum", "get-guideline.json", event("GET", f"/guidelines/{gid}", "GET /guidelines/{id}", path_params={"id": gid}))
+write("curriculum", "bad-grade.json", event("GET", "/curriculum", "GET /curriculum", "country=India&board=CBSE&grade=thirteen"))
+write("curriculum", "no-authorizer.json", event("GET", "/curriculum", "GET /curriculum", cur, claims=False))
+
+goal = {"goal": {"guideline_id": "cbse3-maths-multiplication-repeated-addition"}}
+write("session-create", "create.json", event("POST", "/sessions", "POST /sessions", body=goal))
+write("session-create", "create-as-tutor.json", event("POST", "/sessions", "POST /sessions", body=goal, groups="[tutor]", sub="demo-tutor"))
+write("session-create", "create-unknown-guideline.json", event("POST", "/sessions", "POST /sessions", body={"goal": {"guideline_id": "no-such-guideline"}}))
+write("session-step", "answer.json", event("POST", f"/sessions/{SESSION}/step", "POST /sessions/{id}/step", body={"step": 0, "student_reply": "12"}, path_params={"id": SESSION}))
+write("session-step", "empty-reply.json", event("POST", f"/sessions/{SESSION}/step", "POST /sessions/{id}/step", body={"step": 0, "student_reply": "  "}, path_params={"id": SESSION}))
+write("session-read", "get.json", event("GET", f"/sessions/{SESSION}", "GET /sessions/{id}", path_params={"id": SESSION}))
+write("session-read", "summary.json", event("GET", f"/sessions/{SESSION}/summary", "GET /sessions/{id}/summary", path_params={"id": SESSION}))
+write("session-read", "list-as-parent.json", event("GET", "/students/demo-student/sessions", "GET /students/{id}/sessions", "limit=10", groups="[parent]", sub="demo-parent", path_params={"id": "demo-student"}))
