@@ -54,20 +54,21 @@ fn resource_section<'a>(template: &'a str, name: &str) -> &'a str {
 }
 
 #[test]
-fn every_curriculum_route_is_an_http_api_event_of_its_function() {
+fn every_route_is_an_http_api_event_of_its_function() {
     let template = std::fs::read_to_string(template_path()).expect("template.yaml");
-    let section = resource_section(&template, "CurriculumFunction");
-    assert!(section.contains("BuildMethod: rust-cargolambda"));
-    for route in curriculum::ROUTES {
-        let wired = format!("Path: {}\n            Method: {}", route.path, route.method);
-        assert!(
-            section.contains(&wired),
-            "{} is not wired in template.yaml",
-            route.key
-        );
+    let functions: [(&str, &[tutorbridge_http::Route]); 4] = [
+        ("CurriculumFunction", curriculum::ROUTES),
+        ("SessionCreateFunction", session_create::ROUTES),
+        ("SessionStepFunction", session_step::ROUTES),
+        ("SessionReadFunction", session_read::ROUTES),
+    ];
+    for (resource, routes) in functions {
+        let section = resource_section(&template, resource);
+        assert!(section.contains("BuildMethod: rust-cargolambda"), "{resource}");
+        for route in routes {
+            let wired = format!("Path: {}\n            Method: {}", route.path, route.method);
+            assert!(section.contains(&wired), "{} is not wired to {resource} in template.yaml", route.key);
+        }
+        assert!(!section.contains("\n  UserPool"), "{resource}: the section must end at the next resource");
     }
-    assert!(
-        !section.contains("UserPoolClient"),
-        "the section must end at the next resource"
-    );
 }
