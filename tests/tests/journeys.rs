@@ -182,31 +182,51 @@ async fn a_student_is_tutored_to_mastery_over_http() {
     let app = TestApp::spawn().await;
     let student = app.token("student").await;
     let post = |path: String, body: serde_json::Value, token: String| {
-        let request = app.client.post(format!("{}{path}", app.url)).bearer_auth(token).json(&body);
+        let request = app
+            .client
+            .post(format!("{}{path}", app.url))
+            .bearer_auth(token)
+            .json(&body);
         async move {
             let response = request.send().await.expect("post");
             let status = response.status();
-            (status, response.json::<serde_json::Value>().await.expect("json"))
+            (
+                status,
+                response.json::<serde_json::Value>().await.expect("json"),
+            )
         }
     };
-    let goal = json!({ "goal": { "guideline_id": "cbse3-maths-multiplication-repeated-addition" } });
+    let goal =
+        json!({ "goal": { "guideline_id": "cbse3-maths-multiplication-repeated-addition" } });
     let (status, session) = post("/sessions".into(), goal, student.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{session}");
     let id = session["session_id"].as_str().expect("id").to_string();
     let product = |question: &serde_json::Value| -> i64 {
         // "What is A × B?"
         let text = question.as_str().expect("question").trim_end_matches('?');
-        let numbers: Vec<i64> = text.split(' ').filter_map(|word| word.parse().ok()).collect();
+        let numbers: Vec<i64> = text
+            .split(' ')
+            .filter_map(|word| word.parse().ok())
+            .collect();
         numbers.iter().product()
     };
     let mut question = session["turn"]["question"].clone();
     let wrong = json!({ "step": 0, "student_reply": (product(&question) + 1).to_string() });
-    let (status, remediated) = post(format!("/sessions/{id}/step"), wrong.clone(), student.clone()).await;
+    let (status, remediated) = post(
+        format!("/sessions/{id}/step"),
+        wrong.clone(),
+        student.clone(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{remediated}");
     assert_eq!(remediated["routing"], "remediate");
     assert_eq!(remediated["remediation"]["rung"], 1);
     let (status, again) = post(format!("/sessions/{id}/step"), wrong, student.clone()).await;
-    assert_eq!((status, &again), (StatusCode::OK, &remediated), "a retry returns the same body");
+    assert_eq!(
+        (status, &again),
+        (StatusCode::OK, &remediated),
+        "a retry returns the same body"
+    );
 
     let mut step = 1;
     loop {
@@ -222,16 +242,33 @@ async fn a_student_is_tutored_to_mastery_over_http() {
         question = body["turn"]["question"].clone();
         assert!(step < 10, "correct answers complete the session");
     }
-    let (status, done) = post(format!("/sessions/{id}/step"), json!({ "step": step, "student_reply": "1" }), student.clone()).await;
-    assert_eq!((status, done["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
+    let (status, done) = post(
+        format!("/sessions/{id}/step"),
+        json!({ "step": step, "student_reply": "1" }),
+        student.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, done["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
 
     let parent = app.token("parent").await;
-    let (status, list) = app.get("/students/demo-student/sessions", Some(&parent)).await;
+    let (status, list) = app
+        .get("/students/demo-student/sessions", Some(&parent))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["sessions"][0]["session_id"], id.as_str());
-    let (status, summary) = app.get(&format!("/sessions/{id}/summary"), Some(&parent)).await;
+    let (status, summary) = app
+        .get(&format!("/sessions/{id}/summary"), Some(&parent))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(summary["completed"], true);
-    let (status, _) = post(format!("/sessions/{id}/step"), json!({ "step": step, "student_reply": "1" }), parent).await;
+    let (status, _) = post(
+        format!("/sessions/{id}/step"),
+        json!({ "step": step, "student_reply": "1" }),
+        parent,
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "parents read but never step");
 }

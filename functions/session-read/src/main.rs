@@ -1,19 +1,10 @@
-//! Lambda entry point: store and tutor built once, then the shared handler.
+//! Lambda entry point: store and (unused) tutor built once, then the shared handler.
 
-use lambda_http::{Error, service_fn};
+use lambda_http::Error;
 use session_read::{SessionRead, handle};
+use tutorbridge_app::Store;
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    tutorbridge_lambda::init_tracing();
-    let config = tutorbridge_lambda::Config::from_env()?;
-    let app = SessionRead::new(
-        tutorbridge_lambda::dynamodb_store(&config).await,
-        tutorbridge_lambda::tutor()?,
-    );
-    let app = &app;
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Error>(handle(app, request).await)
-    }))
-    .await
-}
+tutorbridge_lambda::serve!(
+    |store: Store| Ok::<_, Error>(SessionRead::new(store, tutorbridge_lambda::tutor()?)),
+    handle
+);

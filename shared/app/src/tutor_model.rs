@@ -53,6 +53,17 @@ pub struct Question {
 }
 
 impl Question {
+    /// The question asking `maths`, graded exactly.
+    pub fn maths(maths: &MathsQuestion) -> Question {
+        Question {
+            prompt: maths.prompt.clone(),
+            answer_form: maths.answer_form.clone(),
+            expected: Expected::Maths {
+                question: maths.clone(),
+            },
+        }
+    }
+
     /// True when `text` gives this question's answer away.
     pub fn revealed_by(&self, text: &str) -> bool {
         match &self.expected {
@@ -194,13 +205,7 @@ impl Tutor {
         let remote = match &self.remote {
             Some(model) => Some(model.teach(lesson, maths).await.and_then(|turn| {
                 let question = match maths {
-                    Some(maths) => Question {
-                        prompt: maths.prompt.clone(),
-                        answer_form: maths.answer_form.clone(),
-                        expected: Expected::Maths {
-                            question: maths.clone(),
-                        },
-                    },
+                    Some(maths) => Question::maths(maths),
                     None => turn.question.clone(),
                 };
                 if question.revealed_by(&turn.message)
@@ -227,13 +232,7 @@ impl Tutor {
                     question: maths.clone(),
                 })
         {
-            produced.value.question = Question {
-                prompt: maths.prompt.clone(),
-                answer_form: maths.answer_form.clone(),
-                expected: Expected::Maths {
-                    question: maths.clone(),
-                },
-            };
+            produced.value.question = Question::maths(maths);
         }
         produced
             .value

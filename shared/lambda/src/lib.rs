@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+pub use lambda_http;
+
 use tutorbridge_app::Store;
 use tutorbridge_dynamodb_table::DynamoDbTable;
 
@@ -62,4 +64,25 @@ pub fn tutor()
 /// Structured logs as Lambda expects them (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`).
 pub fn init_tracing() {
     lambda_http::tracing::init_default_subscriber();
+}
+
+/// The whole `main` of a function: logging, config, the DynamoDB store built once, the app
+/// built once from it by `$build` (a closure `Store -> Result<App, Error>`), then `$handle`
+/// (`async fn(&App, Request) -> Response`) for every invocation.
+#[macro_export]
+macro_rules! serve {
+    ($build:expr, $handle:path) => {
+        #[tokio::main]
+        async fn main() -> Result<(), $crate::lambda_http::Error> {
+            $crate::init_tracing();
+            let config = $crate::Config::from_env()?;
+            let build = $build;
+            let app = build($crate::dynamodb_store(&config).await)?;
+            let app = &app;
+            $crate::lambda_http::run($crate::lambda_http::service_fn(move |request| async move {
+                Ok::<_, $crate::lambda_http::Error>($handle(app, request).await)
+            }))
+            .await
+        }
+    };
 }

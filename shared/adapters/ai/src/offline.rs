@@ -157,13 +157,7 @@ impl TutorModel for OfflineTutor {
         };
         let strategies = &guideline.scaffolding_strategies;
         let question = match maths {
-            Some(maths) => Question {
-                prompt: maths.prompt.clone(),
-                answer_form: maths.answer_form.clone(),
-                expected: Expected::Maths {
-                    question: maths.clone(),
-                },
-            },
+            Some(maths) => Question::maths(maths),
             None => text_question(guideline, lesson.seed),
         };
         // Guideline text may work an example that happens to be this very question.

@@ -308,13 +308,7 @@ impl TutorModel for OpenAiTutor {
             .await?;
         non_empty("message", &output.message)?;
         let question = match maths {
-            Some(maths) => Question {
-                prompt: maths.prompt.clone(),
-                answer_form: maths.answer_form.clone(),
-                expected: Expected::Maths {
-                    question: maths.clone(),
-                },
-            },
+            Some(maths) => Question::maths(maths),
             None => {
                 non_empty("question", &output.question)?;
                 non_empty("expected_answer", &output.expected_answer)?;
