@@ -6,6 +6,7 @@ pub mod access;
 pub mod curriculum;
 mod id;
 pub mod identity;
+pub mod learner;
 pub mod maths;
 pub mod tutoring;
 
