@@ -48,10 +48,15 @@ pub enum Family {
     CompareUnitFractions,
     FractionToDecimal,
     Rounding,
+    DecimalArithmetic,
+    Percentage,
+    OrderOfOperations,
+    LinearEquation,
+    Powers,
 }
 
 impl Family {
-    pub const ALL: [Family; 9] = [
+    pub const ALL: [Family; 14] = [
         Family::Addition,
         Family::Subtraction,
         Family::Multiplication,
@@ -61,7 +66,46 @@ impl Family {
         Family::CompareUnitFractions,
         Family::FractionToDecimal,
         Family::Rounding,
+        Family::DecimalArithmetic,
+        Family::Percentage,
+        Family::OrderOfOperations,
+        Family::LinearEquation,
+        Family::Powers,
     ];
+
+    /// The families that suit a practice difficulty label (1–10).
+    pub fn at_difficulty(difficulty: u8) -> &'static [Family] {
+        match difficulty.clamp(1, 10) {
+            1 | 2 => &[
+                Family::Addition,
+                Family::Subtraction,
+                Family::Multiplication,
+            ],
+            3 | 4 => &[
+                Family::TimesTenHundred,
+                Family::FractionOfQuantity,
+                Family::CompareUnitFractions,
+                Family::FractionToDecimal,
+            ],
+            5 | 6 => &[
+                Family::EquivalentFraction,
+                Family::Rounding,
+                Family::DecimalArithmetic,
+                Family::Percentage,
+                Family::Subtraction,
+            ],
+            7 | 8 => &[
+                Family::OrderOfOperations,
+                Family::Percentage,
+                Family::LinearEquation,
+            ],
+            _ => &[
+                Family::LinearEquation,
+                Family::Powers,
+                Family::OrderOfOperations,
+            ],
+        }
+    }
 }
 
 /// A generated question; `answer` stays on the server.
@@ -73,6 +117,10 @@ pub struct MathsQuestion {
     pub prompt: String,
     pub answer: Rational,
     pub answer_form: String,
+    /// Accept answers within this distance of the exact answer. `None` (every generated
+    /// question): only the exact value, in any equivalent form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<Rational>,
 }
 
 fn rational(num: i64, den: i64) -> Rational {
@@ -200,6 +248,71 @@ pub fn generate(family: Family, difficulty: u8, seed: u64) -> MathsQuestion {
                 whole,
             )
         }
+        Family::DecimalArithmetic => {
+            let (a, b) = (s.range(1, 20 * d), s.range(1, 20 * d));
+            let (x, y) = (rational(a, 10), rational(b, 100));
+            let show = |r: Rational| r.to_decimal().unwrap_or_else(|| r.to_string());
+            let answer = x.checked_add(y).unwrap_or(x);
+            (
+                vec![a, b],
+                format!("What is {} + {}?", show(x), show(y)),
+                answer,
+                "a decimal, with a decimal point".into(),
+            )
+        }
+        Family::Percentage => {
+            let percent = s.pick(&[10, 20, 25, 50, 75, 5, 15, 30, 40, 60]);
+            let base = 20 * s.range(1, 2 + d);
+            let answer = rational(percent * base, 100);
+            (
+                vec![percent, base],
+                format!("What is {percent}% of {base}?"),
+                answer,
+                "a number".into(),
+            )
+        }
+        Family::OrderOfOperations => {
+            let (a, b, c) = (s.range(2, 5 + d), s.range(2, 9), s.range(2, 9));
+            if d >= 9 {
+                (
+                    vec![a, b, c, 1],
+                    format!("What is ({a} + {b}) × {c}?"),
+                    Rational::integer((a + b) * c),
+                    whole,
+                )
+            } else {
+                (
+                    vec![a, b, c, 0],
+                    format!("What is {a} + {b} × {c}?"),
+                    Rational::integer(a + b * c),
+                    whole,
+                )
+            }
+        }
+        Family::LinearEquation => {
+            let a = s.range(2, 2 + d / 2);
+            let x = s.range(if d >= 9 { -9 } else { 1 }, 9 + d);
+            let x = if x == 0 { 1 } else { x };
+            let b = s.range(1, 10 + d);
+            let c = a * x + b;
+            (
+                vec![a, b, c],
+                format!("Solve {a}x + {b} = {c}. What is x?"),
+                Rational::integer(x),
+                "a whole number (it may be negative)".into(),
+            )
+        }
+        Family::Powers => {
+            let base = s.range(2, 3 + d / 2);
+            let exponent = if d >= 10 { 3 } else { s.pick(&[2, 2, 3]) };
+            let power = if exponent == 2 { "squared" } else { "cubed" };
+            (
+                vec![base, exponent],
+                format!("What is {base} {power}?"),
+                Rational::integer(base.pow(exponent as u32)),
+                whole,
+            )
+        }
     };
     MathsQuestion {
         family,
@@ -208,6 +321,7 @@ pub fn generate(family: Family, difficulty: u8, seed: u64) -> MathsQuestion {
         prompt,
         answer,
         answer_form: form,
+        tolerance: None,
     }
 }
 
@@ -231,7 +345,16 @@ impl MathsQuestion {
     /// # Errors
     /// [`NotANumber`] when the reply is not a number in an accepted form.
     pub fn is_correct(&self, reply: &str) -> Result<bool, NotANumber> {
-        Rational::parse(reply).map(|value| value == self.answer)
+        let value = Rational::parse(reply)?;
+        Ok(match self.tolerance {
+            None => value == self.answer,
+            Some(tolerance) => value.checked_sub(self.answer).is_some_and(|gap| {
+                gap <= tolerance
+                    && Rational::integer(0)
+                        .checked_sub(gap)
+                        .is_some_and(|neg| neg <= tolerance)
+            }),
+        })
     }
 
     /// Rung 1: a conceptual nudge. Contains no numbers at all.
@@ -246,6 +369,11 @@ impl MathsQuestion {
             Family::CompareUnitFractions => "Think of one bar shared by more and more people: the more equal parts, the smaller each part.",
             Family::FractionToDecimal => "The first place after the decimal point is tenths and the second is hundredths.",
             Family::Rounding => "Rounding to the nearest whole number: look only at the tenths digit. Five or more rounds up; less than five rounds down.",
+            Family::DecimalArithmetic => "Line the numbers up by their decimal points, filling empty places with zeros, then add column by column.",
+            Family::Percentage => "Per cent means out of a hundred: find one per cent by dividing by a hundred, or use an easy fraction such as a half or a quarter.",
+            Family::OrderOfOperations => "Brackets first, then multiplication and division, then addition and subtraction.",
+            Family::LinearEquation => "Undo the steps in reverse order: first take away the number that was added, then divide by the number in front of x.",
+            Family::Powers => "Squared means a number times itself; cubed means a number times itself, times itself again.",
         }
         .to_string()
     }
@@ -296,6 +424,31 @@ impl MathsQuestion {
                     "You cut the decimals off instead of rounding. Check the tenths digit: is it five or more?",
                 ))
             }
+            Family::OrderOfOperations
+                if op(3) == 0 && value == Rational::integer((op(0) + op(1)) * op(2)) =>
+            {
+                Some((
+                    "worked left to right ignoring precedence",
+                    "You added first. Multiplication comes before addition unless there are brackets.",
+                ))
+            }
+            Family::Powers if value == Rational::integer(op(0) * op(1)) => Some((
+                "multiplied base by exponent",
+                "You multiplied the number by the small raised number. A power multiplies the number by itself that many times.",
+            )),
+            Family::Percentage
+                if value == Rational::integer(op(0))
+                    || value == Rational::integer(op(1) - op(0)) =>
+            {
+                Some((
+                    "treated percent as an amount",
+                    "A percentage is a share of the whole, not an amount to take away or keep as it is.",
+                ))
+            }
+            Family::LinearEquation if value == rational(op(2) - op(1), 1) => Some((
+                "forgot to divide by the coefficient",
+                "You undid the addition but not the multiplication: x is multiplied by the number in front of it.",
+            )),
             _ => None,
         }
     }
@@ -385,6 +538,38 @@ impl MathsQuestion {
             Family::Rounding => {
                 format!("The tenths digit decides whether to round up or down, giving {answer}.")
             }
+            Family::DecimalArithmetic => format!(
+                "Line up the decimal points and add each column: {}.",
+                answer.to_decimal().unwrap_or_else(|| answer.to_string())
+            ),
+            Family::Percentage => format!(
+                "One per cent of {} is {}/100; take {} of those: {answer}.",
+                op(1),
+                op(1),
+                op(0)
+            ),
+            Family::OrderOfOperations if op(3) == 1 => format!(
+                "Brackets first: {} + {}, then multiply by {}: {answer}.",
+                op(0),
+                op(1),
+                op(2)
+            ),
+            Family::OrderOfOperations => format!(
+                "Multiply first: {} × {}, then add {}: {answer}.",
+                op(1),
+                op(2),
+                op(0)
+            ),
+            Family::LinearEquation => format!(
+                "Take {} from both sides, then divide by {}: x = {answer}.",
+                op(1),
+                op(0)
+            ),
+            Family::Powers => format!(
+                "Multiply {} by itself {} times in all: {answer}.",
+                op(0),
+                op(1)
+            ),
         }
     }
 }
@@ -476,6 +661,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_difficulty_has_families_and_tolerances_are_explicit() {
+        for difficulty in 1..=10 {
+            assert!(!Family::at_difficulty(difficulty).is_empty());
+        }
+        let mut q = generate(Family::DecimalArithmetic, 5, 3);
+        let nearby = q
+            .answer
+            .checked_add(Rational::new(1, 1000).expect("r"))
+            .expect("r");
+        assert_eq!(
+            q.is_correct(&nearby.to_decimal().expect("d")),
+            Ok(false),
+            "no tolerance unless the item says so"
+        );
+        q.tolerance = Rational::new(1, 100);
+        assert_eq!(q.is_correct(&nearby.to_decimal().expect("d")), Ok(true));
+        let far = q
+            .answer
+            .checked_add(Rational::new(1, 10).expect("r"))
+            .expect("r");
+        assert_eq!(q.is_correct(&far.to_decimal().expect("d")), Ok(false));
     }
 
     #[test]
