@@ -3,10 +3,12 @@
 //! in isolation and shared by every function.
 
 pub mod access;
+pub mod bank;
 pub mod curriculum;
 mod id;
 pub mod identity;
 pub mod learner;
+pub mod text;
 pub mod maths;
 pub mod tutoring;
 

@@ -10,7 +10,7 @@
 mod offline;
 mod openai;
 mod prompts;
-mod text;
+
 
 pub use offline::OfflineTutor;
 pub use openai::{ApiKey, OpenAiConfig, OpenAiTutor};

@@ -9,7 +9,7 @@ use tutorbridge_domain::maths::{MathsQuestion, Seed};
 use tutorbridge_domain::tutoring::Grading;
 use tutorbridge_domain::tutoring::thresholds::MAX_HINTS;
 
-use crate::text::{content_words, uses};
+use tutorbridge_domain::text::{content_words, keyword_grade, uses};
 
 /// Deterministic tutor; see the crate docs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -89,15 +89,8 @@ fn maths_grading(question: &MathsQuestion, reply: &str) -> Grading {
 
 fn text_grading(guideline: &Guideline, keywords: &[String], reply: &str) -> Grading {
     let words = content_words(reply);
-    let matched: Vec<&String> = keywords
-        .iter()
-        .filter(|keyword| uses(&words, keyword))
-        .collect();
+    let (coverage, confidence, matched) = keyword_grade(keywords, reply);
     let needed = keywords.len().clamp(1, 3);
-    let coverage = (matched.len() as f64 / needed as f64).min(1.0);
-    // Keyword overlap is a blunt instrument: never fully sure, least sure about short replies.
-    let length_factor = (words.len() as f64 / 6.0).min(1.0);
-    let confidence = 0.35 + 0.35 * coverage * length_factor;
     let misconceptions = guideline
         .common_misconceptions
         .iter()
@@ -111,14 +104,10 @@ fn text_grading(guideline: &Guideline, keywords: &[String], reply: &str) -> Grad
         })
         .cloned()
         .collect();
-    let rationale = if matched.is_empty() {
+    let rationale = if matched == 0 {
         "Your answer does not use the key ideas of this topic yet.".to_string()
     } else {
-        format!(
-            "Your answer uses {} of the {} key ideas I look for.",
-            matched.len(),
-            needed
-        )
+        format!("Your answer uses {matched} of the {needed} key ideas I look for.")
     };
     Grading {
         score: coverage,

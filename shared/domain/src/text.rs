@@ -26,3 +26,14 @@ pub fn uses(reply: &BTreeSet<String>, keyword: &str) -> bool {
     let words = content_words(keyword);
     !words.is_empty() && words.iter().all(|word| reply.contains(word))
 }
+
+/// Keyword-overlap marking of a free-text reply: (score, confidence). Keyword overlap is a blunt
+/// instrument, so the confidence is never high and is lowest for short replies.
+pub fn keyword_grade(keywords: &[String], reply: &str) -> (f64, f64, usize) {
+    let words = content_words(reply);
+    let matched = keywords.iter().filter(|keyword| uses(&words, keyword)).count();
+    let needed = keywords.len().clamp(1, 3);
+    let coverage = (matched as f64 / needed as f64).min(1.0);
+    let length_factor = (words.len() as f64 / 6.0).min(1.0);
+    (coverage, 0.35 + 0.35 * coverage * length_factor, matched)
+}
