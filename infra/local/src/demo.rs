@@ -43,6 +43,7 @@ fn id(raw: &str) -> anyhow::Result<UserId> {
 /// Seed the demo curriculum and the demo relationships (both idempotent).
 pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     let guidelines = tutorbridge_app::seed::ensure_demo_curriculum(store).await?;
+    tutorbridge_app::seed::ensure_demo_bank(store).await?;
     let access = AccessService::new(store.clone());
     let student = id("demo-student")?;
     access

@@ -15,6 +15,9 @@ pub enum AppError {
     /// The request clashes with the current state, e.g. a concurrent change (409).
     #[error("{0}")]
     Conflict(String),
+    /// The thing existed but is no longer usable, e.g. an expired assignment (410).
+    #[error("{0}")]
+    Gone(String),
     /// The caller is known but their role does not allow this action (403).
     #[error("{0}")]
     Forbidden(String),

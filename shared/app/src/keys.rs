@@ -13,6 +13,12 @@ pub mod entity {
     pub const SESSION: &str = "SESSION";
     pub const SESSION_EVENT: &str = "SESSION_EVENT";
     pub const SESSION_RESULT: &str = "SESSION_RESULT";
+    pub const ITEM: &str = "ITEM";
+    pub const RATING: &str = "RATING";
+    pub const ATTEMPT: &str = "ATTEMPT";
+    pub const ASSIGNMENT: &str = "ASSIGNMENT";
+    pub const GOAL: &str = "GOAL";
+    pub const SUBJECTS: &str = "SUBJECTS";
 }
 
 pub fn user(id: &UserId) -> String {
@@ -85,4 +91,63 @@ pub fn session_result(id: &SessionId, step: u32) -> Key {
 /// GSI1 entry of a session in its student's list: `USER#<student>` / `SESSION#<created_at>#<id>`.
 pub fn student_session(student: &UserId, created_at: &str, id: &SessionId) -> (String, String) {
     (user(student), format!("SESSION#{created_at}#{id}"))
+}
+
+/// `ITEM#<id>` / `ITEM`: a bank item (versioned difficulty).
+pub fn item(id: &tutorbridge_domain::bank::ItemId) -> Key {
+    Key::new(format!("ITEM#{id}"), "ITEM")
+}
+
+/// GSI1 entry of a bank item: `BANK#<subject>` / `<difficulty key>#<id>`.
+pub fn bank_entry(
+    subject: &str,
+    difficulty: f64,
+    id: &tutorbridge_domain::bank::ItemId,
+) -> (String, String) {
+    (
+        bank_partition(subject),
+        format!(
+            "{}#{id}",
+            tutorbridge_domain::bank::difficulty_key(difficulty)
+        ),
+    )
+}
+
+/// GSI1 partition of a subject's bank.
+pub fn bank_partition(subject: &str) -> String {
+    format!("BANK#{}", subject.trim().to_lowercase())
+}
+
+/// `BANK` / `SUBJECTS`: the subjects practice offers.
+pub fn bank_subjects() -> Key {
+    Key::new("BANK", "SUBJECTS")
+}
+
+/// `USER#<id>` / `PRACTICE#<subject>#RATING`: a student's skill in a subject.
+pub fn rating(student: &UserId, subject: &str) -> Key {
+    Key::new(
+        user(student),
+        format!("PRACTICE#{}#RATING", subject.trim().to_lowercase()),
+    )
+}
+
+/// `USER#<id>` / `PRACTICE#<subject>#ATTEMPT#<ts>#<assignment>`: one first attempt.
+pub fn attempt(student: &UserId, subject: &str, at_ms: u64, assignment: &str) -> Key {
+    Key::new(
+        user(student),
+        format!(
+            "PRACTICE#{}#ATTEMPT#{at_ms:013}#{assignment}",
+            subject.trim().to_lowercase()
+        ),
+    )
+}
+
+/// `USER#<id>` / `ASSIGNMENT#<id>`.
+pub fn assignment(student: &UserId, id: &str) -> Key {
+    Key::new(user(student), format!("ASSIGNMENT#{id}"))
+}
+
+/// `USER#<id>` / `GOAL#<id>`.
+pub fn goal(student: &UserId, id: &str) -> Key {
+    Key::new(user(student), format!("GOAL#{id}"))
 }

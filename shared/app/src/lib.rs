@@ -8,6 +8,7 @@ pub mod access;
 pub mod curriculum;
 mod error;
 pub mod keys;
+pub mod practice;
 mod records;
 pub mod seed;
 pub mod sessions;

@@ -2,7 +2,11 @@
 
 use std::collections::HashMap;
 
+use tutorbridge_domain::bank::{
+    BankItem, ItemBody, ItemId, Provenance, Review, difficulty_of_label,
+};
 use tutorbridge_domain::curriculum::Guideline;
+use tutorbridge_domain::maths::{Family, generate};
 use tutorbridge_table::{Condition, Item, Value};
 
 use crate::curriculum::CurriculumService;
@@ -10,6 +14,76 @@ use crate::keys::{self, entity};
 use crate::{AppError, Store};
 
 const CURRICULUM_JSON: &str = include_str!("../seed/curriculum.json");
+const ITEMS_JSON: &str = include_str!("../seed/items.json");
+const BANK_SEED_VERSION: u32 = 1;
+
+/// The demo item bank: deterministic maths items across every difficulty (five per family
+/// suited to each label) plus hand-written Science and English items.
+///
+/// # Errors
+/// `Internal` if the bundled items do not parse (caught by tests).
+pub fn demo_bank() -> Result<Vec<BankItem>, AppError> {
+    let mut items: Vec<BankItem> = serde_json::from_str(ITEMS_JSON).map_err(AppError::internal)?;
+    for label in 1..=10u8 {
+        for family in Family::at_difficulty(label) {
+            for seed in 0..5u64 {
+                let question = generate(*family, label, seed * 7919 + u64::from(label));
+                let id = format!(
+                    "maths-{}-d{label:02}-{seed}",
+                    serde_json::to_value(family)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                );
+                items.push(BankItem {
+                    id: ItemId::parse(&id.replace('_', "-"))?,
+                    subject: "Mathematics".into(),
+                    topic: family_topic(*family).into(),
+                    difficulty: difficulty_of_label(label),
+                    expected_seconds: 20 + 8 * u32::from(label),
+                    body: ItemBody::Maths { question },
+                    provenance: Provenance::Seed,
+                    review: Review::Approved,
+                });
+            }
+        }
+    }
+    Ok(items)
+}
+
+fn family_topic(family: Family) -> &'static str {
+    match family {
+        Family::Addition | Family::Subtraction => "Number",
+        Family::Multiplication | Family::TimesTenHundred => "Multiplication",
+        Family::FractionOfQuantity | Family::EquivalentFraction | Family::CompareUnitFractions => {
+            "Fractions"
+        }
+        Family::FractionToDecimal | Family::Rounding | Family::DecimalArithmetic => "Decimals",
+        Family::Percentage => "Percentages",
+        Family::OrderOfOperations | Family::Powers => "Order of operations",
+        Family::LinearEquation => "Equations",
+    }
+}
+
+/// Load the demo item bank unless this table already has it; returns how many items were written.
+pub async fn ensure_demo_bank(store: &Store) -> Result<usize, AppError> {
+    let marker = keys::seed_marker("bank", BANK_SEED_VERSION);
+    if store.get(&marker).await?.is_some() {
+        return Ok(0);
+    }
+    let written = crate::practice::PracticeService::new(store.clone())
+        .import(&demo_bank()?)
+        .await?;
+    let item = Item::from(HashMap::from([
+        ("PK".to_string(), Value::S(marker.pk)),
+        ("SK".to_string(), Value::S(marker.sk)),
+        ("entity".to_string(), Value::S(entity::SEED.into())),
+    ]));
+    match store.put(item, Condition::NotExists).await {
+        Ok(()) | Err(tutorbridge_table::TableError::Conflict(_)) => Ok(written),
+        Err(error) => Err(error.into()),
+    }
+}
 const CURRICULUM_SEED_VERSION: u32 = 1;
 
 /// The demo curriculum shipped with TutorBridge.

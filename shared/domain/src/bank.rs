@@ -26,9 +26,17 @@ pub enum ItemBody {
     /// Generated maths, marked exactly.
     Maths { question: MathsQuestion },
     /// Multiple choice, marked by option id.
-    Choice { prompt: String, options: Vec<ChoiceOption>, answer: String },
+    Choice {
+        prompt: String,
+        options: Vec<ChoiceOption>,
+        answer: String,
+    },
     /// Short text, marked by the grader (offline: keyword overlap) with its confidence.
-    Short { prompt: String, answer: String, keywords: Vec<String> },
+    Short {
+        prompt: String,
+        answer: String,
+        keywords: Vec<String>,
+    },
 }
 
 /// Where an item came from.

@@ -8,8 +8,8 @@ pub mod curriculum;
 mod id;
 pub mod identity;
 pub mod learner;
-pub mod text;
 pub mod maths;
+pub mod text;
 pub mod tutoring;
 
 pub use access::{Access, Relationship, may_access};

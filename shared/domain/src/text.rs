@@ -31,7 +31,10 @@ pub fn uses(reply: &BTreeSet<String>, keyword: &str) -> bool {
 /// instrument, so the confidence is never high and is lowest for short replies.
 pub fn keyword_grade(keywords: &[String], reply: &str) -> (f64, f64, usize) {
     let words = content_words(reply);
-    let matched = keywords.iter().filter(|keyword| uses(&words, keyword)).count();
+    let matched = keywords
+        .iter()
+        .filter(|keyword| uses(&words, keyword))
+        .count();
     let needed = keywords.len().clamp(1, 3);
     let coverage = (matched as f64 / needed as f64).min(1.0);
     let length_factor = (words.len() as f64 / 6.0).min(1.0);

@@ -46,6 +46,7 @@ impl ApiError {
                 "invalid_request",
                 "Invalid request",
             ),
+            ApiError::App(AppError::Gone(_)) => (StatusCode::GONE, "gone", "Gone"),
             ApiError::App(AppError::NotFound(_)) => {
                 (StatusCode::NOT_FOUND, "not_found", "Not found")
             }

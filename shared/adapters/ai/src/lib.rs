@@ -11,7 +11,6 @@ mod offline;
 mod openai;
 mod prompts;
 
-
 pub use offline::OfflineTutor;
 pub use openai::{ApiKey, OpenAiConfig, OpenAiTutor};
 
