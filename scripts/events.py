@@ -64,3 +64,12 @@ write("session-step", "empty-reply.json", event("POST", f"/sessions/{SESSION}/st
 write("session-read", "get.json", event("GET", f"/sessions/{SESSION}", "GET /sessions/{id}", path_params={"id": SESSION}))
 write("session-read", "summary.json", event("GET", f"/sessions/{SESSION}/summary", "GET /sessions/{id}/summary", path_params={"id": SESSION}))
 write("session-read", "list-as-parent.json", event("GET", "/students/demo-student/sessions", "GET /students/{id}/sessions", "limit=10", groups="[parent]", sub="demo-parent", path_params={"id": "demo-student"}))
+
+write("practice-assign", "assign-maths.json", event("POST", "/practice/assign", "POST /practice/assign", body={"subject": "Mathematics"}))
+write("practice-assign", "assign-unknown-subject.json", event("POST", "/practice/assign", "POST /practice/assign", body={"subject": "Astrology"}))
+write("practice-assign", "assign-as-parent.json", event("POST", "/practice/assign", "POST /practice/assign", body={"subject": "Science"}, groups="[parent]", sub="demo-parent"))
+write("practice-complete", "complete.json", event("POST", "/practice/complete", "POST /practice/complete", body={"assignment_id": "mathematics.maths-addition-d01-0.01jdemo0000000000000000000", "answer": "12", "hints_used": 0}))
+write("practice-complete", "complete-too-long.json", event("POST", "/practice/complete", "POST /practice/complete", body={"assignment_id": "mathematics.maths-addition-d01-0.01jdemo0000000000000000000", "answer": "1" * 1001}))
+write("goals", "create.json", event("POST", "/goals", "POST /goals", body={"subject": "Mathematics", "topics": ["Fractions"], "target": 5}))
+write("goals", "list.json", event("GET", "/goals", "GET /goals"))
+write("goals", "archive.json", event("PATCH", "/goals/GOALID", "PATCH /goals/{id}", body={"status": "archived"}, path_params={"id": "GOALID"}))

@@ -56,11 +56,14 @@ fn resource_section<'a>(template: &'a str, name: &str) -> &'a str {
 #[test]
 fn every_route_is_an_http_api_event_of_its_function() {
     let template = std::fs::read_to_string(template_path()).expect("template.yaml");
-    let functions: [(&str, &[tutorbridge_http::Route]); 4] = [
+    let functions: [(&str, &[tutorbridge_http::Route]); 7] = [
         ("CurriculumFunction", curriculum::ROUTES),
         ("SessionCreateFunction", session_create::ROUTES),
         ("SessionStepFunction", session_step::ROUTES),
         ("SessionReadFunction", session_read::ROUTES),
+        ("PracticeAssignFunction", practice_assign::ROUTES),
+        ("PracticeCompleteFunction", practice_complete::ROUTES),
+        ("GoalsFunction", goals::ROUTES),
     ];
     for (resource, routes) in functions {
         let section = resource_section(&template, resource);

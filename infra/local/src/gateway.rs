@@ -36,6 +36,9 @@ enum Function {
     SessionCreate,
     SessionStep,
     SessionRead,
+    PracticeAssign,
+    PracticeComplete,
+    Goals,
 }
 
 /// Every function's route table: the local equivalent of the template's HttpApi events.
@@ -44,6 +47,9 @@ const FUNCTIONS: &[(Function, &[Route])] = &[
     (Function::SessionCreate, session_create::ROUTES),
     (Function::SessionStep, session_step::ROUTES),
     (Function::SessionRead, session_read::ROUTES),
+    (Function::PracticeAssign, practice_assign::ROUTES),
+    (Function::PracticeComplete, practice_complete::ROUTES),
+    (Function::Goals, goals::ROUTES),
 ];
 
 struct Handlers {
@@ -51,6 +57,9 @@ struct Handlers {
     session_create: session_create::SessionCreate,
     session_step: session_step::SessionStep,
     session_read: session_read::SessionRead,
+    practice_assign: practice_assign::PracticeAssign,
+    practice_complete: practice_complete::PracticeComplete,
+    goals: goals::Goals,
 }
 
 impl Handlers {
@@ -64,6 +73,13 @@ impl Handlers {
             Function::SessionCreate => session_create::handle(&self.session_create, request).await,
             Function::SessionStep => session_step::handle(&self.session_step, request).await,
             Function::SessionRead => session_read::handle(&self.session_read, request).await,
+            Function::PracticeAssign => {
+                practice_assign::handle(&self.practice_assign, request).await
+            }
+            Function::PracticeComplete => {
+                practice_complete::handle(&self.practice_complete, request).await
+            }
+            Function::Goals => goals::handle(&self.goals, request).await,
         }
     }
 }
@@ -173,7 +189,10 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
             curriculum: curriculum::Curriculum::new(store.clone()),
             session_create: session_create::SessionCreate::new(store.clone(), tutor.clone()),
             session_step: session_step::SessionStep::new(store.clone(), tutor.clone()),
-            session_read: session_read::SessionRead::new(store, tutor),
+            session_read: session_read::SessionRead::new(store.clone(), tutor),
+            practice_assign: practice_assign::PracticeAssign::new(store.clone()),
+            practice_complete: practice_complete::PracticeComplete::new(store.clone()),
+            goals: goals::Goals::new(store),
         },
         authorizer,
         issuer,

@@ -474,6 +474,45 @@ impl PracticeService {
                 )));
             }
             let rating: Option<RatingRecord> = rating?.map(from_item).transpose()?;
+            // Answers in the wrong form are not attempts: nothing is written or rated.
+            match &assignment.item.body {
+                ItemBody::Choice { options, .. }
+                    if !options
+                        .iter()
+                        .any(|o| o.id.eq_ignore_ascii_case(answer.trim())) =>
+                {
+                    let ids: Vec<&str> = options.iter().map(|o| o.id.as_str()).collect();
+                    return Err(AppError::Invalid(format!(
+                        "answer with the id of one option: {}",
+                        ids.join(", ")
+                    )));
+                }
+                ItemBody::Maths { .. }
+                    if tutorbridge_domain::maths::Rational::parse(answer).is_err() =>
+                {
+                    let (_, feedback) = mark(&assignment.item, answer);
+                    let skill = rating.as_ref().map_or(Estimate::new(0.0), |r| r.skill);
+                    return Ok(CompletionResponse {
+                        assignment_id: assignment.assignment_id.clone(),
+                        attempt: assignment.attempts,
+                        correct: false,
+                        feedback,
+                        rated: false,
+                        result: 0.0,
+                        predicted_success: (assignment.predicted * 1000.0).round() / 1000.0,
+                        rating: display_rating(skill.value),
+                        rating_change: 0,
+                        next_difficulty_label: difficulty_label(difficulty_for(
+                            skill.value,
+                            TARGET_SUCCESS,
+                        )),
+                        streak_days: rating.as_ref().map_or(0, |r| r.streak_days),
+                        xp: rating.as_ref().map_or(0, |r| r.xp),
+                        goals: vec![],
+                    });
+                }
+                _ => {}
+            }
             let item: Option<ItemRecord> = item?.map(from_item).transpose()?;
             let (ops, response) =
                 self.decide(assignment, rating, item, goals?, answer, hints_used, now)?;

@@ -1,0 +1,5 @@
+//! Goals function: create, list and update learning goals.
+
+mod handler;
+
+pub use handler::{Goals, ROUTES, handle};

@@ -1,0 +1,7 @@
+//! Lambda entry point: store built once, then the shared handler.
+
+use goals::{Goals, handle};
+use lambda_http::Error;
+use tutorbridge_app::Store;
+
+tutorbridge_lambda::serve!(|store: Store| Ok::<_, Error>(Goals::new(store)), handle);

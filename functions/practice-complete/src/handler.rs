@@ -1,0 +1,59 @@
+//! HTTP ⇄ completing a practice assignment.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use tutorbridge_app::practice::PracticeService;
+use tutorbridge_app::{AppError, Store};
+use tutorbridge_http::{ApiRequest, Route, json, respond};
+
+pub const ROUTES: &[Route] = &[Route::new("POST /practice/complete")];
+
+/// Built once per cold start.
+#[derive(Clone)]
+pub struct PracticeComplete {
+    practice: PracticeService,
+}
+
+impl PracticeComplete {
+    pub fn new(store: Store) -> Self {
+        PracticeComplete {
+            practice: PracticeService::new(store),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompleteBody {
+    assignment_id: String,
+    answer: String,
+    #[serde(default)]
+    hints_used: u32,
+}
+
+/// `POST /practice/complete` `{"assignment_id":"…","answer":"3/4","hints_used":0}` →
+/// correctness, feedback, the new rating, streak, XP and goal progress.
+pub async fn handle(app: &PracticeComplete, request: Request) -> Response<Body> {
+    respond(request, ROUTES, async |request: ApiRequest| {
+        request.query(&[])?;
+        let body: CompleteBody = request.json()?;
+        if body.hints_used > 10 {
+            return Err(AppError::Invalid("hints_used must be 0 to 10".into()).into());
+        }
+        let done = app
+            .practice
+            .complete(
+                &request.caller,
+                &body.assignment_id,
+                &body.answer,
+                body.hints_used,
+            )
+            .await?;
+        json(StatusCode::OK, &done)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests;

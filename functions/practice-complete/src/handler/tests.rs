@@ -1,0 +1,72 @@
+//! Fed with `events/practice-complete/` payloads, aimed at an assignment made for the test.
+
+use std::sync::Arc;
+
+use tutorbridge_domain::{Caller, Role, UserId};
+use tutorbridge_embedded_table::EmbeddedTable;
+use tutorbridge_http::testing::{event, status_and_json};
+
+use super::*;
+
+async fn app_with_assignment() -> (PracticeComplete, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: Store = Arc::new(EmbeddedTable::open(dir.path().join("t.redb")).expect("open"));
+    std::mem::forget(dir);
+    tutorbridge_app::seed::ensure_demo_bank(&store)
+        .await
+        .expect("seed");
+    let student = Caller {
+        user_id: UserId::parse("demo-student").expect("id"),
+        roles: [Role::Student].into(),
+        email: None,
+    };
+    let assignment = PracticeService::new(store.clone())
+        .assign(&student, "Science", None)
+        .await
+        .expect("assign");
+    (PracticeComplete::new(store), assignment.assignment_id)
+}
+
+fn load(name: &str, assignment: &str, answer: Option<&str>) -> Request {
+    let request = event(
+        env!("CARGO_MANIFEST_DIR"),
+        &format!("practice-complete/{name}"),
+    );
+    let (parts, body) = request.into_parts();
+    let mut json: serde_json::Value = match &body {
+        Body::Text(text) => serde_json::from_str(text).expect("json"),
+        _ => panic!("the event has a JSON body"),
+    };
+    json["assignment_id"] = assignment.into();
+    if let Some(answer) = answer {
+        json["answer"] = answer.into();
+    }
+    Request::from_parts(parts, Body::from(json.to_string()))
+}
+
+#[tokio::test]
+async fn an_answer_is_graded_once_and_the_same_completion_returns_the_same_body() {
+    let (app, assignment) = app_with_assignment().await;
+    // "a" is an option id of every multiple-choice item and a (poor) short answer otherwise.
+    let (status, first) =
+        status_and_json(&handle(&app, load("complete.json", &assignment, Some("a"))).await);
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["rated"].as_bool(), Some(true));
+    let (_, again) =
+        status_and_json(&handle(&app, load("complete.json", &assignment, Some("a"))).await);
+    assert_eq!(again, first);
+}
+
+#[tokio::test]
+async fn over_long_answers_are_400_and_unknown_assignments_404() {
+    let (app, assignment) = app_with_assignment().await;
+    assert_eq!(
+        status_and_json(&handle(&app, load("complete-too-long.json", &assignment, None)).await).0,
+        400
+    );
+    let missing = "science.sci-plants-01.01jdemo0000000000000000000";
+    assert_eq!(
+        status_and_json(&handle(&app, load("complete.json", missing, None)).await).0,
+        404
+    );
+}
