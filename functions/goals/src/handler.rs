@@ -12,6 +12,7 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST /goals"),
     Route::new("GET /goals"),
     Route::new("PATCH /goals/{id}"),
+    Route::new("GET /students/{id}/practice"),
 ];
 
 /// Built once per cold start.
@@ -78,6 +79,14 @@ pub async fn handle(app: &Goals, request: Request) -> Response<Body> {
             }
             let goal = app.practice.update_goal(&request.caller, &student, goal_id, body.target, body.status).await?;
             json(StatusCode::OK, &goal)
+        }
+        "GET /students/{id}/practice" => {
+            let query = request.query(&["subject"])?;
+            let student = UserId::parse(request.param("id")?)?;
+            let subject = query.get("subject").copied().ok_or_else(|| AppError::Invalid("query parameter 'subject' is required".into()))?;
+            let rating = app.practice.rating(&request.caller, &student, subject).await?;
+            let attempts = app.practice.attempts(&request.caller, &student, subject).await?;
+            json(StatusCode::OK, &serde_json::json!({ "rating": rating, "attempts": attempts }))
         }
         other => Err(ApiError::from(AppError::internal(format!("unhandled route {other}")))),
     })
