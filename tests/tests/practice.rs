@@ -425,3 +425,54 @@ on_both_backends!(
     bad_input_and_other_peoples_assignments,
     two_hundred_concurrent_completions_through_one_process,
 );
+
+/// Streak days follow the student's time zone: 23:30 in Kolkata is already the next day there.
+#[tokio::test]
+async fn streaks_count_days_in_the_students_time_zone() {
+    let world = world(embedded().await).await;
+    let assignment = world
+        .practice
+        .assign(&world.student, "Science", None)
+        .await
+        .expect("assign");
+    let answer = answer_of(&world, &assignment.assignment_id, true).await;
+    let bad = world
+        .practice
+        .complete_in(
+            &world.student,
+            &assignment.assignment_id,
+            &answer,
+            0,
+            Some("Mars/Olympus"),
+        )
+        .await;
+    assert!(
+        matches!(bad, Err(AppError::Invalid(_))),
+        "unknown zones are refused before anything is written"
+    );
+    let done = world
+        .practice
+        .complete_in(
+            &world.student,
+            &assignment.assignment_id,
+            &answer,
+            0,
+            Some("Asia/Kolkata"),
+        )
+        .await
+        .expect("complete");
+    assert_eq!(done.streak_days, 1);
+    let rating = world
+        .store
+        .get(&keys::rating(&world.student.user_id, "science"))
+        .await
+        .expect("get")
+        .expect("rating");
+    let rating: Value = serde_dynamo::from_item(rating).expect("json");
+    assert_eq!(rating["time_zone"], "Asia/Kolkata");
+    let today_there = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Kolkata").expect("zone"))
+        .date()
+        .to_string();
+    assert_eq!(rating["last_day"], today_there.as_str());
+}

@@ -30,9 +30,11 @@ struct CompleteBody {
     answer: String,
     #[serde(default)]
     hints_used: u32,
+    /// IANA time zone for the daily streak (remembered for later answers).
+    time_zone: Option<String>,
 }
 
-/// `POST /practice/complete` `{"assignment_id":"…","answer":"3/4","hints_used":0}` →
+/// `POST /practice/complete` `{"assignment_id":"…","answer":"3/4","hints_used":0,"time_zone":"Asia/Kolkata"}` →
 /// correctness, feedback, the new rating, streak, XP and goal progress.
 pub async fn handle(app: &PracticeComplete, request: Request) -> Response<Body> {
     respond(request, ROUTES, async |request: ApiRequest| {
@@ -43,11 +45,12 @@ pub async fn handle(app: &PracticeComplete, request: Request) -> Response<Body> 
         }
         let done = app
             .practice
-            .complete(
+            .complete_in(
                 &request.caller,
                 &body.assignment_id,
                 &body.answer,
                 body.hints_used,
+                body.time_zone.as_deref(),
             )
             .await?;
         json(StatusCode::OK, &done)

@@ -138,7 +138,7 @@ fn mark(item: &BankItem, answer: &str) -> (bool, String) {
     }
 }
 
-/// Consecutive practice days, counted in UTC.
+/// Consecutive practice days, counted in the student's time zone.
 fn next_streak(last_day: Option<&str>, streak: u32, today: jiff::civil::Date) -> u32 {
     match last_day.and_then(|day| day.parse::<jiff::civil::Date>().ok()) {
         Some(day) if day == today => streak.max(1),
@@ -252,11 +252,16 @@ impl PracticeService {
         let bank_query =
             Query::partition(Index::Gsi1, keys::bank_partition(&slug(subject))).limit(1000);
         let rating_key = keys::rating(student, &slug(subject));
-        let (subjects, rating, bank, goals) = tokio::join!(
+        let latest_session = Query::partition(Index::Gsi1, keys::user(student))
+            .sort(SortKeyCondition::BeginsWith("SESSION#".into()))
+            .descending()
+            .limit(1);
+        let (subjects, rating, bank, goals, sessions) = tokio::join!(
             self.subjects(),
             self.store.get(&rating_key),
             self.store.query(&bank_query),
             self.goals_of(student),
+            self.store.query(&latest_session),
         );
         let subjects = subjects?;
         let Some(subject) = subjects.iter().find(|s| slug(s) == slug(subject)).cloned() else {
@@ -276,11 +281,23 @@ impl PracticeService {
             .into_iter()
             .map(from_item)
             .collect::<Result<_, _>>()?;
-        let preferred: Vec<String> = goals?
+        let mut preferred: Vec<String> = goals?
             .iter()
             .filter(|g| g.status == GoalStatus::Active && slug(&g.subject) == slug(&subject))
             .flat_map(|g| g.topics.iter().map(|t| t.to_lowercase()))
             .collect();
+        // The topic of the latest tutoring session in this subject, if any.
+        if let Some(session) = sessions?.items.into_iter().next() {
+            let session: serde_json::Value = from_item(session)?;
+            let guideline = &session["guideline"];
+            if guideline["subject"]
+                .as_str()
+                .is_some_and(|s| slug(s) == slug(&subject))
+                && let Some(topic) = guideline["topic"].as_str()
+            {
+                preferred.push(topic.to_lowercase());
+            }
+        }
 
         let on_topic = |record: &&ItemRecord| {
             topic.is_none_or(|t| record.item.topic.eq_ignore_ascii_case(t.trim()))
@@ -422,6 +439,27 @@ impl PracticeService {
         answer: &str,
         hints_used: u32,
     ) -> Result<CompletionResponse, AppError> {
+        self.complete_in(caller, assignment_id, answer, hints_used, None)
+            .await
+    }
+
+    /// [`PracticeService::complete`], counting the daily streak in the student's IANA time zone
+    /// (`Asia/Kolkata`); without one, the zone remembered from earlier answers, else UTC.
+    pub async fn complete_in(
+        &self,
+        caller: &Caller,
+        assignment_id: &str,
+        answer: &str,
+        hints_used: u32,
+        time_zone: Option<&str>,
+    ) -> Result<CompletionResponse, AppError> {
+        if let Some(zone) = time_zone
+            && jiff::tz::TimeZone::get(zone).is_err()
+        {
+            return Err(AppError::Invalid(format!(
+                "'{zone}' is not an IANA time zone such as Europe/London"
+            )));
+        }
         if answer.chars().count() > MAX_ANSWER_CHARS {
             return Err(AppError::Invalid(format!(
                 "answers are limited to {MAX_ANSWER_CHARS} characters"
@@ -514,8 +552,9 @@ impl PracticeService {
                 _ => {}
             }
             let item: Option<ItemRecord> = item?.map(from_item).transpose()?;
-            let (ops, response) =
-                self.decide(assignment, rating, item, goals?, answer, hints_used, now)?;
+            let (ops, response) = self.decide(
+                assignment, rating, item, goals?, answer, hints_used, now, time_zone,
+            )?;
             match self.store.transact_write(ops).await {
                 Ok(()) => return Ok(response),
                 Err(TableError::Conflict(_)) => {
@@ -543,6 +582,7 @@ impl PracticeService {
         answer: &str,
         hints_used: u32,
         now: u64,
+        time_zone: Option<&str>,
     ) -> Result<(Vec<WriteOp>, CompletionResponse), AppError> {
         let student = assignment.student.clone();
         let (correct, feedback) = mark(&assignment.item, answer);
@@ -555,8 +595,12 @@ impl PracticeService {
             xp: 0,
             streak_days: 0,
             last_day: None,
+            time_zone: None,
             version: 0,
         });
+        if let Some(zone) = time_zone {
+            rating.time_zone = Some(zone.to_string());
+        }
         let expected_assignment_version = assignment.version;
         assignment.version += 1;
         assignment.attempts += 1;

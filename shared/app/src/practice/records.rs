@@ -29,6 +29,9 @@ pub(crate) struct RatingRecord {
     pub streak_days: u32,
     /// The last day (UTC, `YYYY-MM-DD`) with a completed first attempt.
     pub last_day: Option<String>,
+    /// The student's IANA time zone for streak days (UTC until one is given).
+    #[serde(default)]
+    pub time_zone: Option<String>,
     pub version: u64,
 }
 
