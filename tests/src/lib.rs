@@ -85,3 +85,78 @@ impl TestApp {
         (status, body)
     }
 }
+
+/// Stores and callers for scenarios that run unchanged on both table backends.
+pub mod backends {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use tutorbridge_app::Store;
+    use tutorbridge_domain::{Caller, Role, UserId};
+
+    pub fn caller(id: &str, role: Role) -> Caller {
+        Caller {
+            user_id: UserId::parse(id).expect("id"),
+            roles: BTreeSet::from([role]),
+            email: None,
+        }
+    }
+
+    /// An id no other test (or earlier run against the emulator) uses.
+    pub fn unique(prefix: &str) -> String {
+        format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())
+    }
+
+    /// A fresh embedded table in a temporary folder.
+    pub async fn embedded() -> Store {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let table = tutorbridge_embedded_table::EmbeddedTable::open(dir.path().join("t.redb"))
+            .expect("open");
+        // The folder must outlive the test; the OS cleans the temporary directory.
+        std::mem::forget(dir);
+        Arc::new(table)
+    }
+
+    /// A fresh table in the AWS emulator. Each scenario gets its own small table: the emulator
+    /// deep-copies a whole table on every transaction (for rollback) and races concurrent ones
+    /// into HTTP 500s, so tables stay small and the SDK retries those 500s more often than its
+    /// default (test configuration only; real DynamoDB is unaffected).
+    pub async fn dynamodb() -> Store {
+        let sdk = tutorbridge_aws::emulator::config().await;
+        let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .retry_config(
+                aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(12),
+            )
+            .build();
+        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        let name = unique("scenario");
+        tutorbridge_dynamodb_table::setup::ensure_table(&client, &name)
+            .await
+            .expect("table");
+        Arc::new(tutorbridge_dynamodb_table::DynamoDbTable::new(client, name))
+    }
+}
+
+/// Expand `async fn scenario(store: Store)` functions into one test per backend, in modules
+/// named `$embedded` and `$dynamodb` (the test command's summary counts them by those names).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($embedded:ident, $dynamodb:ident; $($scenario:ident),* $(,)?) => {
+        mod $embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $scenario() {
+                    super::$scenario($crate::backends::embedded().await).await;
+                }
+            )*
+        }
+        mod $dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $scenario() {
+                    super::$scenario($crate::backends::dynamodb().await).await;
+                }
+            )*
+        }
+    };
+}

@@ -1,33 +1,21 @@
 //! Adaptive practice at the use-case level, every scenario on both table backends, with
 //! sequential table round trips counted exactly.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 use tutorbridge_app::practice::{GoalStatus, PracticeService};
 use tutorbridge_app::{AppError, Store, keys};
-use tutorbridge_domain::{Caller, Relationship, Role, UserId};
+use tutorbridge_domain::{Caller, Relationship, Role};
 use tutorbridge_table::{CountingTable, Table};
+use tutorbridge_tests::backends::{caller, embedded, unique};
 
 struct World {
     table: Arc<CountingTable<Store>>,
     practice: PracticeService,
     student: Caller,
     store: Store,
-}
-
-fn caller(id: &str, role: Role) -> Caller {
-    Caller {
-        user_id: UserId::parse(id).expect("id"),
-        roles: BTreeSet::from([role]),
-        email: None,
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())
 }
 
 async fn world(store: Store) -> World {
@@ -42,32 +30,6 @@ async fn world(store: Store) -> World {
         student: caller(&unique("stu"), Role::Student),
         store,
     }
-}
-
-async fn embedded() -> Store {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let table =
-        tutorbridge_embedded_table::EmbeddedTable::open(dir.path().join("t.redb")).expect("open");
-    std::mem::forget(dir);
-    Arc::new(table)
-}
-
-/// A fresh table per scenario: the emulator deep-copies a whole table on every transaction
-/// (for rollback) and races concurrent ones into HTTP 500s, so tables stay small and the SDK
-/// retries those 500s more often than its default (test configuration only).
-async fn dynamodb() -> Store {
-    let sdk = tutorbridge_aws::emulator::config().await;
-    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
-        .retry_config(
-            aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(12),
-        )
-        .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
-    let name = unique("practice");
-    tutorbridge_dynamodb_table::setup::ensure_table(&client, &name)
-        .await
-        .expect("table");
-    Arc::new(tutorbridge_dynamodb_table::DynamoDbTable::new(client, name))
 }
 
 /// The expected answer of an assignment, read from its item as an operator could.
@@ -398,28 +360,8 @@ async fn embedded_two_hundred_completions_across_four_processes() {
     two_hundred_concurrent_completions_lose_no_update(embedded().await, 4).await;
 }
 
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod embedded_practice {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $scenario() {
-                    super::$scenario(super::embedded().await).await;
-                }
-            )*
-        }
-        mod dynamodb_practice {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $scenario() {
-                    super::$scenario(super::dynamodb().await).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+tutorbridge_tests::on_both_backends!(
+    embedded_practice, dynamodb_practice;
     wrong_then_right_moves_ratings_once_within_two_round_trips_each,
     a_correct_first_answer_raises_skill_streak_xp_and_goal_progress,
     bad_input_and_other_peoples_assignments,

@@ -1,7 +1,6 @@
 //! Tutoring sessions at the use-case level, every scenario on both table backends: the embedded
 //! redb table and DynamoDB (the AWS emulator), with table round trips counted exactly.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -11,8 +10,9 @@ use tutorbridge_app::tutor_model::Tutor;
 use tutorbridge_app::{AppError, Store, keys};
 use tutorbridge_domain::curriculum::GuidelineId;
 use tutorbridge_domain::tutoring::{Routing, SessionId};
-use tutorbridge_domain::{Caller, Relationship, Role, UserId};
+use tutorbridge_domain::{Caller, Relationship, Role};
 use tutorbridge_table::{CountingTable, Index, Query, SortKeyCondition, Table};
+use tutorbridge_tests::backends::{caller, unique};
 
 const MATHS: &str = "cbse3-maths-multiplication-repeated-addition";
 
@@ -20,18 +20,6 @@ struct World {
     table: Arc<CountingTable<Store>>,
     sessions: SessionService,
     student: Caller,
-}
-
-fn caller(id: &str, role: Role) -> Caller {
-    Caller {
-        user_id: UserId::parse(id).expect("id"),
-        roles: BTreeSet::from([role]),
-        email: None,
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())
 }
 
 async fn world(store: Store) -> World {
@@ -46,23 +34,6 @@ async fn world(store: Store) -> World {
         sessions,
         student: caller(&unique("stu"), Role::Student),
     }
-}
-
-async fn embedded() -> Store {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let table =
-        tutorbridge_embedded_table::EmbeddedTable::open(dir.path().join("t.redb")).expect("open");
-    std::mem::forget(dir);
-    Arc::new(table)
-}
-
-async fn dynamodb() -> Store {
-    let client = aws_sdk_dynamodb::Client::new(&tutorbridge_aws::emulator::config().await);
-    let name = tutorbridge_aws::emulator::table_name();
-    tutorbridge_dynamodb_table::setup::ensure_table(&client, &name)
-        .await
-        .expect("table");
-    Arc::new(tutorbridge_dynamodb_table::DynamoDbTable::new(client, name))
 }
 
 /// The open question's expected answer, read from the state item as an operator could.
@@ -407,28 +378,8 @@ async fn a_students_sessions_list_newest_first_across_pages(store: Store) {
     assert!(matches!(foreign, Err(AppError::Invalid(_))));
 }
 
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod embedded_sessions {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    super::$scenario(super::embedded().await).await;
-                }
-            )*
-        }
-        mod dynamodb_sessions {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    super::$scenario(super::dynamodb().await).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+tutorbridge_tests::on_both_backends!(
+    embedded_sessions, dynamodb_sessions;
     correct_answers_complete_the_session_in_two_round_trips_per_step,
     a_wrong_answer_is_remediated_without_revealing_the_answer,
     a_retried_step_returns_the_stored_answer_and_a_different_reply_conflicts,

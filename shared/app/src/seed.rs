@@ -67,13 +67,28 @@ fn family_topic(family: Family) -> &'static str {
 
 /// Load the demo item bank unless this table already has it; returns how many items were written.
 pub async fn ensure_demo_bank(store: &Store) -> Result<usize, AppError> {
-    let marker = keys::seed_marker("bank", BANK_SEED_VERSION);
+    load_once(store, "bank", BANK_SEED_VERSION, async || {
+        crate::practice::PracticeService::new(store.clone())
+            .import(&demo_bank()?)
+            .await
+    })
+    .await
+}
+
+/// Run `load` unless the marker `SEED#<name>` / `VERSION#<version>` exists, then write the
+/// marker (create-only: two processes seeding at once write identical data either way).
+/// Returns what `load` wrote (0 when already seeded).
+async fn load_once(
+    store: &Store,
+    name: &str,
+    version: u32,
+    load: impl AsyncFnOnce() -> Result<usize, AppError>,
+) -> Result<usize, AppError> {
+    let marker = keys::seed_marker(name, version);
     if store.get(&marker).await?.is_some() {
         return Ok(0);
     }
-    let written = crate::practice::PracticeService::new(store.clone())
-        .import(&demo_bank()?)
-        .await?;
+    let written = load().await?;
     let item = Item::from(HashMap::from([
         ("PK".to_string(), Value::S(marker.pk)),
         ("SK".to_string(), Value::S(marker.sk)),
@@ -97,21 +112,10 @@ pub fn demo_curriculum() -> Result<Vec<Guideline>, AppError> {
 /// Load the demo curriculum unless this table already has it. Returns how many guidelines
 /// were written (0 when already seeded).
 pub async fn ensure_demo_curriculum(store: &Store) -> Result<usize, AppError> {
-    let marker = keys::seed_marker("curriculum", CURRICULUM_SEED_VERSION);
-    if store.get(&marker).await?.is_some() {
-        return Ok(0);
-    }
-    let written = CurriculumService::new(store.clone())
-        .import(&demo_curriculum()?)
-        .await?;
-    let item = Item::from(HashMap::from([
-        ("PK".to_string(), Value::S(marker.pk)),
-        ("SK".to_string(), Value::S(marker.sk)),
-        ("entity".to_string(), Value::S(entity::SEED.into())),
-    ]));
-    match store.put(item, Condition::NotExists).await {
-        // Another process seeded at the same time: the data is identical either way.
-        Ok(()) | Err(tutorbridge_table::TableError::Conflict(_)) => Ok(written),
-        Err(error) => Err(error.into()),
-    }
+    load_once(store, "curriculum", CURRICULUM_SEED_VERSION, async || {
+        CurriculumService::new(store.clone())
+            .import(&demo_curriculum()?)
+            .await
+    })
+    .await
 }

@@ -213,6 +213,24 @@ impl PracticeService {
         Ok(items.len())
     }
 
+    /// The subject as the bank spells it, or `NotFound` listing the subjects there are.
+    fn resolve_subject(
+        subjects: Result<Vec<String>, AppError>,
+        asked: &str,
+    ) -> Result<String, AppError> {
+        let subjects = subjects?;
+        subjects
+            .iter()
+            .find(|s| slug(s) == slug(asked))
+            .cloned()
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "no practice in subject '{asked}'; subjects: {}",
+                    subjects.join(", ")
+                ))
+            })
+    }
+
     async fn subjects(&self) -> Result<Vec<String>, AppError> {
         Ok(match self.store.get(&keys::bank_subjects()).await? {
             Some(item) => from_item::<serde_json::Value>(item)?["subjects"]
@@ -263,13 +281,7 @@ impl PracticeService {
             self.goals_of(student),
             self.store.query(&latest_session),
         );
-        let subjects = subjects?;
-        let Some(subject) = subjects.iter().find(|s| slug(s) == slug(subject)).cloned() else {
-            return Err(AppError::NotFound(format!(
-                "no practice in subject '{subject}'; subjects: {}",
-                subjects.join(", ")
-            )));
-        };
+        let subject = Self::resolve_subject(subjects, subject)?;
         let rating: Option<RatingRecord> = rating?.map(from_item).transpose()?;
         let skill = rating.as_ref().map_or(Estimate::new(0.0), |r| r.skill);
         let recent: Vec<String> = rating
@@ -850,13 +862,7 @@ impl PracticeService {
                 "topics: at most 20, each 1-80 characters".into(),
             ));
         }
-        let subjects = self.subjects().await?;
-        let Some(subject) = subjects.iter().find(|s| slug(s) == slug(subject)).cloned() else {
-            return Err(AppError::NotFound(format!(
-                "no practice in subject '{subject}'; subjects: {}",
-                subjects.join(", ")
-            )));
-        };
+        let subject = Self::resolve_subject(self.subjects().await, subject)?;
         let goal = Goal {
             goal_id: ulid::Ulid::new().to_string().to_lowercase(),
             student: student.clone(),
