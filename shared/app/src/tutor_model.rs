@@ -64,6 +64,14 @@ impl Question {
         }
     }
 
+    /// The expected answer as text (for prompts that must know what not to reveal).
+    pub fn expected_text(&self) -> String {
+        match &self.expected {
+            Expected::Maths { question } => question.answer.to_string(),
+            Expected::Text { answer, .. } => answer.clone(),
+        }
+    }
+
     /// True when `text` gives this question's answer away.
     pub fn revealed_by(&self, text: &str) -> bool {
         match &self.expected {

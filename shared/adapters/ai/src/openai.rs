@@ -342,10 +342,7 @@ impl TutorModel for OpenAiTutor {
         reply: &str,
     ) -> Result<Grading, ModelError> {
         let g = &lesson.guideline;
-        let expected = match &question.expected {
-            Expected::Maths { question } => question.answer.to_string(),
-            Expected::Text { answer, .. } => answer.clone(),
-        };
+        let expected = question.expected_text();
         let user = fill(
             GRADE,
             &[
@@ -389,10 +386,7 @@ impl TutorModel for OpenAiTutor {
         grading: &Grading,
         rung: u8,
     ) -> Result<String, ModelError> {
-        let expected = match &question.expected {
-            Expected::Maths { question } => question.answer.to_string(),
-            Expected::Text { answer, .. } => answer.clone(),
-        };
+        let expected = question.expected_text();
         let user = fill(
             REMEDIATE,
             &[

@@ -80,6 +80,24 @@ fn item_of(record: &ItemRecord) -> Result<Item, AppError> {
     )
 }
 
+/// The assignment's item, removed by the table's TTL a week after it could last be answered.
+fn assignment_item(record: &AssignmentRecord) -> Result<Item, AppError> {
+    let mut item = to_item(
+        record,
+        Placement {
+            key: keys::assignment(&record.student, &record.assignment_id),
+            entity: entity::ASSIGNMENT,
+            gsi1: None,
+        },
+    )?;
+    let cleanup = record.expires_at_ms / 1000 + 7 * 24 * 3600;
+    item.insert(
+        tutorbridge_table::definition::TTL_ATTRIBUTE.into(),
+        tutorbridge_table::Value::N(cleanup.to_string()),
+    );
+    Ok(item)
+}
+
 fn versioned(version: u64) -> Condition {
     if version == 0 {
         Condition::NotExists
@@ -401,21 +419,7 @@ impl PracticeService {
             solved: None,
             version: 1,
         };
-        let mut state = to_item(
-            &record,
-            Placement {
-                key: keys::assignment(student, &assignment_id),
-                entity: entity::ASSIGNMENT,
-                gsi1: None,
-            },
-        )?;
-        // Removed by the table's TTL a week after it could last be answered.
-        state.insert(
-            tutorbridge_table::definition::TTL_ATTRIBUTE.into(),
-            tutorbridge_table::Value::N(
-                ((record.expires_at_ms / 1000) + 7 * 24 * 3600).to_string(),
-            ),
-        );
+        let state = assignment_item(&record)?;
         let mut ops = vec![WriteOp::Put {
             item: state,
             condition: Condition::NotExists,
@@ -766,20 +770,7 @@ impl PracticeService {
         if correct {
             assignment.solved = Some(response.clone());
         }
-        let mut state = to_item(
-            &assignment,
-            Placement {
-                key: keys::assignment(&student, &assignment.assignment_id),
-                entity: entity::ASSIGNMENT,
-                gsi1: None,
-            },
-        )?;
-        state.insert(
-            tutorbridge_table::definition::TTL_ATTRIBUTE.into(),
-            tutorbridge_table::Value::N(
-                ((assignment.expires_at_ms / 1000) + 7 * 24 * 3600).to_string(),
-            ),
-        );
+        let state = assignment_item(&assignment)?;
         ops.insert(
             0,
             WriteOp::Put {
