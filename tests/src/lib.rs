@@ -109,12 +109,7 @@ pub mod backends {
 
     /// A fresh embedded table in a temporary folder.
     pub async fn embedded() -> Store {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let table = tutorbridge_embedded_table::EmbeddedTable::open(dir.path().join("t.redb"))
-            .expect("open");
-        // The folder must outlive the test; the OS cleans the temporary directory.
-        std::mem::forget(dir);
-        Arc::new(table)
+        Arc::new(tutorbridge_embedded_table::EmbeddedTable::temporary())
     }
 
     /// A fresh table in the AWS emulator. Each scenario gets its own small table: the emulator

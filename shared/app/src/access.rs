@@ -137,9 +137,7 @@ mod tests {
     }
 
     async fn service() -> (Arc<CountingTable<EmbeddedTable>>, AccessService) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let table = EmbeddedTable::open(dir.path().join("t.redb")).expect("open");
-        std::mem::forget(dir);
+        let table = EmbeddedTable::temporary();
         let counting = Arc::new(CountingTable::new(table));
         let service = AccessService::new(counting.clone());
         service

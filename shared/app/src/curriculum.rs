@@ -189,9 +189,7 @@ mod tests {
     use super::*;
 
     async fn seeded() -> (Arc<CountingTable<EmbeddedTable>>, CurriculumService) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let table = EmbeddedTable::open(dir.path().join("t.redb")).expect("open");
-        std::mem::forget(dir);
+        let table = EmbeddedTable::temporary();
         let counting = Arc::new(CountingTable::new(table));
         let store: Store = counting.clone();
         crate::seed::ensure_demo_curriculum(&store)

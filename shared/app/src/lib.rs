@@ -7,6 +7,7 @@
 pub mod access;
 pub mod curriculum;
 mod error;
+mod fingerprint;
 pub mod keys;
 pub mod practice;
 mod records;

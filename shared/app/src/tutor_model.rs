@@ -138,6 +138,12 @@ pub trait TutorModel: Send + Sync {
     ) -> Result<String, ModelError>;
 }
 
+/// Remote output that reveals the open question's answer is unusable: the wrapper then falls
+/// back to the offline tutor, whose output is tested never to reveal it.
+fn gave_answer_away(what: &str) -> ModelError {
+    ModelError::InvalidOutput(format!("the {what} gave the answer away"))
+}
+
 /// A result and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Produced<T> {
@@ -216,12 +222,11 @@ impl Tutor {
                     Some(maths) => Question::maths(maths),
                     None => turn.question.clone(),
                 };
-                if question.revealed_by(&turn.message)
-                    || turn.hints.iter().any(|hint| question.revealed_by(hint))
-                {
-                    Err(ModelError::InvalidOutput(
-                        "the turn gave the answer away".into(),
-                    ))
+                let texts: Vec<&str> = std::iter::once(turn.message.as_str())
+                    .chain(turn.hints.iter().map(String::as_str))
+                    .collect();
+                if texts.iter().any(|text| question.revealed_by(text)) {
+                    Err(gave_answer_away("turn"))
                 } else {
                     Ok(turn)
                 }
@@ -287,9 +292,7 @@ impl Tutor {
                     .await
                     .and_then(|text| {
                         if question.revealed_by(&text) {
-                            Err(ModelError::InvalidOutput(
-                                "the remediation gave the answer away".into(),
-                            ))
+                            Err(gave_answer_away("remediation"))
                         } else {
                             Ok(text)
                         }

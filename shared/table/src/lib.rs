@@ -19,7 +19,9 @@ mod query;
 pub mod contract;
 
 pub use counting::CountingTable;
-pub use item::{Item, ItemExt, Key, Value, expires_at_is_past, now_epoch_seconds};
+pub use item::{
+    Item, ItemExt, Key, Value, expires_at_is_past, now_epoch_seconds, validate_key_part,
+};
 pub use query::{Cursor, Index, Page, Query, SortKeyCondition};
 
 use async_trait::async_trait;

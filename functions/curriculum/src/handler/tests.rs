@@ -10,9 +10,7 @@ use tutorbridge_embedded_table::EmbeddedTable;
 use super::*;
 
 async fn app() -> Curriculum {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let table = EmbeddedTable::open(dir.path().join("t.redb")).expect("open");
-    std::mem::forget(dir);
+    let table = EmbeddedTable::temporary();
     let store: Store = Arc::new(table);
     tutorbridge_app::seed::ensure_demo_curriculum(&store)
         .await

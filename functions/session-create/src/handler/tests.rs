@@ -11,9 +11,7 @@ use tutorbridge_http::testing::{event, status_and_json};
 use super::*;
 
 async fn app() -> SessionCreate {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store: Store = Arc::new(EmbeddedTable::open(dir.path().join("t.redb")).expect("open"));
-    std::mem::forget(dir);
+    let store: Store = Arc::new(EmbeddedTable::temporary());
     tutorbridge_app::seed::ensure_demo_curriculum(&store)
         .await
         .expect("seed");

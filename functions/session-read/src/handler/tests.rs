@@ -19,9 +19,7 @@ fn id(raw: &str) -> UserId {
 }
 
 async fn app_with_session(link_parent: bool) -> (SessionRead, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store: Store = Arc::new(EmbeddedTable::open(dir.path().join("t.redb")).expect("open"));
-    std::mem::forget(dir);
+    let store: Store = Arc::new(EmbeddedTable::temporary());
     tutorbridge_app::seed::ensure_demo_curriculum(&store)
         .await
         .expect("seed");

@@ -15,9 +15,7 @@ use super::*;
 
 /// The handler and a fresh session of the events' student.
 async fn app_with_session() -> (SessionStep, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store: Store = Arc::new(EmbeddedTable::open(dir.path().join("t.redb")).expect("open"));
-    std::mem::forget(dir);
+    let store: Store = Arc::new(EmbeddedTable::temporary());
     tutorbridge_app::seed::ensure_demo_curriculum(&store)
         .await
         .expect("seed");

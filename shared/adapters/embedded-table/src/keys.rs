@@ -33,7 +33,7 @@ pub fn index_entry(
         match item.get(name) {
             None => Ok(None),
             Some(Value::S(value)) => {
-                tutorbridge_table::Key::new(value.as_str(), "-").validate()?;
+                tutorbridge_table::validate_key_part(name, value)?;
                 Ok(Some(value.clone()))
             }
             Some(_) => Err(TableError::Invalid(format!(

@@ -51,6 +51,19 @@ impl EmbeddedTable {
         Ok(EmbeddedTable { db: Arc::new(db) })
     }
 
+    /// A fresh table in a temporary folder that lives as long as the process (tests and
+    /// benchmarks; the OS cleans the temporary directory).
+    ///
+    /// # Panics
+    /// When no temporary folder can be created.
+    #[cfg(feature = "testing")]
+    pub fn temporary() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let table = EmbeddedTable::open(dir.path().join("table.redb")).expect("a table in it");
+        std::mem::forget(dir);
+        table
+    }
+
     async fn blocking<T, F>(&self, work: F) -> Result<T, TableError>
     where
         T: Send + 'static,
@@ -291,11 +304,7 @@ mod embedded_contract {
     use super::*;
 
     async fn fresh_table() -> EmbeddedTable {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let table = EmbeddedTable::open(dir.path().join("table.redb")).expect("open");
-        // Keep the directory alive for the test process; the OS cleans /tmp.
-        std::mem::forget(dir);
-        table
+        EmbeddedTable::temporary()
     }
 
     tutorbridge_table::table_contract_tests!(fresh_table());

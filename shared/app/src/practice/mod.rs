@@ -27,6 +27,7 @@ use tutorbridge_domain::{Access, Caller, Role, UserId};
 use tutorbridge_table::{Condition, Index, Item, Query, SortKeyCondition, TableError, WriteOp};
 
 use crate::access::AccessService;
+use crate::fingerprint::{digest, fingerprint};
 use crate::keys::{self, entity};
 use crate::records::{Placement, from_item, to_item};
 use crate::{AppError, Store};
@@ -55,13 +56,6 @@ fn slug(subject: &str) -> String {
         .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
         .to_lowercase()
-}
-
-fn digest(text: &str) -> String {
-    let hash = text.trim().bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
 }
 
 fn item_of(record: &ItemRecord) -> Result<Item, AppError> {
@@ -493,8 +487,7 @@ impl PracticeService {
         };
         let item_id = ItemId::parse(item_id).map_err(|_| not_found())?;
         let student = &caller.user_id;
-        let stripe =
-            u64::from_str_radix(&digest(student.as_str()), 16).unwrap_or(0) as usize % STRIPES;
+        let stripe = fingerprint(student.as_str()) as usize % STRIPES;
         let _serialised = self.stripes[stripe].lock().await;
         for attempt in 0..MAX_WRITE_ATTEMPTS {
             let (assignment_key, rating_key, item_key) = (
@@ -517,7 +510,7 @@ impl PracticeService {
             }
             if let Some(first) = &assignment.first
                 && assignment.attempts == 1
-                && first.answer_digest == digest(answer)
+                && first.answer_digest == digest(answer.trim())
             {
                 return Ok(first.response.clone());
             }
@@ -763,7 +756,7 @@ impl PracticeService {
         };
         if first_attempt {
             assignment.first = Some(StoredCompletion {
-                answer_digest: digest(answer),
+                answer_digest: digest(answer.trim()),
                 response: response.clone(),
             });
         }

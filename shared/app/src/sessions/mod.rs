@@ -28,6 +28,7 @@ use tutorbridge_table::{Condition, Cursor, Index, Query, SortKeyCondition, Table
 
 use crate::access::AccessService;
 use crate::curriculum::CurriculumService;
+use crate::fingerprint::{digest, fingerprint};
 use crate::keys::{self, entity};
 use crate::records::{Placement, from_item, to_item};
 use crate::tutor_model::{LessonContext, ModelError, Produced, Tutor};
@@ -57,17 +58,8 @@ fn now() -> String {
     jiff::Timestamp::now().to_string()
 }
 
-/// FNV-1a: a stable digest to recognise a retried reply without keeping a second copy of it.
-fn digest(text: &str) -> String {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
-}
-
 fn seed(id: &SessionId, step: u32) -> u64 {
-    u64::from_str_radix(&digest(id.as_str()), 16).unwrap_or(0)
-        ^ (u64::from(step) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    fingerprint(id.as_str()) ^ (u64::from(step) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 fn lesson_for(record: &SessionRecord, step: u32) -> LessonContext {
