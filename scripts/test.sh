@@ -42,7 +42,8 @@ fi
 
 step "AWS emulator (moto server)"
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+# DynamoDB requests one at a time, as the real service isolates them (see the script).
+"$venv/bin/python" scripts/moto_server.py 127.0.0.1 "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
 llm_pid=
 stop_servers() {

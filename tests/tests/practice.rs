@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
+use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::practice::{GoalStatus, PracticeService};
 use tutorbridge_app::{AppError, Store, keys};
 use tutorbridge_domain::{Caller, Relationship, Role};
@@ -26,7 +27,7 @@ async fn world(store: Store) -> World {
     let counted: Store = table.clone();
     World {
         table,
-        practice: PracticeService::new(counted),
+        practice: PracticeService::new(counted, OfflineTutor::tutor()),
         student: caller(&unique("stu"), Role::Student),
         store,
     }
@@ -272,8 +273,8 @@ async fn bad_input_and_other_peoples_assignments(store: Store) {
         Err(AppError::NotFound(_))
     ));
 
-    let short_lived =
-        PracticeService::new(world.store.clone()).with_assignment_lifetime(Duration::ZERO);
+    let short_lived = PracticeService::new(world.store.clone(), OfflineTutor::tutor())
+        .with_assignment_lifetime(Duration::ZERO);
     let stale = short_lived
         .assign(&world.student, "Science", None)
         .await
@@ -308,7 +309,12 @@ async fn two_hundred_concurrent_completions_lose_no_update(store: Store, contain
         answers.push(answer_of(&world, id, i % 3 != 0).await);
     }
     let containers: Vec<Arc<PracticeService>> = (0..containers)
-        .map(|_| Arc::new(PracticeService::new(world.store.clone())))
+        .map(|_| {
+            Arc::new(PracticeService::new(
+                world.store.clone(),
+                OfflineTutor::tutor(),
+            ))
+        })
         .collect();
     let mut tasks = Vec::new();
     for (i, (id, answer)) in ids.into_iter().zip(answers).enumerate() {

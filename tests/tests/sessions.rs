@@ -6,7 +6,6 @@ use std::sync::Arc;
 use serde_json::Value;
 use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::sessions::{SessionService, StepRequest};
-use tutorbridge_app::tutor_model::Tutor;
 use tutorbridge_app::{AppError, Store, keys};
 use tutorbridge_domain::curriculum::GuidelineId;
 use tutorbridge_domain::tutoring::{Routing, SessionId};
@@ -28,7 +27,7 @@ async fn world(store: Store) -> World {
         .expect("seed");
     let table = Arc::new(CountingTable::new(store));
     let counted: Store = table.clone();
-    let sessions = SessionService::new(counted, Tutor::new(None, Arc::new(OfflineTutor)));
+    let sessions = SessionService::new(counted, OfflineTutor::tutor());
     World {
         table,
         sessions,

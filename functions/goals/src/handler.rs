@@ -3,8 +3,8 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use tutorbridge_app::AppError;
 use tutorbridge_app::practice::{GoalStatus, PracticeService};
-use tutorbridge_app::{AppError, Store};
 use tutorbridge_domain::UserId;
 use tutorbridge_http::{ApiError, ApiRequest, Route, json, respond};
 
@@ -22,10 +22,8 @@ pub struct Goals {
 }
 
 impl Goals {
-    pub fn new(store: Store) -> Self {
-        Goals {
-            practice: PracticeService::new(store),
-        }
+    pub fn new(practice: PracticeService) -> Self {
+        Goals { practice }
     }
 }
 

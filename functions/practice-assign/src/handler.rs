@@ -3,7 +3,6 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use tutorbridge_app::Store;
 use tutorbridge_app::practice::PracticeService;
 use tutorbridge_http::{ApiRequest, Route, json, respond};
 
@@ -16,10 +15,8 @@ pub struct PracticeAssign {
 }
 
 impl PracticeAssign {
-    pub fn new(store: Store) -> Self {
-        PracticeAssign {
-            practice: PracticeService::new(store),
-        }
+    pub fn new(practice: PracticeService) -> Self {
+        PracticeAssign { practice }
     }
 }
 

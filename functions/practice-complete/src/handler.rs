@@ -3,8 +3,8 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use tutorbridge_app::AppError;
 use tutorbridge_app::practice::PracticeService;
-use tutorbridge_app::{AppError, Store};
 use tutorbridge_http::{ApiRequest, Route, json, respond};
 
 pub const ROUTES: &[Route] = &[Route::new("POST /practice/complete")];
@@ -16,10 +16,8 @@ pub struct PracticeComplete {
 }
 
 impl PracticeComplete {
-    pub fn new(store: Store) -> Self {
-        PracticeComplete {
-            practice: PracticeService::new(store),
-        }
+    pub fn new(practice: PracticeService) -> Self {
+        PracticeComplete { practice }
     }
 }
 

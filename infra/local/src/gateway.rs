@@ -184,15 +184,18 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
     };
     let tutor = tutorbridge_ai::tutor_from_env()
         .context("configuring the tutor model (TUTORBRIDGE_LLM_*)")?;
+    let practice = tutorbridge_app::practice::PracticeService::new(store.clone(), tutor.clone())
+        .with_target_success_from_env()
+        .context("configuring practice (TUTORBRIDGE_PRACTICE_TARGET_SUCCESS)")?;
     let state = Arc::new(GatewayState {
         handlers: Handlers {
             curriculum: curriculum::Curriculum::new(store.clone()),
             session_create: session_create::SessionCreate::new(store.clone(), tutor.clone()),
             session_step: session_step::SessionStep::new(store.clone(), tutor.clone()),
             session_read: session_read::SessionRead::new(store.clone(), tutor),
-            practice_assign: practice_assign::PracticeAssign::new(store.clone()),
-            practice_complete: practice_complete::PracticeComplete::new(store.clone()),
-            goals: goals::Goals::new(store),
+            practice_assign: practice_assign::PracticeAssign::new(practice.clone()),
+            practice_complete: practice_complete::PracticeComplete::new(practice.clone()),
+            goals: goals::Goals::new(practice),
         },
         authorizer,
         issuer,

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use tutorbridge_domain::curriculum::{
     CurriculumName, Guideline, GuidelineId, Level, SubtopicEntry,
 };
-use tutorbridge_table::{Condition, Index, Item, Query, SortKeyCondition, WriteOp};
+use tutorbridge_table::definition::GSI2;
+use tutorbridge_table::{Condition, Index, Item, Query, SortKeyCondition, Value, WriteOp};
 
 use crate::keys::{self, entity};
 use crate::records::{Placement, from_item, to_item};
@@ -136,8 +137,10 @@ impl CurriculumService {
     }
 }
 
+/// A guideline with its two index entries: its curriculum listing (GSI1) and its subject across
+/// curricula (GSI2, what practice asks for when the AI writes an item).
 fn guideline_item(guideline: &Guideline) -> Result<Item, AppError> {
-    to_item(
+    let mut item = to_item(
         guideline,
         Placement {
             key: keys::guideline(&guideline.id),
@@ -147,7 +150,11 @@ fn guideline_item(guideline: &Guideline) -> Result<Item, AppError> {
                 keys::curriculum_sort(&[&guideline.subject, &guideline.topic, &guideline.subtopic]),
             )),
         },
-    )
+    )?;
+    let (partition, sort) = keys::subject_guideline(guideline);
+    item.insert(GSI2.partition_key.into(), Value::S(partition));
+    item.insert(GSI2.sort_key.into(), Value::S(sort));
+    Ok(item)
 }
 
 /// Names in first-seen order (the index order), without repeats.

@@ -151,3 +151,31 @@ pub fn assignment(student: &UserId, id: &str) -> Key {
 pub fn goal(student: &UserId, id: &str) -> Key {
     Key::new(user(student), format!("GOAL#{id}"))
 }
+
+/// The key form of a subject: lower-case letters and digits only (`Mathematics` → `mathematics`).
+pub fn subject_slug(subject: &str) -> String {
+    subject
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// GSI2 partition of a subject's guidelines across curricula: `SUBJECT#<slug>`.
+pub fn subject_guidelines(subject: &str) -> String {
+    format!("SUBJECT#{}", subject_slug(subject))
+}
+
+/// GSI2 entry of a guideline: `SUBJECT#<slug>` / `<topic>#<subtopic>#<id>`.
+pub fn subject_guideline(
+    guideline: &tutorbridge_domain::curriculum::Guideline,
+) -> (String, String) {
+    (
+        subject_guidelines(guideline.subject.as_str()),
+        format!(
+            "{}#{}",
+            curriculum_sort(&[&guideline.topic, &guideline.subtopic]),
+            guideline.id.as_str()
+        ),
+    )
+}

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tutorbridge_table::definition::{ENTITY_ATTRIBUTE, GSI1, PARTITION_KEY, SORT_KEY};
+use tutorbridge_table::definition::{ENTITY_ATTRIBUTE, GSI1, GSI2, PARTITION_KEY, SORT_KEY};
 use tutorbridge_table::{Item, Key, Value};
 
 use crate::AppError;
@@ -35,6 +35,8 @@ pub fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, AppError> {
         ENTITY_ATTRIBUTE,
         GSI1.partition_key,
         GSI1.sort_key,
+        GSI2.partition_key,
+        GSI2.sort_key,
     ] {
         item.remove(attribute);
     }

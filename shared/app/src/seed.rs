@@ -68,9 +68,7 @@ fn family_topic(family: Family) -> &'static str {
 /// Load the demo item bank unless this table already has it; returns how many items were written.
 pub async fn ensure_demo_bank(store: &Store) -> Result<usize, AppError> {
     load_once(store, "bank", BANK_SEED_VERSION, async || {
-        crate::practice::PracticeService::new(store.clone())
-            .import(&demo_bank()?)
-            .await
+        crate::practice::import_bank(store, &demo_bank()?).await
     })
     .await
 }
@@ -99,7 +97,8 @@ async fn load_once(
         Err(error) => Err(error.into()),
     }
 }
-const CURRICULUM_SEED_VERSION: u32 = 1;
+/// Version 2 adds the guidelines' subject index entries (GSI2).
+const CURRICULUM_SEED_VERSION: u32 = 2;
 
 /// The demo curriculum shipped with TutorBridge.
 ///

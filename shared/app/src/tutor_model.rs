@@ -104,6 +104,112 @@ pub enum ModelError {
     InvalidOutput(String),
 }
 
+/// What kind of practice item to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// Multiple choice with one right option.
+    Choice,
+    /// A short written answer, marked against a model answer and key ideas.
+    Short,
+}
+
+/// The brief for a practice item the bank does not have.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ItemBrief {
+    /// What the item is about (its subject and topic name the item).
+    pub guideline: Guideline,
+    pub kind: ItemKind,
+    /// 1 (easiest) to 10.
+    pub difficulty_label: u8,
+    /// Prompts the student has seen on this topic: do not repeat them.
+    pub avoid: Vec<String>,
+    /// Deterministic seed (offline choices depend only on it).
+    pub seed: u64,
+}
+
+/// A written practice item (before it becomes a bank item).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WrittenItem {
+    pub prompt: String,
+    /// Choice: the option texts; empty for a short item.
+    pub options: Vec<String>,
+    /// Choice: the index of the right option.
+    pub correct_option: usize,
+    /// Short: the model answer.
+    pub answer: String,
+    /// Short: the key ideas a good answer uses.
+    pub keywords: Vec<String>,
+}
+
+/// Longest prompt, option or model answer a written item may have.
+pub const MAX_WRITTEN_TEXT: usize = 500;
+
+impl WrittenItem {
+    /// Why this item is unusable for `kind`, if it is.
+    pub fn problem(&self, kind: ItemKind) -> Option<String> {
+        let too_long = |text: &str| text.chars().count() > MAX_WRITTEN_TEXT;
+        if self.prompt.trim().is_empty() || too_long(&self.prompt) {
+            return Some(format!(
+                "the prompt must have 1-{MAX_WRITTEN_TEXT} characters"
+            ));
+        }
+        match kind {
+            ItemKind::Choice => {
+                let mut texts: Vec<String> = self
+                    .options
+                    .iter()
+                    .map(|o| o.trim().to_lowercase())
+                    .collect();
+                if !(3..=5).contains(&texts.len()) {
+                    return Some("a choice item has 3-5 options".into());
+                }
+                if texts.iter().any(|t| t.is_empty() || too_long(t)) {
+                    return Some("an option is empty or too long".into());
+                }
+                texts.sort();
+                texts.dedup();
+                if texts.len() != self.options.len() {
+                    return Some("two options are the same".into());
+                }
+                if self.correct_option >= self.options.len() {
+                    return Some("the right option is not one of the options".into());
+                }
+            }
+            ItemKind::Short => {
+                if self.answer.trim().is_empty() || too_long(&self.answer) {
+                    return Some("a short item needs a model answer".into());
+                }
+                if !(1..=8).contains(&self.keywords.len())
+                    || self.keywords.iter().any(|k| k.trim().is_empty())
+                {
+                    return Some("a short item needs 1-8 key ideas".into());
+                }
+                let question = Question {
+                    prompt: String::new(),
+                    answer_form: String::new(),
+                    expected: Expected::Text {
+                        answer: self.answer.clone(),
+                        keywords: self.keywords.clone(),
+                    },
+                };
+                if question.revealed_by(&self.prompt) {
+                    return Some("the prompt gives the answer away".into());
+                }
+            }
+        }
+        None
+    }
+}
+
+/// A practice answer to mark: the item's subject and topic with the question.
+#[derive(Debug, Clone, Copy)]
+pub struct PracticeAnswer<'a> {
+    pub subject: &'a str,
+    pub topic: &'a str,
+    pub question: &'a Question,
+}
+
 /// Typed tutoring operations of a language model (or its offline stand-in).
 #[async_trait]
 pub trait TutorModel: Send + Sync {
@@ -136,6 +242,13 @@ pub trait TutorModel: Send + Sync {
         grading: &Grading,
         rung: u8,
     ) -> Result<String, ModelError>;
+
+    /// Write a practice item to `brief` (the bank had nothing suitable).
+    async fn write_item(&self, brief: &ItemBrief) -> Result<WrittenItem, ModelError>;
+
+    /// Mark a written answer to a practice question: score and confidence in [0, 1] and a
+    /// rationale for the student that does not give the answer away.
+    async fn mark(&self, task: &PracticeAnswer<'_>, reply: &str) -> Result<Grading, ModelError>;
 }
 
 /// Remote output that reveals the open question's answer is unusable: the wrapper then falls
@@ -309,6 +422,54 @@ impl Tutor {
         if question.revealed_by(&produced.value) {
             // Defence in depth: even the offline tutor must not say it.
             produced.value = "Let's look at the method again, one step at a time.".to_string();
+        }
+        Ok(produced)
+    }
+    /// A practice item to `brief`. A remote item that is malformed (see
+    /// [`WrittenItem::problem`]) is replaced by the offline tutor's.
+    pub async fn write_item(&self, brief: &ItemBrief) -> Result<Produced<WrittenItem>, ModelError> {
+        let started = Instant::now();
+        let remote =
+            match &self.remote {
+                Some(model) => Some(model.write_item(brief).await.and_then(|item| {
+                    match item.problem(brief.kind) {
+                        Some(problem) => Err(ModelError::InvalidOutput(problem)),
+                        None => Ok(item),
+                    }
+                })),
+                None => None,
+            };
+        let produced = self
+            .settle("write_item", started, remote, || {
+                self.offline.write_item(brief)
+            })
+            .await?;
+        match produced.value.problem(brief.kind) {
+            Some(problem) => Err(ModelError::InvalidOutput(format!(
+                "offline item: {problem}"
+            ))),
+            None => Ok(produced),
+        }
+    }
+
+    /// Mark a practice answer; a rationale that gives the answer away is replaced.
+    pub async fn mark(
+        &self,
+        task: &PracticeAnswer<'_>,
+        reply: &str,
+    ) -> Result<Produced<Grading>, ModelError> {
+        let started = Instant::now();
+        let remote = match &self.remote {
+            Some(model) => Some(model.mark(task, reply).await),
+            None => None,
+        };
+        let mut produced = self
+            .settle("mark", started, remote, || self.offline.mark(task, reply))
+            .await?;
+        produced.value = produced.value.clamped();
+        if task.question.revealed_by(&produced.value.rationale) {
+            produced.value.rationale =
+                "Compare your answer with the key ideas of the topic.".into();
         }
         Ok(produced)
     }

@@ -102,6 +102,32 @@ pub fn difficulty_key(difficulty: f64) -> String {
     format!("{scaled:05}")
 }
 
+/// How many difficulty bands the bank is read in (label pairs 1–2, 3–4, …, 9–10).
+pub const BANDS: usize = 5;
+
+/// The bank's difficulty bands as sort-key ranges for an inclusive BETWEEN: `(low, high)` with
+/// `low` a bare [`difficulty_key`] and `high` the next band's bare key, so an item key
+/// `<difficulty key>#<id>` falls in exactly one band (the first starts at −6, the last ends after
+/// every key).
+pub fn band_keys() -> Vec<(String, String)> {
+    let edge = |label: u8| (difficulty_of_label(label) + difficulty_of_label(label + 1)) / 2.0;
+    (0..BANDS as u8)
+        .map(|band| {
+            let low = if band == 0 {
+                difficulty_key(-6.0)
+            } else {
+                difficulty_key(edge(2 * band))
+            };
+            let high = if band as usize == BANDS - 1 {
+                "~".to_string()
+            } else {
+                difficulty_key(edge(2 * band + 2))
+            };
+            (low, high)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +140,29 @@ mod tests {
         sorted.sort();
         assert_eq!(keys, sorted);
         assert_eq!(crate::learner::difficulty_label(difficulty_of_label(7)), 7);
+    }
+
+    #[test]
+    fn every_item_key_falls_in_exactly_one_band() {
+        let bands = band_keys();
+        assert_eq!(bands.len(), BANDS);
+        for step in -700..=700 {
+            let b = f64::from(step) / 100.0;
+            let key = format!("{}#item-1", difficulty_key(b));
+            let hits = bands
+                .iter()
+                .filter(|(low, high)| key.as_str() >= low.as_str() && key.as_str() <= high.as_str())
+                .count();
+            assert_eq!(hits, 1, "difficulty {b} ({key}) is in {hits} bands");
+        }
+        // The bands follow the labels: label 1-2 items in the first, 9-10 in the last.
+        let band_of = |label: u8| {
+            let key = format!("{}#x", difficulty_key(difficulty_of_label(label)));
+            bands
+                .iter()
+                .position(|(low, high)| key >= *low && key <= *high)
+        };
+        let labels: Vec<Option<usize>> = (1..=10).map(band_of).collect();
+        assert_eq!(labels, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4].map(Some).to_vec());
     }
 }

@@ -61,6 +61,20 @@ pub fn tutor()
     tutorbridge_ai::tutor_from_env()
 }
 
+/// The practice use cases: the store, the tutor from `TUTORBRIDGE_LLM_*` and the target success
+/// from `TUTORBRIDGE_PRACTICE_TARGET_SUCCESS`.
+///
+/// # Errors
+/// When any of those variables is malformed.
+pub fn practice(
+    store: Store,
+) -> Result<tutorbridge_app::practice::PracticeService, lambda_http::Error> {
+    Ok(
+        tutorbridge_app::practice::PracticeService::new(store, tutor()?)
+            .with_target_success_from_env()?,
+    )
+}
+
 /// Structured logs as Lambda expects them (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`).
 pub fn init_tracing() {
     lambda_http::tracing::init_default_subscriber();

@@ -29,7 +29,7 @@ pub const GSI1: GlobalIndex = GlobalIndex {
     partition_key: "GSI1PK",
     sort_key: "GSI1SK",
 };
-/// GSI2: sparse activity index for the inactivity scan.
+/// GSI2: a subject's guidelines across curricula; the sparse activity index for the inactivity scan.
 pub const GSI2: GlobalIndex = GlobalIndex {
     name: "GSI2",
     partition_key: "GSI2PK",

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tutorbridge_ai::OfflineTutor;
+use tutorbridge_app::Store;
 use tutorbridge_embedded_table::EmbeddedTable;
 use tutorbridge_http::testing::{event, status_and_json};
 
@@ -12,7 +14,7 @@ async fn app() -> PracticeAssign {
     tutorbridge_app::seed::ensure_demo_bank(&store)
         .await
         .expect("seed");
-    PracticeAssign::new(store)
+    PracticeAssign::new(PracticeService::new(store, OfflineTutor::tutor()))
 }
 
 fn load(name: &str) -> Request {

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tutorbridge_ai::OfflineTutor;
+use tutorbridge_app::Store;
 use tutorbridge_domain::{Caller, Role, UserId};
 use tutorbridge_embedded_table::EmbeddedTable;
 use tutorbridge_http::testing::{event, status_and_json};
@@ -18,11 +20,12 @@ async fn app_with_assignment() -> (PracticeComplete, String) {
         roles: [Role::Student].into(),
         email: None,
     };
-    let assignment = PracticeService::new(store.clone())
+    let practice = PracticeService::new(store, OfflineTutor::tutor());
+    let assignment = practice
         .assign(&student, "Science", None)
         .await
         .expect("assign");
-    (PracticeComplete::new(store), assignment.assignment_id)
+    (PracticeComplete::new(practice), assignment.assignment_id)
 }
 
 fn load(name: &str, assignment: &str, answer: Option<&str>) -> Request {

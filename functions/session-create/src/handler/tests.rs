@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::Store;
-use tutorbridge_app::tutor_model::Tutor;
 use tutorbridge_embedded_table::EmbeddedTable;
 use tutorbridge_http::testing::{event, status_and_json};
 
@@ -15,7 +14,7 @@ async fn app() -> SessionCreate {
     tutorbridge_app::seed::ensure_demo_curriculum(&store)
         .await
         .expect("seed");
-    SessionCreate::new(store, Tutor::new(None, Arc::new(OfflineTutor)))
+    SessionCreate::new(store, OfflineTutor::tutor())
 }
 
 fn load(name: &str) -> Request {

@@ -6,7 +6,6 @@ use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::Store;
 use tutorbridge_app::access::AccessService;
 use tutorbridge_app::sessions::SessionService;
-use tutorbridge_app::tutor_model::Tutor;
 use tutorbridge_domain::curriculum::GuidelineId;
 use tutorbridge_domain::{Caller, Relationship, Role, UserId};
 use tutorbridge_embedded_table::EmbeddedTable;
@@ -33,7 +32,7 @@ async fn app_with_session(link_parent: bool) -> (SessionRead, String) {
             .await
             .expect("link");
     }
-    let tutor = Tutor::new(None, Arc::new(OfflineTutor));
+    let tutor = OfflineTutor::tutor();
     let student = Caller {
         user_id: id("demo-student"),
         roles: [Role::Student].into(),

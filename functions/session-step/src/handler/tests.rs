@@ -5,7 +5,6 @@ use std::sync::Arc;
 use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::Store;
 use tutorbridge_app::sessions::SessionService;
-use tutorbridge_app::tutor_model::Tutor;
 use tutorbridge_domain::curriculum::GuidelineId;
 use tutorbridge_domain::{Caller, Role, UserId};
 use tutorbridge_embedded_table::EmbeddedTable;
@@ -19,7 +18,7 @@ async fn app_with_session() -> (SessionStep, String) {
     tutorbridge_app::seed::ensure_demo_curriculum(&store)
         .await
         .expect("seed");
-    let tutor = Tutor::new(None, Arc::new(OfflineTutor));
+    let tutor = OfflineTutor::tutor();
     let student = Caller {
         user_id: UserId::parse("demo-student").expect("id"),
         roles: [Role::Student].into(),

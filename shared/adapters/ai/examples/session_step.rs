@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::sessions::{SessionService, StepRequest};
-use tutorbridge_app::tutor_model::Tutor;
 use tutorbridge_app::{Store, keys};
 use tutorbridge_domain::curriculum::GuidelineId;
 use tutorbridge_domain::tutoring::SessionId;
@@ -57,7 +56,7 @@ async fn main() {
     tutorbridge_app::seed::ensure_demo_curriculum(&store)
         .await
         .expect("seed");
-    let service = SessionService::new(store.clone(), Tutor::new(None, Arc::new(OfflineTutor)));
+    let service = SessionService::new(store.clone(), OfflineTutor::tutor());
     let student = Caller {
         user_id: UserId::parse("bench-student").expect("id"),
         roles: BTreeSet::from([Role::Student]),

@@ -34,12 +34,11 @@ pub fn tutor_from_env() -> Result<Tutor, ModelError> {
             .ok()
             .filter(|value| !value.trim().is_empty())
     };
-    let offline = Arc::new(OfflineTutor);
     let (Some(base_url), Some(model)) = (
         var("TUTORBRIDGE_LLM_BASE_URL"),
         var("TUTORBRIDGE_LLM_MODEL"),
     ) else {
-        return Ok(Tutor::new(None, offline));
+        return Ok(OfflineTutor::tutor());
     };
     let invalid = |name: &str, why: String| ModelError::Unavailable(format!("{name}: {why}"));
     let mut config = OpenAiConfig::new(base_url, model);
@@ -66,6 +65,6 @@ pub fn tutor_from_env() -> Result<Tutor, ModelError> {
     }
     Ok(Tutor::new(
         Some(Arc::new(OpenAiTutor::new(config)?)),
-        offline,
+        Arc::new(OfflineTutor),
     ))
 }

@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use tutorbridge_app::tutor_model::{
-    Expected, LessonContext, ModelError, OFFLINE_MODEL, Question, Turn, TutorModel,
+    Expected, ItemBrief, ItemKind, LessonContext, MAX_WRITTEN_TEXT, ModelError, OFFLINE_MODEL,
+    PracticeAnswer, Question, Turn, Tutor, TutorModel, WrittenItem,
 };
 use tutorbridge_domain::curriculum::Guideline;
 use tutorbridge_domain::maths::{MathsQuestion, Seed};
@@ -14,6 +15,13 @@ use tutorbridge_domain::text::{content_words, keyword_grade, uses};
 /// Deterministic tutor; see the crate docs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OfflineTutor;
+
+impl OfflineTutor {
+    /// The offline tutor alone, as the [`Tutor`] use cases take (the embedded default).
+    pub fn tutor() -> Tutor {
+        Tutor::new(None, std::sync::Arc::new(OfflineTutor))
+    }
+}
 
 /// Key ideas a good free-text answer to `criterion` uses: the guideline's keywords that occur
 /// in the criterion, else the criterion's own content words.
@@ -87,12 +95,11 @@ fn maths_grading(question: &MathsQuestion, reply: &str) -> Grading {
     }
 }
 
-fn text_grading(guideline: &Guideline, keywords: &[String], reply: &str) -> Grading {
+fn text_grading(known_misconceptions: &[String], keywords: &[String], reply: &str) -> Grading {
     let words = content_words(reply);
     let (coverage, confidence, matched) = keyword_grade(keywords, reply);
     let needed = keywords.len().clamp(1, 3);
-    let misconceptions = guideline
-        .common_misconceptions
+    let misconceptions = known_misconceptions
         .iter()
         .filter(|statement| {
             let statement_words = content_words(statement);
@@ -114,6 +121,145 @@ fn text_grading(guideline: &Guideline, keywords: &[String], reply: &str) -> Grad
         confidence,
         rationale,
         misconceptions,
+    }
+}
+
+/// A misconception ("Thinking plants take their food from the soil") as the false statement it
+/// believes ("Plants take their food from the soil."), for a distractor.
+fn believed(misconception: &str) -> String {
+    let mut text = misconception.trim().trim_end_matches('.');
+    for lead in [
+        "Thinking that ",
+        "Thinking ",
+        "Believing that ",
+        "Believing ",
+        "Assuming that ",
+        "Assuming ",
+        "That ",
+    ] {
+        if let Some(rest) = text.strip_prefix(lead) {
+            text = rest;
+            break;
+        }
+    }
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(MAX_WRITTEN_TEXT).collect()
+}
+
+/// A choice item: one true sentence of the overview among the misconceptions' false statements.
+fn choice_item(guideline: &Guideline, seed: &mut Seed) -> WrittenItem {
+    let truths: Vec<&str> = guideline
+        .overview
+        .split_inclusive(". ")
+        .map(str::trim)
+        .filter(|s| s.split_whitespace().count() >= 5)
+        .collect();
+    let truth = if truths.is_empty() {
+        guideline.overview.trim().to_string()
+    } else {
+        truths[(seed.next_u64() % truths.len() as u64) as usize].to_string()
+    };
+    let mut options: Vec<String> = vec![clip(&truth)];
+    for statement in guideline
+        .common_misconceptions
+        .iter()
+        .map(|m| clip(&believed(m)))
+    {
+        if options.len() < 4
+            && !statement.is_empty()
+            && !options.iter().any(|o| o.eq_ignore_ascii_case(&statement))
+        {
+            options.push(statement);
+        }
+    }
+    for filler in ["None of these is true.", "All of these are true."] {
+        if options.len() < 3 {
+            options.push(filler.to_string());
+        }
+    }
+    // Shuffle deterministically; remember where the true statement went.
+    let mut order: Vec<usize> = (0..options.len()).collect();
+    for i in (1..order.len()).rev() {
+        let j = (seed.next_u64() % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    let shuffled: Vec<String> = order.iter().map(|&i| options[i].clone()).collect();
+    let correct_option = order.iter().position(|&i| i == 0).unwrap_or(0);
+    WrittenItem {
+        prompt: format!(
+            "{}: which of these statements is true?",
+            guideline.subtopic.as_str()
+        ),
+        options: shuffled,
+        correct_option,
+        answer: String::new(),
+        keywords: Vec::new(),
+    }
+}
+
+/// A short item: one of the guideline's objectives as a question; the overview is the model
+/// answer and the guideline's keywords in it are the key ideas (more of them when harder).
+fn short_item(guideline: &Guideline, brief: &ItemBrief, seed: &mut Seed) -> WrittenItem {
+    let objectives = &guideline.objectives;
+    let start = seed.next_u64() as usize;
+    let extra = if brief.difficulty_label >= 8 {
+        " Give an example."
+    } else {
+        ""
+    };
+    let prompt_for = |objective: &str| {
+        clip(&format!(
+            "{}: {}. Answer in two or three sentences.{extra}",
+            guideline.subtopic.as_str(),
+            objective.trim().trim_end_matches('.').to_lowercase()
+        ))
+    };
+    let prompt = (0..objectives.len().max(1))
+        .map(|i| {
+            objectives
+                .get((start + i) % objectives.len().max(1))
+                .map_or_else(
+                    || format!("explain {}", guideline.subtopic.as_str()),
+                    String::clone,
+                )
+        })
+        .map(|objective| prompt_for(&objective))
+        .find(|prompt| !brief.avoid.contains(prompt))
+        .unwrap_or_else(|| {
+            prompt_for(&format!(
+                "explain what you know about {}",
+                guideline.subtopic.as_str()
+            ))
+        });
+    let answer = clip(&first_sentences(&guideline.overview, 3));
+    let answer_words = content_words(&answer);
+    let wanted = 2 + usize::from(brief.difficulty_label.clamp(1, 10)) / 4;
+    let mut keywords: Vec<String> = guideline
+        .keywords
+        .iter()
+        .filter(|k| uses(&answer_words, k))
+        .take(wanted)
+        .cloned()
+        .collect();
+    if keywords.is_empty() {
+        keywords = key_ideas(guideline, &answer)
+            .into_iter()
+            .take(wanted)
+            .collect();
+    }
+    WrittenItem {
+        prompt,
+        options: Vec::new(),
+        correct_option: 0,
+        answer,
+        keywords,
     }
 }
 
@@ -178,7 +324,9 @@ impl TutorModel for OfflineTutor {
     ) -> Result<Grading, ModelError> {
         Ok(match &question.expected {
             Expected::Maths { question } => maths_grading(question, reply),
-            Expected::Text { keywords, .. } => text_grading(&lesson.guideline, keywords, reply),
+            Expected::Text { keywords, .. } => {
+                text_grading(&lesson.guideline.common_misconceptions, keywords, reply)
+            }
         })
     }
 
@@ -231,6 +379,20 @@ impl TutorModel for OfflineTutor {
                     }
                 }
             }
+        })
+    }
+    async fn write_item(&self, brief: &ItemBrief) -> Result<WrittenItem, ModelError> {
+        let mut seed = Seed::new(brief.seed);
+        Ok(match brief.kind {
+            ItemKind::Choice => choice_item(&brief.guideline, &mut seed),
+            ItemKind::Short => short_item(&brief.guideline, brief, &mut seed),
+        })
+    }
+
+    async fn mark(&self, task: &PracticeAnswer<'_>, reply: &str) -> Result<Grading, ModelError> {
+        Ok(match &task.question.expected {
+            Expected::Maths { question } => maths_grading(question, reply),
+            Expected::Text { keywords, .. } => text_grading(&[], keywords, reply),
         })
     }
 }
@@ -384,5 +546,73 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[tokio::test]
+    async fn written_items_are_well_formed_for_every_guideline_kind_and_difficulty() {
+        for guideline in demo_curriculum().expect("seed") {
+            for label in 1..=10 {
+                for kind in [ItemKind::Choice, ItemKind::Short] {
+                    let brief = ItemBrief {
+                        guideline: guideline.clone(),
+                        kind,
+                        difficulty_label: label,
+                        avoid: vec![],
+                        seed: u64::from(label) * 31,
+                    };
+                    let item = OfflineTutor.write_item(&brief).await.expect("item");
+                    assert_eq!(
+                        item.problem(kind),
+                        None,
+                        "{} {kind:?} {label}",
+                        guideline.id.as_str()
+                    );
+                    if kind == ItemKind::Choice {
+                        // The right option is true: it is a sentence of the overview.
+                        let right = &item.options[item.correct_option];
+                        assert!(
+                            guideline.overview.contains(right.trim_end_matches('.')),
+                            "{right}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_written_short_item_avoids_prompts_already_seen() {
+        let guideline = guideline("cbse3-science-plants-parts");
+        let mut brief = ItemBrief {
+            guideline,
+            kind: ItemKind::Short,
+            difficulty_label: 6,
+            avoid: vec![],
+            seed: 5,
+        };
+        let first = OfflineTutor.write_item(&brief).await.expect("item");
+        brief.avoid.push(first.prompt.clone());
+        let second = OfflineTutor.write_item(&brief).await.expect("item");
+        assert_ne!(first.prompt, second.prompt);
+        // The model answer passes its own marking; a bare word does not.
+        let question = Question {
+            prompt: second.prompt.clone(),
+            answer_form: String::new(),
+            expected: Expected::Text {
+                answer: second.answer.clone(),
+                keywords: second.keywords.clone(),
+            },
+        };
+        let task = PracticeAnswer {
+            subject: "Science",
+            topic: "Plants",
+            question: &question,
+        };
+        let good = OfflineTutor
+            .mark(&task, &second.answer)
+            .await
+            .expect("mark");
+        let bare = OfflineTutor.mark(&task, "plants").await.expect("mark");
+        assert!(good.score > bare.score && good.confidence > bare.confidence);
     }
 }

@@ -15,13 +15,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use tutorbridge_app::tutor_model::{
-    Expected, LessonContext, ModelError, Question, Turn, TutorModel,
+    Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer, Question, Turn,
+    TutorModel, WrittenItem,
 };
 use tutorbridge_domain::maths::MathsQuestion;
 use tutorbridge_domain::tutoring::Grading;
 use tutorbridge_domain::tutoring::thresholds::MAX_HINTS;
 
-use crate::prompts::{GRADE, REMEDIATE, SYSTEM, TEACH, fill};
+use crate::prompts::{GRADE, MARK, REMEDIATE, SYSTEM, TEACH, WRITE_ITEM, fill};
 
 /// An API key that never prints.
 #[derive(Clone)]
@@ -116,6 +117,16 @@ struct GradeOutput {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct WriteItemOutput {
+    prompt: String,
+    options: Vec<String>,
+    correct_option: usize,
+    answer: String,
+    keywords: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RemediateOutput {
     message: String,
 }
@@ -152,6 +163,34 @@ fn non_empty(field: &str, text: &str) -> Result<(), ModelError> {
     }
 }
 
+fn grading_schema() -> Value {
+    object_schema(json!({
+        "score": { "type": "number", "minimum": 0, "maximum": 1 },
+        "confidence": { "type": "number", "minimum": 0, "maximum": 1 },
+        "rationale": { "type": "string" },
+        "misconceptions": strings(),
+    }))
+}
+
+impl GradeOutput {
+    /// The grading, unless a number is outside [0, 1].
+    fn checked(self) -> Result<Grading, ModelError> {
+        let unit = |x: f64| x.is_finite() && (0.0..=1.0).contains(&x);
+        if !unit(self.score) || !unit(self.confidence) {
+            return Err(ModelError::InvalidOutput(format!(
+                "score {} / confidence {} outside [0, 1]",
+                self.score, self.confidence
+            )));
+        }
+        Ok(Grading {
+            score: self.score,
+            confidence: self.confidence,
+            rationale: self.rationale,
+            misconceptions: self.misconceptions,
+        })
+    }
+}
+
 impl OpenAiTutor {
     /// # Errors
     /// When the HTTP client cannot be built (TLS setup).
@@ -164,10 +203,11 @@ impl OpenAiTutor {
     }
 
     fn system(&self, lesson: &LessonContext) -> String {
-        fill(
-            SYSTEM,
-            &[("grade", lesson.guideline.level.grade.value().to_string())],
-        )
+        Self::system_for(lesson.guideline.level.grade.value())
+    }
+
+    fn system_for(grade: u8) -> String {
+        fill(SYSTEM, &[("grade", grade.to_string())])
     }
 
     /// One structured completion, with retries; the content parsed as `T`.
@@ -354,28 +394,10 @@ impl TutorModel for OpenAiTutor {
                 ("reply", reply.to_string()),
             ],
         );
-        let schema = object_schema(json!({
-            "score": { "type": "number", "minimum": 0, "maximum": 1 },
-            "confidence": { "type": "number", "minimum": 0, "maximum": 1 },
-            "rationale": { "type": "string" },
-            "misconceptions": strings(),
-        }));
         let output: GradeOutput = self
-            .complete("grading", schema, self.system(lesson), user)
+            .complete("grading", grading_schema(), self.system(lesson), user)
             .await?;
-        let unit = |x: f64| x.is_finite() && (0.0..=1.0).contains(&x);
-        if !unit(output.score) || !unit(output.confidence) {
-            return Err(ModelError::InvalidOutput(format!(
-                "score {} / confidence {} outside [0, 1]",
-                output.score, output.confidence
-            )));
-        }
-        Ok(Grading {
-            score: output.score,
-            confidence: output.confidence,
-            rationale: output.rationale,
-            misconceptions: output.misconceptions,
-        })
+        output.checked()
     }
 
     async fn remediate(
@@ -408,5 +430,82 @@ impl TutorModel for OpenAiTutor {
             .await?;
         non_empty("message", &output.message)?;
         Ok(output.message)
+    }
+    async fn write_item(&self, brief: &ItemBrief) -> Result<WrittenItem, ModelError> {
+        let g = &brief.guideline;
+        let (kind, kind_rule) = match brief.kind {
+            ItemKind::Choice => (
+                "multiple choice",
+                "options: 4 short, distinct option texts, exactly one of them right; correct_option: the index (from 0) of the right one; answer: empty; keywords: empty.",
+            ),
+            ItemKind::Short => (
+                "short written answer",
+                "answer: a model answer in one to three sentences; keywords: 2 to 5 key words or short phrases a good answer uses; options: empty; correct_option: 0.",
+            ),
+        };
+        let user = fill(
+            WRITE_ITEM,
+            &[
+                ("subject", g.subject.as_str().into()),
+                ("topic", g.topic.as_str().into()),
+                ("subtopic", g.subtopic.as_str().into()),
+                ("objectives", list(&g.objectives)),
+                ("overview", g.overview.clone()),
+                ("misconceptions", list(&g.common_misconceptions)),
+                ("difficulty", brief.difficulty_label.to_string()),
+                ("kind", kind.into()),
+                ("avoid", list(&brief.avoid)),
+                ("kind_rule", kind_rule.into()),
+            ],
+        );
+        let schema = object_schema(json!({
+            "prompt": { "type": "string" },
+            "options": strings(),
+            "correct_option": { "type": "integer", "minimum": 0 },
+            "answer": { "type": "string" },
+            "keywords": strings(),
+        }));
+        let output: WriteItemOutput = self
+            .complete(
+                "practice_item",
+                schema,
+                Self::system_for(g.level.grade.value()),
+                user,
+            )
+            .await?;
+        let item = WrittenItem {
+            prompt: output.prompt.trim().to_string(),
+            options: output.options,
+            correct_option: output.correct_option,
+            answer: output.answer,
+            keywords: output.keywords,
+        };
+        match item.problem(brief.kind) {
+            Some(problem) => Err(ModelError::InvalidOutput(problem)),
+            None => Ok(item),
+        }
+    }
+
+    async fn mark(&self, task: &PracticeAnswer<'_>, reply: &str) -> Result<Grading, ModelError> {
+        let keywords = match &task.question.expected {
+            Expected::Text { keywords, .. } => keywords.clone(),
+            Expected::Maths { .. } => Vec::new(),
+        };
+        let user = fill(
+            MARK,
+            &[
+                ("subject", task.subject.into()),
+                ("topic", task.topic.into()),
+                ("question", task.question.prompt.clone()),
+                ("expected", task.question.expected_text()),
+                ("keywords", list(&keywords)),
+                ("reply", reply.to_string()),
+            ],
+        );
+        // Practice items carry no grade level; write for a middle-school reader.
+        let output: GradeOutput = self
+            .complete("marking", grading_schema(), Self::system_for(6), user)
+            .await?;
+        output.checked()
     }
 }

@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tutorbridge_ai::{OfflineTutor, OpenAiConfig, OpenAiTutor};
 use tutorbridge_app::tutor_model::{
-    Expected, LessonContext, ModelError, Question, Tutor, TutorModel,
+    Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer, Question, Tutor,
+    TutorModel,
 };
 use tutorbridge_domain::tutoring::Grading;
 
@@ -280,7 +281,7 @@ async fn the_wrapper_falls_back_to_the_offline_tutor_and_says_so() {
         ("offline", true)
     );
     assert!(produced.fallback_reason.is_some());
-    let offline_only = Tutor::new(None, Arc::new(OfflineTutor));
+    let offline_only = OfflineTutor::tutor();
     let produced = offline_only
         .grade(&lesson(), &question(), "water")
         .await
@@ -325,4 +326,121 @@ async fn a_remote_remediation_that_gives_the_answer_away_is_replaced() {
         ("offline", true)
     );
     assert!(!question().revealed_by(&produced.value));
+}
+
+fn brief(kind: ItemKind) -> ItemBrief {
+    ItemBrief {
+        guideline: lesson().guideline,
+        kind,
+        difficulty_label: 4,
+        avoid: vec!["Which part of a plant takes in water from the soil?".into()],
+        seed: 3,
+    }
+}
+
+#[tokio::test]
+async fn a_written_choice_item_is_parsed_and_the_request_carries_the_brief() {
+    let item = json!({
+        "prompt": "Which part of a plant makes food using sunlight?",
+        "options": ["Roots", "Leaves", "Stem", "Seeds"],
+        "correct_option": 1,
+        "answer": "",
+        "keywords": [],
+    });
+    let (script, client) = server(vec![ok(item)]).await;
+    let written = client
+        .write_item(&brief(ItemKind::Choice))
+        .await
+        .expect("item");
+    assert_eq!(written.options[written.correct_option], "Leaves");
+    let requests = script.requests.lock().expect("lock");
+    let schema = &requests[0]["response_format"]["json_schema"];
+    assert_eq!(schema["name"], "practice_item");
+    assert_eq!(schema["strict"], true);
+    let user = requests[0]["messages"][1]["content"]
+        .as_str()
+        .expect("user prompt");
+    assert!(user.contains("Parts of a plant") && user.contains("Difficulty: 4"));
+    assert!(
+        user.contains("Which part of a plant takes in water from the soil?"),
+        "the prompts to avoid reach the model"
+    );
+}
+
+#[tokio::test]
+async fn malformed_written_items_fall_back_to_the_offline_writer() {
+    let cases = [
+        // The right option is not one of the options.
+        json!({ "prompt": "Which?", "options": ["a", "b", "c"], "correct_option": 7, "answer": "", "keywords": [] }),
+        // Two options are the same.
+        json!({ "prompt": "Which?", "options": ["Roots", "roots", "Stem"], "correct_option": 0, "answer": "", "keywords": [] }),
+        // Too few options.
+        json!({ "prompt": "Which?", "options": ["Roots", "Stem"], "correct_option": 0, "answer": "", "keywords": [] }),
+    ];
+    for case in cases {
+        let (_, client) = server(vec![ok(case.clone())]).await;
+        assert!(
+            matches!(
+                client.write_item(&brief(ItemKind::Choice)).await,
+                Err(ModelError::InvalidOutput(_))
+            ),
+            "{case}"
+        );
+        let (_, client) = server(vec![ok(case)]).await;
+        let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+        let produced = tutor
+            .write_item(&brief(ItemKind::Choice))
+            .await
+            .expect("offline item");
+        assert_eq!(
+            (produced.model.as_str(), produced.fallback),
+            ("offline", true)
+        );
+        assert_eq!(produced.value.problem(ItemKind::Choice), None);
+    }
+    // A short item whose prompt states its own model answer.
+    let leak = json!({
+        "prompt": "Roots take in water and anchor the plant. True?",
+        "options": [], "correct_option": 0,
+        "answer": "Roots take in water and anchor the plant",
+        "keywords": ["water", "anchor"],
+    });
+    let (_, client) = server(vec![ok(leak)]).await;
+    let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+    let produced = tutor
+        .write_item(&brief(ItemKind::Short))
+        .await
+        .expect("offline item");
+    assert!(produced.fallback);
+    assert_eq!(produced.value.problem(ItemKind::Short), None);
+}
+
+#[tokio::test]
+async fn a_practice_answer_is_marked_by_the_model_with_its_confidence() {
+    let (script, client) = server(vec![ok(grading_json())]).await;
+    let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+    let question = question();
+    let task = PracticeAnswer {
+        subject: "Science",
+        topic: "Plants",
+        question: &question,
+    };
+    let produced = tutor
+        .mark(&task, "They drink water and hold it down")
+        .await
+        .expect("mark");
+    assert_eq!(produced.model, "test-model");
+    assert_eq!(
+        (produced.value.score, produced.value.confidence),
+        (0.9, 0.8)
+    );
+    let requests = script.requests.lock().expect("lock");
+    assert_eq!(
+        requests[0]["response_format"]["json_schema"]["name"],
+        "marking"
+    );
+    let user = requests[0]["messages"][1]["content"]
+        .as_str()
+        .expect("user");
+    assert!(user.contains("They drink water and hold it down"));
 }

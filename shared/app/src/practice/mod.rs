@@ -14,22 +14,24 @@ pub use records::{Assignment, CompletionResponse, Goal, GoalProgress, GoalStatus
 use std::time::Duration;
 
 use tutorbridge_domain::bank::{
-    BankItem, ItemBody, ItemId, Provenance, Review, difficulty_of_label,
+    BankItem, ChoiceOption, ItemBody, ItemId, Provenance, Review, band_keys, difficulty_of_label,
 };
+use tutorbridge_domain::curriculum::{CurriculumName, Guideline};
 use tutorbridge_domain::learner::{
     Estimate, Performance, constants::TARGET_SUCCESS, difficulty_for, difficulty_label,
     display_rating, p_correct, update,
 };
 use tutorbridge_domain::maths::{Family, Seed, generate};
-use tutorbridge_domain::text::keyword_grade;
+use tutorbridge_domain::tutoring::Grading;
 use tutorbridge_domain::tutoring::thresholds::{ADVANCE_MIN_CONFIDENCE, ADVANCE_MIN_SCORE};
 use tutorbridge_domain::{Access, Caller, Role, UserId};
 use tutorbridge_table::{Condition, Index, Item, Query, SortKeyCondition, TableError, WriteOp};
 
 use crate::access::AccessService;
 use crate::fingerprint::{digest, fingerprint};
-use crate::keys::{self, entity};
+use crate::keys::{self, entity, subject_slug as slug};
 use crate::records::{Placement, from_item, to_item};
+use crate::tutor_model::{Expected, ItemBrief, ItemKind, PracticeAnswer, Question, Tutor};
 use crate::{AppError, Store};
 use records::{AssignmentRecord, AttemptRecord, ItemRecord, RatingRecord, StoredCompletion};
 
@@ -41,6 +43,25 @@ pub const ASSIGNMENT_LIFETIME: Duration = Duration::from_secs(30 * 60);
 pub const MAX_ANSWER_CHARS: usize = 1000;
 /// Attempts at a contended completion before giving up with 409.
 pub const MAX_WRITE_ATTEMPTS: u32 = 100;
+/// Targets of predicted success an operator may choose (see
+/// [`PracticeService::with_target_success`]); outside it practice is boring or demoralising.
+pub const TARGET_SUCCESS_RANGE: std::ops::RangeInclusive<f64> = 0.5..=0.95;
+/// The environment variable that sets the target success (default 0.75).
+pub const TARGET_SUCCESS_VAR: &str = "TUTORBRIDGE_PRACTICE_TARGET_SUCCESS";
+/// Candidates read per difficulty band (more than [`RECENT_ITEMS`], so a band never runs dry
+/// only because its items were seen recently).
+pub const BAND_CANDIDATES: usize = 40;
+/// A bank item is suitable when its predicted success is within this of the target; else maths
+/// generates one and other subjects have one written.
+pub const SUITABLE_GAP: f64 = 0.1;
+/// How much closer to the target an item on a preferred topic counts.
+const TOPIC_PREFERENCE: f64 = 0.05;
+/// Guidelines read for a non-maths assignment (the sources of a written item).
+const MAX_GUIDELINES: usize = 50;
+/// Existing prompts the AI port is told not to repeat.
+const MAX_AVOID: usize = 10;
+/// The subject whose items are generated rather than written.
+const MATHEMATICS: &str = "mathematics";
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -49,13 +70,12 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// The subject's key form: lower case letters and digits only (`Mathematics` → `mathematics`).
-fn slug(subject: &str) -> String {
-    subject
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_lowercase()
+/// A fresh item id: `<prefix>-<ulid>`.
+fn new_item_id(prefix: &str) -> Result<ItemId, AppError> {
+    Ok(ItemId::parse(&format!(
+        "{prefix}-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    ))?)
 }
 
 fn item_of(record: &ItemRecord) -> Result<Item, AppError> {
@@ -100,19 +120,34 @@ fn versioned(version: u64) -> Condition {
     }
 }
 
-/// Grade `answer` against `item`: (correct, feedback).
-fn mark(item: &BankItem, answer: &str) -> (bool, String) {
-    match &item.body {
+/// A marked answer.
+#[derive(Debug, Clone)]
+struct Marked {
+    correct: bool,
+    feedback: String,
+    /// How sure the marker is (1 for exact marking).
+    confidence: f64,
+}
+
+/// Mark `answer` to a maths or choice item exactly; `None` for a short item (the AI port
+/// marks those).
+fn mark_exactly(item: &BankItem, answer: &str) -> Option<Marked> {
+    let exact = |correct: bool, feedback: String| Marked {
+        correct,
+        feedback,
+        confidence: 1.0,
+    };
+    Some(match &item.body {
         ItemBody::Maths { question } => match question.is_correct(answer) {
-            Ok(true) => (true, "Correct.".into()),
-            Ok(false) => (
+            Ok(true) => exact(true, "Correct.".into()),
+            Ok(false) => exact(
                 false,
                 match question.misconception(answer) {
                     Some((_, hint)) => format!("Not quite. {hint}"),
                     None => format!("Not quite. {}", question.nudge()),
                 },
             ),
-            Err(format) => (false, format!("That is not a number I can read: {format}.")),
+            Err(format) => exact(false, format!("That is not a number I can read: {format}.")),
         },
         ItemBody::Choice {
             answer: right,
@@ -122,32 +157,19 @@ fn mark(item: &BankItem, answer: &str) -> (bool, String) {
             let chosen = answer.trim().to_lowercase();
             if !options.iter().any(|o| o.id.to_lowercase() == chosen) {
                 let ids: Vec<&str> = options.iter().map(|o| o.id.as_str()).collect();
-                return (
+                return Some(exact(
                     false,
                     format!("Answer with the id of one option: {}.", ids.join(", ")),
-                );
+                ));
             }
             if chosen == right.to_lowercase() {
-                (true, "Correct.".into())
+                exact(true, "Correct.".into())
             } else {
-                (false, "Not that one: read each option again.".into())
+                exact(false, "Not that one: read each option again.".into())
             }
         }
-        ItemBody::Short { keywords, .. } => {
-            let (score, confidence, matched) = keyword_grade(keywords, answer);
-            let correct = score >= ADVANCE_MIN_SCORE && confidence >= ADVANCE_MIN_CONFIDENCE;
-            let feedback = if correct {
-                format!(
-                    "Good: your answer uses the key ideas (marked offline by keyword overlap, confidence {confidence:.2})."
-                )
-            } else {
-                format!(
-                    "Your answer uses {matched} of the key ideas; say more, in full sentences (confidence {confidence:.2})."
-                )
-            };
-            (correct, feedback)
-        }
-    }
+        ItemBody::Short { .. } => return None,
+    })
 }
 
 /// Consecutive practice days, counted in the student's time zone.
@@ -159,12 +181,48 @@ fn next_streak(last_day: Option<&str>, streak: u32, today: jiff::civil::Date) ->
     }
 }
 
+/// Store bank items (create or replace) and the list of subjects, 25 per transaction.
+pub async fn import_bank(store: &Store, items: &[BankItem]) -> Result<usize, AppError> {
+    let mut subjects: Vec<String> = Vec::new();
+    for chunk in items.chunks(tutorbridge_table::MAX_TRANSACTION_ITEMS) {
+        let mut ops = Vec::new();
+        for item in chunk {
+            if !subjects.contains(&item.subject) {
+                subjects.push(item.subject.clone());
+            }
+            let record = ItemRecord {
+                item: item.clone(),
+                answers: 0,
+                version: 1,
+            };
+            ops.push(WriteOp::Put {
+                item: item_of(&record)?,
+                condition: Condition::None,
+            });
+        }
+        store.transact_write(ops).await?;
+    }
+    subjects.sort();
+    let list = to_item(
+        &serde_json::json!({ "subjects": subjects }),
+        Placement {
+            key: keys::bank_subjects(),
+            entity: entity::SUBJECTS,
+            gsi1: None,
+        },
+    )?;
+    store.put(list, Condition::None).await?;
+    Ok(items.len())
+}
+
 /// Practice use cases.
 #[derive(Clone)]
 pub struct PracticeService {
     store: Store,
     access: AccessService,
+    tutor: Tutor,
     lifetime: Duration,
+    target_success: f64,
     /// Completions of one student in this process run one at a time (striped by student), so
     /// they do not race each other through optimistic retries; races between processes (Lambda
     /// containers) are still settled by the version conditions.
@@ -174,11 +232,13 @@ pub struct PracticeService {
 const STRIPES: usize = 64;
 
 impl PracticeService {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, tutor: Tutor) -> Self {
         PracticeService {
             access: AccessService::new(store.clone()),
             store,
+            tutor,
             lifetime: ASSIGNMENT_LIFETIME,
+            target_success: TARGET_SUCCESS,
             stripes: std::sync::Arc::new(
                 (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
             ),
@@ -191,38 +251,36 @@ impl PracticeService {
         self
     }
 
-    /// Store bank items (create or replace) and the list of subjects, 25 per transaction.
-    pub async fn import(&self, items: &[BankItem]) -> Result<usize, AppError> {
-        let mut subjects: Vec<String> = Vec::new();
-        for chunk in items.chunks(tutorbridge_table::MAX_TRANSACTION_ITEMS) {
-            let mut ops = Vec::new();
-            for item in chunk {
-                if !subjects.contains(&item.subject) {
-                    subjects.push(item.subject.clone());
-                }
-                let record = ItemRecord {
-                    item: item.clone(),
-                    answers: 0,
-                    version: 1,
-                };
-                ops.push(WriteOp::Put {
-                    item: item_of(&record)?,
-                    condition: Condition::None,
-                });
-            }
-            self.store.transact_write(ops).await?;
+    /// Aim assignments at another predicted success than [`TARGET_SUCCESS`] (0.75).
+    ///
+    /// # Errors
+    /// `Invalid` outside [`TARGET_SUCCESS_RANGE`].
+    pub fn with_target_success(mut self, target: f64) -> Result<Self, AppError> {
+        if !TARGET_SUCCESS_RANGE.contains(&target) {
+            return Err(AppError::Invalid(format!(
+                "the target success must lie in {}..={}, not {target}",
+                TARGET_SUCCESS_RANGE.start(),
+                TARGET_SUCCESS_RANGE.end()
+            )));
         }
-        subjects.sort();
-        let list = to_item(
-            &serde_json::json!({ "subjects": subjects }),
-            Placement {
-                key: keys::bank_subjects(),
-                entity: entity::SUBJECTS,
-                gsi1: None,
-            },
-        )?;
-        self.store.put(list, Condition::None).await?;
-        Ok(items.len())
+        self.target_success = target;
+        Ok(self)
+    }
+
+    /// Apply [`TARGET_SUCCESS_VAR`] when it is set (what every process does at start).
+    ///
+    /// # Errors
+    /// `Invalid` when it is not a number in [`TARGET_SUCCESS_RANGE`].
+    pub fn with_target_success_from_env(self) -> Result<Self, AppError> {
+        match std::env::var(TARGET_SUCCESS_VAR) {
+            Ok(value) if !value.trim().is_empty() => {
+                let target = value.trim().parse::<f64>().map_err(|_| {
+                    AppError::Invalid(format!("{TARGET_SUCCESS_VAR} must be a number like 0.75"))
+                })?;
+                self.with_target_success(target)
+            }
+            _ => Ok(self),
+        }
     }
 
     /// The subject as the bank spells it, or `NotFound` listing the subjects there are.
@@ -264,11 +322,20 @@ impl PracticeService {
         page.items.into_iter().map(from_item).collect()
     }
 
-    /// Pick an item for the calling student in `subject` (optionally one `topic`).
+    /// Pick an item for the calling student in `subject` (optionally one `topic`): the
+    /// candidate whose predicted success is closest to the target, skipping recently seen items
+    /// and preferring goal topics and the latest session's topic. When no candidate is within
+    /// [`SUITABLE_GAP`] of the target, maths generates an item and other subjects ask the AI
+    /// port to write one from a guideline (stored with provenance `ai`, review `pending`).
+    ///
+    /// Two sequential round trips: one parallel read (subjects, rating, goals, latest session,
+    /// one GSI query per difficulty band, and for non-maths subjects the subject's guidelines),
+    /// then one transaction. The bank is read band by band because the student's skill, which
+    /// would centre a single band, is only known once the first read returns.
     ///
     /// # Errors
     /// `Forbidden` for non-students; `NotFound` for an unknown subject (listing the subjects) or
-    /// a topic with no items.
+    /// a topic with neither items nor a guideline.
     pub async fn assign(
         &self,
         caller: &Caller,
@@ -278,20 +345,48 @@ impl PracticeService {
         if !caller.has(Role::Student) {
             return Err(AppError::Forbidden("only students practise".into()));
         }
+        let topic = topic.map(str::trim).filter(|t| !t.is_empty());
         let student = &caller.user_id;
-        let bank_query =
-            Query::partition(Index::Gsi1, keys::bank_partition(&slug(subject))).limit(1000);
-        let rating_key = keys::rating(student, &slug(subject));
+        let asked = slug(subject);
+        let is_maths = asked == MATHEMATICS;
+        let bank_partition = keys::bank_partition(&asked);
+        let bands = futures_util::future::join_all(band_keys().into_iter().map(|(low, high)| {
+            let query = Query::partition(Index::Gsi1, bank_partition.clone())
+                .sort(SortKeyCondition::Between(low, high))
+                .limit(BAND_CANDIDATES as u32);
+            async move { self.store.query(&query).await }
+        }));
+        let guidelines = async {
+            if is_maths {
+                return Ok(Vec::new());
+            }
+            let mut query = Query::partition(Index::Gsi2, keys::subject_guidelines(&asked))
+                .limit(MAX_GUIDELINES as u32);
+            if let Some(topic) = topic {
+                query = query.sort(SortKeyCondition::BeginsWith(format!(
+                    "{}#",
+                    CurriculumName::parse("topic", topic)
+                        .map_or_else(|_| topic.to_lowercase(), |t| t.key())
+                )));
+            }
+            let page = self.store.query(&query).await?;
+            page.items
+                .into_iter()
+                .map(from_item::<Guideline>)
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let rating_key = keys::rating(student, &asked);
         let latest_session = Query::partition(Index::Gsi1, keys::user(student))
             .sort(SortKeyCondition::BeginsWith("SESSION#".into()))
             .descending()
             .limit(1);
-        let (subjects, rating, bank, goals, sessions) = tokio::join!(
+        let (subjects, rating, bands, goals, sessions, guidelines) = tokio::join!(
             self.subjects(),
             self.store.get(&rating_key),
-            self.store.query(&bank_query),
+            bands,
             self.goals_of(student),
             self.store.query(&latest_session),
+            guidelines,
         );
         let subject = Self::resolve_subject(subjects, subject)?;
         let rating: Option<RatingRecord> = rating?.map(from_item).transpose()?;
@@ -300,14 +395,15 @@ impl PracticeService {
             .as_ref()
             .map(|r| r.recent.clone())
             .unwrap_or_default();
-        let bank: Vec<ItemRecord> = bank?
-            .items
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
+        let mut bank: Vec<ItemRecord> = Vec::new();
+        for band in bands {
+            for item in band?.items {
+                bank.push(from_item(item)?);
+            }
+        }
         let mut preferred: Vec<String> = goals?
             .iter()
-            .filter(|g| g.status == GoalStatus::Active && slug(&g.subject) == slug(&subject))
+            .filter(|g| g.status == GoalStatus::Active && slug(&g.subject) == asked)
             .flat_map(|g| g.topics.iter().map(|t| t.to_lowercase()))
             .collect();
         // The topic of the latest tutoring session in this subject, if any.
@@ -316,87 +412,69 @@ impl PracticeService {
             let guideline = &session["guideline"];
             if guideline["subject"]
                 .as_str()
-                .is_some_and(|s| slug(s) == slug(&subject))
+                .is_some_and(|s| slug(s) == asked)
                 && let Some(topic) = guideline["topic"].as_str()
             {
                 preferred.push(topic.to_lowercase());
             }
         }
 
-        let on_topic = |record: &&ItemRecord| {
-            topic.is_none_or(|t| record.item.topic.eq_ignore_ascii_case(t.trim()))
-        };
+        let target = self.target_success;
         let in_scope: Vec<&ItemRecord> = bank
             .iter()
-            .filter(|r| r.item.review == Review::Approved)
-            .filter(on_topic)
+            .filter(|record| topic.is_none_or(|t| record.item.topic.eq_ignore_ascii_case(t)))
             .collect();
-        if in_scope.is_empty() && topic.is_some() && slug(&subject) != "mathematics" {
-            return Err(AppError::NotFound(format!(
-                "no {subject} items on topic '{}'",
-                topic.unwrap_or_default()
-            )));
-        }
+        let gap = |record: &ItemRecord| {
+            (p_correct(skill.value, record.item.difficulty, record.item.options()) - target).abs()
+        };
         let distance = |record: &ItemRecord| {
-            let gap = (p_correct(skill.value, record.item.difficulty, record.item.options())
-                - TARGET_SUCCESS)
-                .abs();
             if preferred.contains(&record.item.topic.to_lowercase()) {
-                gap - 0.05
+                gap(record) - TOPIC_PREFERENCE
             } else {
-                gap
+                gap(record)
             }
         };
-        let fresh = in_scope
+        let suitable = in_scope
             .iter()
-            .filter(|r| !recent.contains(&r.item.id.to_string()));
-        let best = fresh
+            .filter(|r| !recent.contains(&r.item.id.to_string()))
+            .filter(|r| gap(r) <= SUITABLE_GAP)
             .min_by(|a, b| distance(a).total_cmp(&distance(b)))
             .copied();
-        let is_maths = slug(&subject) == "mathematics";
-        let mut new_item = None;
-        let chosen: BankItem = match best {
-            Some(record) if !is_maths || distance(record) <= 0.1 => record.item.clone(),
-            _ if is_maths => {
-                let label = difficulty_label(difficulty_for(skill.value, TARGET_SUCCESS));
-                let mut seed = Seed::new(ulid::Ulid::new().random() as u64);
-                let family = seed.pick(Family::at_difficulty(label));
-                let question = generate(family, label, seed.next_u64());
-                let item = BankItem {
-                    id: ItemId::parse(&format!(
-                        "gen-{}",
-                        ulid::Ulid::new().to_string().to_lowercase()
-                    ))?,
-                    subject: subject.clone(),
-                    topic: topic
-                        .map(str::to_string)
-                        .unwrap_or_else(|| "Generated".into()),
-                    difficulty: difficulty_of_label(label),
-                    expected_seconds: 45,
-                    body: ItemBody::Maths { question },
-                    provenance: Provenance::Generated,
-                    review: Review::Approved,
-                };
-                new_item = Some(ItemRecord {
-                    item: item.clone(),
-                    answers: 0,
-                    version: 1,
-                });
-                item
+        let label = difficulty_label(difficulty_for(skill.value, target));
+        let new_item = match suitable {
+            Some(_) => None,
+            None if is_maths => Some(self.generated_item(&subject, topic, label)?),
+            None => {
+                let avoid: Vec<String> = in_scope
+                    .iter()
+                    .map(|r| r.item.prompt().to_string())
+                    .take(MAX_AVOID)
+                    .collect();
+                self.written_item(&subject, &guidelines?, topic, &preferred, label, avoid)
+                    .await?
             }
-            // Everything was seen recently: the least bad of the whole scope.
-            _ => in_scope
+        };
+        let chosen: BankItem = match (&new_item, suitable) {
+            (Some(record), _) => record.item.clone(),
+            (None, Some(record)) => record.item.clone(),
+            // Nothing near the target and nothing to write from: the least bad item in scope.
+            (None, None) => in_scope
                 .iter()
                 .min_by(|a, b| distance(a).total_cmp(&distance(b)))
                 .map(|r| r.item.clone())
-                .ok_or_else(|| AppError::NotFound(format!("the {subject} bank is empty")))?,
+                .ok_or_else(|| match topic {
+                    Some(topic) => {
+                        AppError::NotFound(format!("no {subject} items on topic '{topic}'"))
+                    }
+                    None => AppError::NotFound(format!("the {subject} bank is empty")),
+                })?,
         };
 
         let issued = now_ms();
         let predicted = p_correct(skill.value, chosen.difficulty, chosen.options());
         let assignment_id = format!(
             "{}.{}.{}",
-            slug(&subject),
+            asked,
             chosen.id,
             ulid::Ulid::new().to_string().to_lowercase()
         );
@@ -432,6 +510,188 @@ impl PracticeService {
             predicted_success: (predicted * 1000.0).round() / 1000.0,
             rating: display_rating(skill.value),
             expires_at_ms: record.expires_at_ms,
+        })
+    }
+
+    /// A new maths item at difficulty `label`, generated exactly.
+    fn generated_item(
+        &self,
+        subject: &str,
+        topic: Option<&str>,
+        label: u8,
+    ) -> Result<ItemRecord, AppError> {
+        let mut seed = Seed::new(ulid::Ulid::new().random() as u64);
+        let family = seed.pick(Family::at_difficulty(label));
+        let question = generate(family, label, seed.next_u64());
+        Ok(ItemRecord {
+            item: BankItem {
+                id: new_item_id("gen")?,
+                subject: subject.to_string(),
+                topic: topic.unwrap_or("Generated").to_string(),
+                difficulty: difficulty_of_label(label),
+                expected_seconds: 45,
+                body: ItemBody::Maths { question },
+                provenance: Provenance::Generated,
+                review: Review::Approved,
+            },
+            answers: 0,
+            version: 1,
+        })
+    }
+
+    /// A new item written by the AI port from one of `guidelines` (the asked topic's, else a
+    /// preferred topic's, else any), stored for a tutor's review. `None` without a guideline.
+    async fn written_item(
+        &self,
+        subject: &str,
+        guidelines: &[Guideline],
+        topic: Option<&str>,
+        preferred: &[String],
+        label: u8,
+        avoid: Vec<String>,
+    ) -> Result<Option<ItemRecord>, AppError> {
+        let on = |topic: &str| {
+            guidelines
+                .iter()
+                .filter(|g| g.topic.as_str().eq_ignore_ascii_case(topic))
+                .collect::<Vec<_>>()
+        };
+        let candidates: Vec<&Guideline> = match topic {
+            Some(topic) => on(topic),
+            None => {
+                let liked: Vec<&Guideline> = preferred.iter().flat_map(|t| on(t)).collect();
+                if liked.is_empty() {
+                    guidelines.iter().collect()
+                } else {
+                    liked
+                }
+            }
+        };
+        let mut seed = Seed::new(ulid::Ulid::new().random() as u64);
+        let Some(guideline) = candidates
+            .get((seed.next_u64() % candidates.len().max(1) as u64) as usize)
+            .copied()
+        else {
+            return Ok(None);
+        };
+        let kind = if label <= 5 && guideline.common_misconceptions.len() >= 2 {
+            ItemKind::Choice
+        } else {
+            ItemKind::Short
+        };
+        let brief = ItemBrief {
+            guideline: guideline.clone(),
+            kind,
+            difficulty_label: label,
+            avoid,
+            seed: seed.next_u64(),
+        };
+        let written = self
+            .tutor
+            .write_item(&brief)
+            .await
+            .map_err(AppError::internal)?;
+        tracing::info!(
+            model = %written.model,
+            fallback = written.fallback,
+            guideline = %guideline.id.as_str(),
+            "wrote a practice item for review"
+        );
+        let item = written.value;
+        let (body, expected_seconds) = match kind {
+            ItemKind::Choice => {
+                let options: Vec<ChoiceOption> = item
+                    .options
+                    .iter()
+                    .zip('a'..='z')
+                    .map(|(text, id)| ChoiceOption {
+                        id: id.to_string(),
+                        text: text.trim().to_string(),
+                    })
+                    .collect();
+                let answer = options
+                    .get(item.correct_option)
+                    .map(|o| o.id.clone())
+                    .ok_or_else(|| AppError::internal("written item without its right option"))?;
+                (
+                    ItemBody::Choice {
+                        prompt: item.prompt,
+                        options,
+                        answer,
+                    },
+                    30,
+                )
+            }
+            ItemKind::Short => (
+                ItemBody::Short {
+                    prompt: item.prompt,
+                    answer: item.answer,
+                    keywords: item.keywords,
+                },
+                90,
+            ),
+        };
+        Ok(Some(ItemRecord {
+            item: BankItem {
+                id: new_item_id("ai")?,
+                subject: subject.to_string(),
+                topic: guideline.topic.as_str().to_string(),
+                difficulty: difficulty_of_label(label),
+                expected_seconds,
+                body,
+                provenance: Provenance::Ai,
+                review: Review::Pending,
+            },
+            answers: 0,
+            version: 1,
+        }))
+    }
+
+    /// Mark `answer` to `item`: exactly for maths and choice items, by the AI port's grader for
+    /// short written answers.
+    async fn mark(&self, item: &BankItem, answer: &str) -> Result<Marked, AppError> {
+        if let Some(marked) = mark_exactly(item, answer) {
+            return Ok(marked);
+        }
+        let ItemBody::Short {
+            prompt,
+            answer: model_answer,
+            keywords,
+        } = &item.body
+        else {
+            return Err(AppError::internal("an item no marker knows"));
+        };
+        let question = Question {
+            prompt: prompt.clone(),
+            answer_form: "a sentence or two".into(),
+            expected: Expected::Text {
+                answer: model_answer.clone(),
+                keywords: keywords.clone(),
+            },
+        };
+        let task = PracticeAnswer {
+            subject: &item.subject,
+            topic: &item.topic,
+            question: &question,
+        };
+        let grading = self
+            .tutor
+            .mark(&task, answer)
+            .await
+            .map_err(AppError::internal)?;
+        let Grading {
+            score, confidence, ..
+        } = grading.value;
+        let correct = score >= ADVANCE_MIN_SCORE && confidence >= ADVANCE_MIN_CONFIDENCE;
+        let verdict = if correct { "Good" } else { "Not yet" };
+        Ok(Marked {
+            correct,
+            feedback: format!(
+                "{verdict}: {} (marked by {}, confidence {confidence:.2})",
+                grading.value.rationale.trim_end_matches('.'),
+                grading.model
+            ),
+            confidence,
         })
     }
 
@@ -489,6 +749,7 @@ impl PracticeService {
         let student = &caller.user_id;
         let stripe = fingerprint(student.as_str()) as usize % STRIPES;
         let _serialised = self.stripes[stripe].lock().await;
+        let mut marked: Option<Marked> = None;
         for attempt in 0..MAX_WRITE_ATTEMPTS {
             let (assignment_key, rating_key, item_key) = (
                 keys::assignment(student, assignment_id),
@@ -537,13 +798,16 @@ impl PracticeService {
                 ItemBody::Maths { .. }
                     if tutorbridge_domain::maths::Rational::parse(answer).is_err() =>
                 {
-                    let (_, feedback) = mark(&assignment.item, answer);
+                    let feedback = mark_exactly(&assignment.item, answer)
+                        .map(|m| m.feedback)
+                        .unwrap_or_default();
                     let skill = rating.as_ref().map_or(Estimate::new(0.0), |r| r.skill);
                     return Ok(CompletionResponse {
                         assignment_id: assignment.assignment_id.clone(),
                         attempt: assignment.attempts,
                         correct: false,
                         feedback,
+                        confidence: 1.0,
                         rated: false,
                         result: 0.0,
                         predicted_success: (assignment.predicted * 1000.0).round() / 1000.0,
@@ -551,7 +815,7 @@ impl PracticeService {
                         rating_change: 0,
                         next_difficulty_label: difficulty_label(difficulty_for(
                             skill.value,
-                            TARGET_SUCCESS,
+                            self.target_success,
                         )),
                         streak_days: rating.as_ref().map_or(0, |r| r.streak_days),
                         xp: rating.as_ref().map_or(0, |r| r.xp),
@@ -561,8 +825,13 @@ impl PracticeService {
                 _ => {}
             }
             let item: Option<ItemRecord> = item?.map(from_item).transpose()?;
+            // Marked once per request (a model call is slow); retries reuse the mark.
+            let marked = match &marked {
+                Some(marked) => marked,
+                None => marked.insert(self.mark(&assignment.item, answer).await?),
+            };
             let (ops, response) = self.decide(
-                assignment, rating, item, goals?, answer, hints_used, now, time_zone,
+                assignment, rating, item, goals?, answer, marked, hints_used, now, time_zone,
             )?;
             match self.store.transact_write(ops).await {
                 Ok(()) => return Ok(response),
@@ -589,12 +858,14 @@ impl PracticeService {
         item: Option<ItemRecord>,
         goals: Vec<Goal>,
         answer: &str,
+        marked: &Marked,
         hints_used: u32,
         now: u64,
         time_zone: Option<&str>,
     ) -> Result<(Vec<WriteOp>, CompletionResponse), AppError> {
         let student = assignment.student.clone();
-        let (correct, feedback) = mark(&assignment.item, answer);
+        let correct = marked.correct;
+        let feedback = marked.feedback.clone();
         let subject_slug = slug(&assignment.subject);
         let mut rating = rating.unwrap_or(RatingRecord {
             student: student.clone(),
@@ -741,6 +1012,7 @@ impl PracticeService {
             attempt: assignment.attempts,
             correct,
             feedback,
+            confidence: (marked.confidence * 100.0).round() / 100.0,
             rated: first_attempt,
             result: (result * 1000.0).round() / 1000.0,
             predicted_success: (predicted * 1000.0).round() / 1000.0,
@@ -748,7 +1020,7 @@ impl PracticeService {
             rating_change: change,
             next_difficulty_label: difficulty_label(difficulty_for(
                 rating.skill.value,
-                TARGET_SUCCESS,
+                self.target_success,
             )),
             streak_days: rating.streak_days,
             xp: rating.xp,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use tutorbridge_domain::UserId;
-use tutorbridge_domain::bank::{BankItem, ChoiceOption, ItemBody};
+use tutorbridge_domain::bank::{BankItem, ChoiceOption, ItemBody, Provenance, Review};
 use tutorbridge_domain::learner::Estimate;
 
 /// A bank item with its evidence count and optimistic-lock version.
@@ -110,6 +110,10 @@ pub struct ItemView {
     pub options: Option<Vec<ChoiceOption>>,
     pub answer_form: String,
     pub expected_seconds: u32,
+    /// `seed`, `generated` or `ai` (written by the AI port when the bank had nothing suitable).
+    pub provenance: Provenance,
+    /// `pending` until a tutor has reviewed an AI-written item.
+    pub review: Review,
 }
 
 impl From<&BankItem> for ItemView {
@@ -132,6 +136,8 @@ impl From<&BankItem> for ItemView {
             options,
             answer_form,
             expected_seconds: item.expected_seconds,
+            provenance: item.provenance,
+            review: item.review,
         }
     }
 }
@@ -154,6 +160,9 @@ pub struct CompletionResponse {
     pub attempt: u32,
     pub correct: bool,
     pub feedback: String,
+    /// How sure the marker is: 1 for exact marking (maths, choice), the grader's confidence for
+    /// a written answer.
+    pub confidence: f64,
     /// Whether this attempt moved the ratings (only the first attempt does).
     pub rated: bool,
     pub result: f64,
