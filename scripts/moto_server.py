@@ -24,6 +24,41 @@ from moto.moto_server.werkzeug_app import (
 DYNAMODB_TARGET = "DynamoDB_20120810."
 
 
+def one_backup_per_transaction():
+    """moto backs a table up (a deep copy) once per *operation* of a TransactWriteItems, before
+    any operation is applied, so the copies of one table are identical; a 4-operation
+    transaction copied the table four times. Share one copy per table per call (same rollback,
+    a quarter of the time and memory). Safe because DynamoDB requests run one at a time."""
+    import copy as real_copy
+
+    from moto.dynamodb import models
+
+    class SharedCopies:
+        cache = None
+
+        @staticmethod
+        def deepcopy(value, *args):
+            cache = SharedCopies.cache
+            if cache is None or not isinstance(value, models.Table):
+                return real_copy.deepcopy(value, *args)
+            # Keep the original alive beside its copy, so its id cannot be reused.
+            if id(value) not in cache:
+                cache[id(value)] = (value, real_copy.deepcopy(value, *args))
+            return cache[id(value)][1]
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        SharedCopies.cache = {}
+        try:
+            return original(self, transact_items)
+        finally:
+            SharedCopies.cache = None
+
+    models.copy = SharedCopies
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
 def serialise_dynamodb(app):
     lock = threading.Lock()
 
@@ -40,6 +75,7 @@ def serialise_dynamodb(app):
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))  # as moto_server sets it
+    one_backup_per_transaction()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(
         host,

@@ -112,18 +112,12 @@ pub mod backends {
         Arc::new(tutorbridge_embedded_table::EmbeddedTable::temporary())
     }
 
-    /// A fresh table in the AWS emulator. Each scenario gets its own small table: the emulator
-    /// deep-copies a whole table on every transaction (for rollback) and races concurrent ones
-    /// into HTTP 500s, so tables stay small and the SDK retries those 500s more often than its
-    /// default (test configuration only; real DynamoDB is unaffected).
+    /// A fresh table in the AWS emulator, so scenarios never see each other's items. The
+    /// emulator copies a whole table for every transaction (its rollback), so small tables also
+    /// keep it fast.
     pub async fn dynamodb() -> Store {
         let sdk = tutorbridge_aws::emulator::config().await;
-        let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
-            .retry_config(
-                aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(12),
-            )
-            .build();
-        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        let client = aws_sdk_dynamodb::Client::new(&sdk);
         let name = unique("scenario");
         tutorbridge_dynamodb_table::setup::ensure_table(&client, &name)
             .await

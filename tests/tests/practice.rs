@@ -7,7 +7,10 @@ use std::time::Duration;
 use serde_json::Value;
 use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::practice::{GoalStatus, PracticeService};
+use tutorbridge_app::sessions::SessionService;
 use tutorbridge_app::{AppError, Store, keys};
+use tutorbridge_domain::bank::{BankItem, ItemBody, ItemId, Provenance, Review};
+use tutorbridge_domain::curriculum::GuidelineId;
 use tutorbridge_domain::{Caller, Relationship, Role};
 use tutorbridge_table::{CountingTable, Table};
 use tutorbridge_tests::backends::{caller, embedded, unique};
@@ -31,6 +34,57 @@ async fn world(store: Store) -> World {
         student: caller(&unique("stu"), Role::Student),
         store,
     }
+}
+
+/// A bank of only `items` (Science) with the demo curriculum, a service aiming at `target`.
+async fn world_with(store: Store, items: &[BankItem], target: Option<f64>) -> World {
+    tutorbridge_app::seed::ensure_demo_curriculum(&store)
+        .await
+        .expect("curriculum");
+    tutorbridge_app::practice::import_bank(&store, items)
+        .await
+        .expect("bank");
+    let table = Arc::new(CountingTable::new(store.clone()));
+    let counted: Store = table.clone();
+    let mut practice = PracticeService::new(counted, OfflineTutor::tutor());
+    if let Some(target) = target {
+        practice = practice.with_target_success(target).expect("target");
+    }
+    World {
+        table,
+        practice,
+        student: caller(&unique("stu"), Role::Student),
+        store,
+    }
+}
+
+/// A short Science item with no guessing floor: P(correct) = σ(skill − difficulty).
+fn science_item(id: &str, topic: &str, difficulty: f64) -> BankItem {
+    BankItem {
+        id: ItemId::parse(id).expect("id"),
+        subject: "Science".into(),
+        topic: topic.into(),
+        difficulty,
+        expected_seconds: 60,
+        body: ItemBody::Short {
+            prompt: format!("Explain one idea about {topic} ({id})."),
+            answer: "Water and sunlight help plants grow.".into(),
+            keywords: vec!["water".into(), "sunlight".into()],
+        },
+        provenance: Provenance::Seed,
+        review: Review::Approved,
+    }
+}
+
+/// The stored bank item, as an operator would read it.
+async fn stored_item(world: &World, item_id: &str) -> Value {
+    let item = world
+        .store
+        .get(&keys::item(&ItemId::parse(item_id).expect("id")))
+        .await
+        .expect("get")
+        .expect("stored item");
+    serde_dynamo::from_item(item).expect("json")
 }
 
 /// The expected answer of an assignment, read from its item as an operator could.
@@ -292,7 +346,11 @@ async fn bad_input_and_other_peoples_assignments(store: Store) {
 /// containers or gateway processes), each serialising its own requests for a student and racing
 /// the others through the table's version conditions.
 async fn two_hundred_concurrent_completions_lose_no_update(store: Store, containers: usize) {
-    let world = Arc::new(world(store).await);
+    // A small bank of items around the target: the race is about the student's rating.
+    let items: Vec<BankItem> = (0..12)
+        .map(|i| science_item(&format!("sci-{i}"), "Plants", -1.6 + f64::from(i) / 10.0))
+        .collect();
+    let world = Arc::new(world_with(store, &items, None).await);
     let mut ids = Vec::new();
     for _ in 0..200 {
         ids.push(
@@ -353,17 +411,175 @@ async fn two_hundred_concurrent_completions_lose_no_update(store: Store, contain
     assert_eq!(rating["answers"].as_u64(), Some(200));
 }
 
-async fn two_hundred_concurrent_completions_through_one_process(store: Store) {
-    two_hundred_concurrent_completions_lose_no_update(store, 1).await;
+/// Four processes racing: the optimistic retry path under real contention. On the emulator,
+/// DynamoDB requests are applied one at a time (`scripts/moto_server.py`), as DynamoDB isolates
+/// them.
+async fn two_hundred_concurrent_completions_across_four_processes(store: Store) {
+    two_hundred_concurrent_completions_lose_no_update(store, 4).await;
 }
 
-/// Four processes racing: the optimistic retry path under real contention. Embedded only: the
-/// AWS emulator deep-copies every table on each transaction and is not thread-safe for
-/// concurrent transactions (it fails with HTTP 500 and grew past 24 GiB here before the kernel
-/// killed it), so DynamoDB's conditional-write races are covered by the table contract suite.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn embedded_two_hundred_completions_across_four_processes() {
-    two_hundred_concurrent_completions_lose_no_update(embedded().await, 4).await;
+/// The bank has only a far too hard Science item: the AI port writes one near the target from a
+/// guideline, stores it for review, and it can be answered and rated like any other item.
+async fn an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review(store: Store) {
+    let world = world_with(store, &[science_item("sci-hard", "Plants", 5.0)], None).await;
+    world.table.take();
+    let assignment = world
+        .practice
+        .assign(&world.student, "Science", None)
+        .await
+        .expect("assign");
+    assert_eq!(
+        world.table.take_rounds(),
+        2,
+        "assign with a written item: one parallel read, one transaction"
+    );
+    let item = &assignment.item;
+    assert_eq!(
+        (item.provenance, item.review, item.kind.as_str()),
+        (Provenance::Ai, Review::Pending, "choice"),
+        "an easy item for a new student is written as multiple choice"
+    );
+    assert!(
+        (assignment.predicted_success - 0.75).abs() <= 0.1,
+        "written at the target: {}",
+        assignment.predicted_success
+    );
+    let stored = stored_item(&world, &item.item_id).await;
+    assert_eq!(
+        (stored["provenance"].as_str(), stored["review"].as_str()),
+        (Some("ai"), Some("pending"))
+    );
+    assert!(
+        stored["body"]["options"]
+            .as_array()
+            .is_some_and(|o| o.len() >= 3),
+        "{stored}"
+    );
+    let right = answer_of(&world, &assignment.assignment_id, true).await;
+    let done = world
+        .practice
+        .complete(&world.student, &assignment.assignment_id, &right, 0)
+        .await
+        .expect("complete");
+    assert!(done.correct && done.rated && done.rating_change > 0);
+    assert_eq!(
+        stored_item(&world, &item.item_id).await["answers"].as_u64(),
+        Some(1),
+        "the written item's difficulty learns from the answer"
+    );
+
+    // A topic with neither items nor a guideline cannot be written for.
+    let error = world
+        .practice
+        .assign(&world.student, "Science", Some("Volcanoes"))
+        .await
+        .expect_err("no source");
+    assert!(
+        matches!(&error, AppError::NotFound(detail) if detail.contains("Volcanoes")),
+        "{error:?}"
+    );
+    // A topic with a guideline but no items gets an item written on that topic.
+    let water = world
+        .practice
+        .assign(&world.student, "Science", Some("water"))
+        .await
+        .expect("written on topic");
+    assert_eq!(
+        (water.item.topic.as_str(), water.item.provenance),
+        ("Water", Provenance::Ai)
+    );
+}
+
+/// The target success is configuration: aiming at 0.5 puts a new student on harder items, which
+/// are written as short answers, marked by the AI port's grader with its confidence.
+async fn the_target_success_is_configurable_and_written_answers_are_marked_with_confidence(
+    store: Store,
+) {
+    let world = world_with(
+        store,
+        &[science_item("sci-easy", "Plants", -4.0)],
+        Some(0.5),
+    )
+    .await;
+    assert!(matches!(
+        PracticeService::new(world.store.clone(), OfflineTutor::tutor()).with_target_success(0.99),
+        Err(AppError::Invalid(_))
+    ));
+    let assignment = world
+        .practice
+        .assign(&world.student, "Science", None)
+        .await
+        .expect("assign");
+    assert_eq!(
+        (assignment.item.provenance, assignment.item.kind.as_str()),
+        (Provenance::Ai, "short")
+    );
+    assert!(
+        (assignment.predicted_success - 0.5).abs() <= 0.1,
+        "aimed at 0.5: {}",
+        assignment.predicted_success
+    );
+    let vague = world
+        .practice
+        .complete(
+            &world.student,
+            &assignment.assignment_id,
+            "it is about plants I think",
+            0,
+        )
+        .await
+        .expect("marked");
+    assert!(!vague.correct);
+    assert!(
+        vague.confidence < 1.0 && vague.feedback.contains("offline"),
+        "a written answer is marked by the AI port, with its confidence: {vague:?}"
+    );
+    let model_answer = answer_of(&world, &assignment.assignment_id, true).await;
+    let good = world
+        .practice
+        .complete(&world.student, &assignment.assignment_id, &model_answer, 0)
+        .await
+        .expect("marked");
+    assert!(good.correct && !good.rated, "{good:?}");
+}
+
+/// Of two items about as suitable, the one on the topic of the student's latest tutoring
+/// session in the subject is chosen.
+async fn the_latest_sessions_topic_is_preferred(store: Store) {
+    // No guessing floor: P = σ(−b) for a new student. Forces sits exactly on the target (0.75),
+    // Plants just off it (0.72), within the preference.
+    let items = [
+        science_item("sci-forces", "Forces", -(3.0f64).ln()),
+        science_item("sci-plants", "Plants", -(0.72f64 / 0.28).ln()),
+    ];
+    let world = world_with(store, &items, None).await;
+    let first = world
+        .practice
+        .assign(&world.student, "Science", None)
+        .await
+        .expect("assign");
+    assert_eq!(
+        first.item.item_id, "sci-forces",
+        "closest to the target without a session"
+    );
+
+    let sessions = SessionService::new(world.store.clone(), OfflineTutor::tutor());
+    sessions
+        .create(
+            &world.student,
+            &GuidelineId::parse("cbse3-science-plants-parts").expect("id"),
+        )
+        .await
+        .expect("session");
+    let after = world
+        .practice
+        .assign(&world.student, "Science", None)
+        .await
+        .expect("assign");
+    assert_eq!(
+        after.item.item_id, "sci-plants",
+        "the session's topic wins a near tie"
+    );
 }
 
 tutorbridge_tests::on_both_backends!(
@@ -371,7 +587,10 @@ tutorbridge_tests::on_both_backends!(
     wrong_then_right_moves_ratings_once_within_two_round_trips_each,
     a_correct_first_answer_raises_skill_streak_xp_and_goal_progress,
     bad_input_and_other_peoples_assignments,
-    two_hundred_concurrent_completions_through_one_process,
+    two_hundred_concurrent_completions_across_four_processes,
+    an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review,
+    the_target_success_is_configurable_and_written_answers_are_marked_with_confidence,
+    the_latest_sessions_topic_is_preferred,
 );
 
 /// Streak days follow the student's time zone: 23:30 in Kolkata is already the next day there.
