@@ -12,7 +12,8 @@ use tutorbridge_ai::{OfflineTutor, OpenAiConfig, OpenAiTutor};
 use tutorbridge_app::Store;
 use tutorbridge_app::sessions::{SessionService, StepRequest};
 use tutorbridge_app::tutor_model::{
-    Expected, LessonContext, ModelError, Question, Tutor, TutorModel,
+    Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer, Question, Tutor,
+    TutorModel,
 };
 use tutorbridge_domain::curriculum::GuidelineId;
 use tutorbridge_domain::{Caller, Role, UserId};
@@ -146,4 +147,50 @@ async fn a_short_session_runs_through_the_real_model_with_every_turn_attributed(
         models.insert(response.grading.model.clone());
     }
     eprintln!("gradings came from: {models:?}");
+}
+
+/// Practice through the real model: a written item (the bank has nothing near the target) and a
+/// marked written answer, each from the model or cleanly from the offline tutor, never an error.
+#[tokio::test]
+async fn practice_items_are_written_and_marked_through_the_real_model() {
+    let tutor = Tutor::new(Some(Arc::new(client())), Arc::new(OfflineTutor));
+    for kind in [ItemKind::Choice, ItemKind::Short] {
+        let brief = ItemBrief {
+            guideline: lesson().guideline,
+            kind,
+            difficulty_label: 4,
+            avoid: vec![],
+            seed: 9,
+        };
+        let written = tutor
+            .write_item(&brief)
+            .await
+            .expect("an item, from somewhere");
+        assert_eq!(written.value.problem(kind), None, "{written:?}");
+        assert!(
+            (written.model == "smollm2" && !written.fallback)
+                || (written.model == "offline" && written.fallback),
+            "{written:?}"
+        );
+        eprintln!("{kind:?} item from {}", written.model);
+    }
+    let question = Question {
+        prompt: "What do roots do for a plant?".into(),
+        answer_form: "a sentence".into(),
+        expected: Expected::Text {
+            answer: "Roots take in water and hold the plant in the soil".into(),
+            keywords: vec!["water".into(), "soil".into()],
+        },
+    };
+    let task = PracticeAnswer {
+        subject: "Science",
+        topic: "Plants",
+        question: &question,
+    };
+    let marked = tutor
+        .mark(&task, "They drink water from the soil.")
+        .await
+        .expect("a mark, from somewhere");
+    assert!((0.0..=1.0).contains(&marked.value.confidence), "{marked:?}");
+    assert!(!question.revealed_by(&marked.value.rationale));
 }
