@@ -340,6 +340,37 @@ async fn bad_input_and_other_peoples_assignments(store: Store) {
             .await,
         Err(AppError::Gone(_))
     ));
+
+    // Topics: a maths topic is honoured (bank or generated), an unknown one is 404, a malformed
+    // one 400 — before anything is read or written.
+    for _ in 0..3 {
+        let fractions = world
+            .practice
+            .assign(&world.student, "Mathematics", Some("fractions"))
+            .await
+            .expect("fractions");
+        assert_eq!(fractions.item.topic, "Fractions");
+    }
+    let error = world
+        .practice
+        .assign(&world.student, "Mathematics", Some("Volcanoes"))
+        .await
+        .expect_err("no such maths topic");
+    assert!(
+        matches!(&error, AppError::NotFound(detail) if detail.contains("Volcanoes")),
+        "{error:?}"
+    );
+    world.table.take();
+    for topic in ["Fractions#1", &"x".repeat(500)] {
+        assert!(matches!(
+            world
+                .practice
+                .assign(&world.student, "Mathematics", Some(topic))
+                .await,
+            Err(AppError::Invalid(_))
+        ));
+    }
+    assert_eq!(world.table.take(), 0, "refused before any table call");
 }
 
 /// 200 completions in flight at once, spread over `containers` service instances (Lambda

@@ -38,7 +38,7 @@ pub fn demo_bank() -> Result<Vec<BankItem>, AppError> {
                 items.push(BankItem {
                     id: ItemId::parse(&id.replace('_', "-"))?,
                     subject: "Mathematics".into(),
-                    topic: family_topic(*family).into(),
+                    topic: family.topic().into(),
                     difficulty: difficulty_of_label(label),
                     expected_seconds: 20 + 8 * u32::from(label),
                     body: ItemBody::Maths { question },
@@ -49,20 +49,6 @@ pub fn demo_bank() -> Result<Vec<BankItem>, AppError> {
         }
     }
     Ok(items)
-}
-
-fn family_topic(family: Family) -> &'static str {
-    match family {
-        Family::Addition | Family::Subtraction => "Number",
-        Family::Multiplication | Family::TimesTenHundred => "Multiplication",
-        Family::FractionOfQuantity | Family::EquivalentFraction | Family::CompareUnitFractions => {
-            "Fractions"
-        }
-        Family::FractionToDecimal | Family::Rounding | Family::DecimalArithmetic => "Decimals",
-        Family::Percentage => "Percentages",
-        Family::OrderOfOperations | Family::Powers => "Order of operations",
-        Family::LinearEquation => "Equations",
-    }
 }
 
 /// Load the demo item bank unless this table already has it; returns how many items were written.

@@ -345,7 +345,13 @@ impl PracticeService {
         if !caller.has(Role::Student) {
             return Err(AppError::Forbidden("only students practise".into()));
         }
-        let topic = topic.map(str::trim).filter(|t| !t.is_empty());
+        // A topic names a curriculum topic (it may be stored on a generated item): validated.
+        let topic_name = topic
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| CurriculumName::parse("topic", t))
+            .transpose()?;
+        let topic = topic_name.as_ref().map(CurriculumName::as_str);
         let student = &caller.user_id;
         let asked = slug(subject);
         let is_maths = asked == MATHEMATICS;
@@ -362,11 +368,10 @@ impl PracticeService {
             }
             let mut query = Query::partition(Index::Gsi2, keys::subject_guidelines(&asked))
                 .limit(MAX_GUIDELINES as u32);
-            if let Some(topic) = topic {
+            if let Some(name) = &topic_name {
                 query = query.sort(SortKeyCondition::BeginsWith(format!(
                     "{}#",
-                    CurriculumName::parse("topic", topic)
-                        .map_or_else(|_| topic.to_lowercase(), |t| t.key())
+                    keys::curriculum_sort(&[name])
                 )));
             }
             let page = self.store.query(&query).await?;
@@ -443,7 +448,7 @@ impl PracticeService {
         let label = difficulty_label(difficulty_for(skill.value, target));
         let new_item = match suitable {
             Some(_) => None,
-            None if is_maths => Some(self.generated_item(&subject, topic, label)?),
+            None if is_maths => self.generated_item(&subject, topic, label)?,
             None => {
                 let avoid: Vec<String> = in_scope
                     .iter()
@@ -513,21 +518,26 @@ impl PracticeService {
         })
     }
 
-    /// A new maths item at difficulty `label`, generated exactly.
+    /// A new maths item at difficulty `label` (on `topic` if given), generated exactly; `None`
+    /// when no family teaches the topic.
     fn generated_item(
         &self,
         subject: &str,
         topic: Option<&str>,
         label: u8,
-    ) -> Result<ItemRecord, AppError> {
+    ) -> Result<Option<ItemRecord>, AppError> {
+        let families = Family::for_practice(label, topic);
+        if families.is_empty() {
+            return Ok(None);
+        }
         let mut seed = Seed::new(ulid::Ulid::new().random() as u64);
-        let family = seed.pick(Family::at_difficulty(label));
+        let family = seed.pick(&families);
         let question = generate(family, label, seed.next_u64());
-        Ok(ItemRecord {
+        Ok(Some(ItemRecord {
             item: BankItem {
                 id: new_item_id("gen")?,
                 subject: subject.to_string(),
-                topic: topic.unwrap_or("Generated").to_string(),
+                topic: family.topic().to_string(),
                 difficulty: difficulty_of_label(label),
                 expected_seconds: 45,
                 body: ItemBody::Maths { question },
@@ -536,7 +546,7 @@ impl PracticeService {
             },
             answers: 0,
             version: 1,
-        })
+        }))
     }
 
     /// A new item written by the AI port from one of `guidelines` (the asked topic's, else a

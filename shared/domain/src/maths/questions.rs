@@ -74,6 +74,39 @@ impl Family {
     ];
 
     /// The families that suit a practice difficulty label (1–10).
+    /// The practice topic this family's questions belong to.
+    pub fn topic(self) -> &'static str {
+        match self {
+            Family::Addition | Family::Subtraction => "Number",
+            Family::Multiplication | Family::TimesTenHundred => "Multiplication",
+            Family::FractionOfQuantity
+            | Family::EquivalentFraction
+            | Family::CompareUnitFractions => "Fractions",
+            Family::FractionToDecimal | Family::Rounding | Family::DecimalArithmetic => "Decimals",
+            Family::Percentage => "Percentages",
+            Family::OrderOfOperations | Family::Powers => "Order of operations",
+            Family::LinearEquation => "Equations",
+        }
+    }
+
+    /// The families to generate from at `difficulty` on `topic` (any topic when `None`): those
+    /// suited to the difficulty, else every family of the topic (their numbers scale with the
+    /// difficulty). Empty when no family teaches the topic.
+    pub fn for_practice(difficulty: u8, topic: Option<&str>) -> Vec<Family> {
+        let on_topic =
+            |family: &Family| topic.is_none_or(|t| family.topic().eq_ignore_ascii_case(t.trim()));
+        let suited: Vec<Family> = Family::at_difficulty(difficulty)
+            .iter()
+            .copied()
+            .filter(on_topic)
+            .collect();
+        if suited.is_empty() {
+            Family::ALL.iter().copied().filter(on_topic).collect()
+        } else {
+            suited
+        }
+    }
+
     pub fn at_difficulty(difficulty: u8) -> &'static [Family] {
         match difficulty.clamp(1, 10) {
             1 | 2 => &[
@@ -606,6 +639,22 @@ pub fn family_for(subject: &str, topic: &str, subtopic: &str) -> Option<Family> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn practice_families_follow_the_topic_at_every_difficulty() {
+        for label in 1..=10 {
+            assert_eq!(
+                Family::for_practice(label, None),
+                Family::at_difficulty(label).to_vec()
+            );
+            for family in Family::ALL {
+                let families = Family::for_practice(label, Some(&family.topic().to_uppercase()));
+                assert!(!families.is_empty());
+                assert!(families.iter().all(|f| f.topic() == family.topic()));
+            }
+            assert!(Family::for_practice(label, Some("Volcanoes")).is_empty());
+        }
+    }
 
     #[test]
     fn generation_is_deterministic_and_answers_are_exact() {
