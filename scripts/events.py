@@ -72,4 +72,7 @@ write("practice-complete", "complete.json", event("POST", "/practice/complete", 
 write("practice-complete", "complete-too-long.json", event("POST", "/practice/complete", "POST /practice/complete", body={"assignment_id": "mathematics.maths-addition-d01-0.01jdemo0000000000000000000", "answer": "1" * 1001}))
 write("goals", "create.json", event("POST", "/goals", "POST /goals", body={"subject": "Mathematics", "topics": ["Fractions"], "target": 5}))
 write("goals", "list.json", event("GET", "/goals", "GET /goals"))
+write("practice-review", "queue.json", event("GET", "/practice/review", "GET /practice/review", "subject=Science", groups="[tutor]", sub="demo-tutor"))
+write("practice-review", "approve.json", event("PATCH", "/practice/items/ITEMID", "PATCH /practice/items/{id}", body={"review": "approved"}, groups="[tutor]", sub="demo-tutor", path_params={"id": "ITEMID"}))
+write("practice-review", "reject-as-student.json", event("PATCH", "/practice/items/ITEMID", "PATCH /practice/items/{id}", body={"review": "rejected"}, path_params={"id": "ITEMID"}))
 write("goals", "archive.json", event("PATCH", "/goals/GOALID", "PATCH /goals/{id}", body={"status": "archived"}, path_params={"id": "GOALID"}))

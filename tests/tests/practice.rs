@@ -499,6 +499,45 @@ async fn an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review(store: 
         "the written item's difficulty learns from the answer"
     );
 
+    // A tutor finds it in the review queue and rejects it: it is never assigned again.
+    let tutor = caller(&unique("tutor"), Role::Tutor);
+    let queue = world
+        .practice
+        .review_queue(&tutor, Some("science"))
+        .await
+        .expect("queue");
+    assert_eq!(
+        queue.iter().map(|i| i.id.to_string()).collect::<Vec<_>>(),
+        std::slice::from_ref(&item.item_id)
+    );
+    assert!(matches!(
+        world.practice.review_queue(&world.student, None).await,
+        Err(AppError::Forbidden(_))
+    ));
+    let rejected = world
+        .practice
+        .review(&tutor, &item.item_id, Review::Rejected)
+        .await
+        .expect("reject");
+    assert_eq!(rejected.review, Review::Rejected);
+    assert!(
+        world
+            .practice
+            .review_queue(&tutor, None)
+            .await
+            .expect("queue")
+            .is_empty()
+    );
+    let next = world
+        .practice
+        .assign(&world.student, "Science", None)
+        .await
+        .expect("assign");
+    assert_ne!(
+        next.item.item_id, item.item_id,
+        "a rejected item is not served"
+    );
+
     // A topic with neither items nor a guideline cannot be written for.
     let error = world
         .practice

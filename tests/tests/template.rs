@@ -56,7 +56,7 @@ fn resource_section<'a>(template: &'a str, name: &str) -> &'a str {
 #[test]
 fn every_route_is_an_http_api_event_of_its_function() {
     let template = std::fs::read_to_string(template_path()).expect("template.yaml");
-    let functions: [(&str, &[tutorbridge_http::Route]); 7] = [
+    let functions: [(&str, &[tutorbridge_http::Route]); 8] = [
         ("CurriculumFunction", curriculum::ROUTES),
         ("SessionCreateFunction", session_create::ROUTES),
         ("SessionStepFunction", session_step::ROUTES),
@@ -64,6 +64,7 @@ fn every_route_is_an_http_api_event_of_its_function() {
         ("PracticeAssignFunction", practice_assign::ROUTES),
         ("PracticeCompleteFunction", practice_complete::ROUTES),
         ("GoalsFunction", goals::ROUTES),
+        ("PracticeReviewFunction", practice_review::ROUTES),
     ];
     for (resource, routes) in functions {
         let section = resource_section(&template, resource);

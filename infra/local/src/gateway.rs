@@ -39,6 +39,7 @@ enum Function {
     PracticeAssign,
     PracticeComplete,
     Goals,
+    PracticeReview,
 }
 
 /// Every function's route table: the local equivalent of the template's HttpApi events.
@@ -50,6 +51,7 @@ const FUNCTIONS: &[(Function, &[Route])] = &[
     (Function::PracticeAssign, practice_assign::ROUTES),
     (Function::PracticeComplete, practice_complete::ROUTES),
     (Function::Goals, goals::ROUTES),
+    (Function::PracticeReview, practice_review::ROUTES),
 ];
 
 struct Handlers {
@@ -60,6 +62,7 @@ struct Handlers {
     practice_assign: practice_assign::PracticeAssign,
     practice_complete: practice_complete::PracticeComplete,
     goals: goals::Goals,
+    practice_review: practice_review::PracticeReview,
 }
 
 impl Handlers {
@@ -80,6 +83,9 @@ impl Handlers {
                 practice_complete::handle(&self.practice_complete, request).await
             }
             Function::Goals => goals::handle(&self.goals, request).await,
+            Function::PracticeReview => {
+                practice_review::handle(&self.practice_review, request).await
+            }
         }
     }
 }
@@ -195,7 +201,8 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
             session_read: session_read::SessionRead::new(store.clone(), tutor),
             practice_assign: practice_assign::PracticeAssign::new(practice.clone()),
             practice_complete: practice_complete::PracticeComplete::new(practice.clone()),
-            goals: goals::Goals::new(practice),
+            goals: goals::Goals::new(practice.clone()),
+            practice_review: practice_review::PracticeReview::new(practice),
         },
         authorizer,
         issuer,

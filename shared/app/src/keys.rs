@@ -179,3 +179,15 @@ pub fn subject_guideline(
         ),
     )
 }
+
+/// GSI2 partition of the items waiting for a tutor's review.
+pub const REVIEW_QUEUE: &str = "REVIEW#pending";
+
+/// GSI2 entry of a pending item: `REVIEW#pending` / `<subject slug>#<id>` (AI items' ids are
+/// time-ordered, so each subject's queue is oldest first).
+pub fn review_entry(subject: &str, id: &tutorbridge_domain::bank::ItemId) -> (String, String) {
+    (
+        REVIEW_QUEUE.to_string(),
+        format!("{}#{id}", subject_slug(subject)),
+    )
+}

@@ -49,13 +49,15 @@ pub enum Provenance {
     Ai,
 }
 
-/// Whether a tutor has approved the item.
+/// Whether a tutor has approved the item. Pending items (written by the AI port) are served
+/// until reviewed; rejected ones never again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Review {
     #[default]
     Approved,
     Pending,
+    Rejected,
 }
 
 /// A bank item.

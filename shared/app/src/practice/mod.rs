@@ -25,7 +25,10 @@ use tutorbridge_domain::maths::{Family, Seed, generate};
 use tutorbridge_domain::tutoring::Grading;
 use tutorbridge_domain::tutoring::thresholds::{ADVANCE_MIN_CONFIDENCE, ADVANCE_MIN_SCORE};
 use tutorbridge_domain::{Access, Caller, Role, UserId};
-use tutorbridge_table::{Condition, Index, Item, Query, SortKeyCondition, TableError, WriteOp};
+use tutorbridge_table::definition::GSI2;
+use tutorbridge_table::{
+    Condition, Index, Item, Query, SortKeyCondition, TableError, Value, WriteOp,
+};
 
 use crate::access::AccessService;
 use crate::fingerprint::{digest, fingerprint};
@@ -60,6 +63,10 @@ const TOPIC_PREFERENCE: f64 = 0.05;
 const MAX_GUIDELINES: usize = 50;
 /// Existing prompts the AI port is told not to repeat.
 const MAX_AVOID: usize = 10;
+/// Pending items listed per review-queue request.
+pub const MAX_REVIEW_PAGE: usize = 100;
+/// Reads of an item a review makes when completions keep changing it.
+const MAX_REVIEW_ATTEMPTS: u32 = 5;
 /// The subject whose items are generated rather than written.
 const MATHEMATICS: &str = "mathematics";
 
@@ -78,20 +85,28 @@ fn new_item_id(prefix: &str) -> Result<ItemId, AppError> {
     ))?)
 }
 
+/// A bank item with its index entries: the subject's bank by difficulty (GSI1) and, while it
+/// waits for review, the review queue (GSI2; replacing the item without it leaves the queue).
 fn item_of(record: &ItemRecord) -> Result<Item, AppError> {
     let (partition, sort) = keys::bank_entry(
         &record.item.subject,
         record.item.difficulty,
         &record.item.id,
     );
-    to_item(
+    let mut item = to_item(
         record,
         Placement {
             key: keys::item(&record.item.id),
             entity: entity::ITEM,
             gsi1: Some((partition, sort)),
         },
-    )
+    )?;
+    if record.item.review == Review::Pending {
+        let (partition, sort) = keys::review_entry(&record.item.subject, &record.item.id);
+        item.insert(GSI2.partition_key.into(), Value::S(partition));
+        item.insert(GSI2.sort_key.into(), Value::S(sort));
+    }
+    Ok(item)
 }
 
 /// The assignment's item, removed by the table's TTL a week after it could last be answered.
@@ -427,6 +442,7 @@ impl PracticeService {
         let target = self.target_success;
         let in_scope: Vec<&ItemRecord> = bank
             .iter()
+            .filter(|record| record.item.review != Review::Rejected)
             .filter(|record| topic.is_none_or(|t| record.item.topic.eq_ignore_ascii_case(t)))
             .collect();
         let gap = |record: &ItemRecord| {
@@ -1107,6 +1123,88 @@ impl PracticeService {
     }
 
     /// Set a goal for `student` (the caller themself, or a student they may write for).
+    /// Items waiting for review (oldest first, at most [`MAX_REVIEW_PAGE`]), in one subject or
+    /// all, with their answers: for tutors and admins.
+    ///
+    /// # Errors
+    /// `Forbidden` for students and parents.
+    pub async fn review_queue(
+        &self,
+        caller: &Caller,
+        subject: Option<&str>,
+    ) -> Result<Vec<BankItem>, AppError> {
+        Self::may_review(caller)?;
+        let mut query =
+            Query::partition(Index::Gsi2, keys::REVIEW_QUEUE).limit(MAX_REVIEW_PAGE as u32);
+        if let Some(subject) = subject {
+            query = query.sort(SortKeyCondition::BeginsWith(format!("{}#", slug(subject))));
+        }
+        let page = self.store.query(&query).await?;
+        page.items
+            .into_iter()
+            .map(|item| from_item::<ItemRecord>(item).map(|record| record.item))
+            .collect()
+    }
+
+    /// Approve or reject a pending item (a rejected item is never assigned again). One read
+    /// and one versioned write, re-read if a completion updated the item's difficulty meanwhile.
+    ///
+    /// # Errors
+    /// `Forbidden` for students and parents; `Invalid` for a decision of `pending`; `NotFound`
+    /// for an unknown item; `Conflict` when the item is not pending.
+    pub async fn review(
+        &self,
+        caller: &Caller,
+        item_id: &str,
+        decision: Review,
+    ) -> Result<BankItem, AppError> {
+        Self::may_review(caller)?;
+        if decision == Review::Pending {
+            return Err(AppError::Invalid(
+                "a review decides: approved or rejected".into(),
+            ));
+        }
+        let not_found = || AppError::NotFound(format!("no item '{item_id}'"));
+        let item_id = ItemId::parse(item_id).map_err(|_| not_found())?;
+        for _ in 0..MAX_REVIEW_ATTEMPTS {
+            let mut record: ItemRecord = from_item(
+                self.store
+                    .get(&keys::item(&item_id))
+                    .await?
+                    .ok_or_else(not_found)?,
+            )?;
+            if record.item.review != Review::Pending {
+                return Err(AppError::Conflict(format!(
+                    "item '{item_id}' is not waiting for review"
+                )));
+            }
+            let version = record.version;
+            record.item.review = decision;
+            record.version += 1;
+            match self.store.put(item_of(&record)?, versioned(version)).await {
+                Ok(()) => {
+                    tracing::info!(item = %item_id, reviewer = %caller.user_id, ?decision, "practice item reviewed");
+                    return Ok(record.item);
+                }
+                Err(TableError::Conflict(_)) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(AppError::Conflict(
+            "the item keeps changing; try again".into(),
+        ))
+    }
+
+    fn may_review(caller: &Caller) -> Result<(), AppError> {
+        if caller.has(Role::Tutor) || caller.has(Role::Admin) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "only tutors and admins review practice items".into(),
+            ))
+        }
+    }
+
     pub async fn create_goal(
         &self,
         caller: &Caller,
