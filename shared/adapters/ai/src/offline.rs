@@ -154,18 +154,37 @@ fn clip(text: &str) -> String {
 }
 
 /// A choice item: one true sentence of the overview among the misconceptions' false statements.
-fn choice_item(guideline: &Guideline, seed: &mut Seed) -> WrittenItem {
-    let truths: Vec<&str> = guideline
+/// How a choice item asks; one per true sentence, so items on different truths read differently
+/// and the prompts to avoid steer the writer to a truth not yet asked about.
+const CHOICE_PROMPTS: [&str; 3] = [
+    "{subtopic}: which of these statements is true?",
+    "Which of these is correct about {subtopic_lower}?",
+    "{subtopic}: pick the one true statement.",
+];
+
+fn choice_item(guideline: &Guideline, avoid: &[String], seed: &mut Seed) -> WrittenItem {
+    let mut truths: Vec<String> = guideline
         .overview
         .split_inclusive(". ")
         .map(str::trim)
         .filter(|s| s.split_whitespace().count() >= 5)
+        .map(str::to_string)
         .collect();
-    let truth = if truths.is_empty() {
-        guideline.overview.trim().to_string()
-    } else {
-        truths[(seed.next_u64() % truths.len() as u64) as usize].to_string()
+    if truths.is_empty() {
+        truths.push(guideline.overview.trim().to_string());
+    }
+    let subtopic = guideline.subtopic.as_str();
+    let prompt_for = |index: usize| {
+        CHOICE_PROMPTS[index % CHOICE_PROMPTS.len()]
+            .replace("{subtopic_lower}", &subtopic.to_lowercase())
+            .replace("{subtopic}", subtopic)
     };
+    let start = (seed.next_u64() % truths.len() as u64) as usize;
+    let index = (0..truths.len())
+        .map(|i| (start + i) % truths.len())
+        .find(|&i| !avoid.contains(&prompt_for(i)))
+        .unwrap_or(start);
+    let truth = truths[index].clone();
     let mut options: Vec<String> = vec![clip(&truth)];
     for statement in guideline
         .common_misconceptions
@@ -193,10 +212,7 @@ fn choice_item(guideline: &Guideline, seed: &mut Seed) -> WrittenItem {
     let shuffled: Vec<String> = order.iter().map(|&i| options[i].clone()).collect();
     let correct_option = order.iter().position(|&i| i == 0).unwrap_or(0);
     WrittenItem {
-        prompt: format!(
-            "{}: which of these statements is true?",
-            guideline.subtopic.as_str()
-        ),
+        prompt: prompt_for(index),
         options: shuffled,
         correct_option,
         answer: String::new(),
@@ -384,7 +400,7 @@ impl TutorModel for OfflineTutor {
     async fn write_item(&self, brief: &ItemBrief) -> Result<WrittenItem, ModelError> {
         let mut seed = Seed::new(brief.seed);
         Ok(match brief.kind {
-            ItemKind::Choice => choice_item(&brief.guideline, &mut seed),
+            ItemKind::Choice => choice_item(&brief.guideline, &brief.avoid, &mut seed),
             ItemKind::Short => short_item(&brief.guideline, brief, &mut seed),
         })
     }
@@ -581,7 +597,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_written_short_item_avoids_prompts_already_seen() {
+    async fn written_items_avoid_prompts_already_seen() {
         let guideline = guideline("cbse3-science-plants-parts");
         let mut brief = ItemBrief {
             guideline,
@@ -594,6 +610,19 @@ mod tests {
         brief.avoid.push(first.prompt.clone());
         let second = OfflineTutor.write_item(&brief).await.expect("item");
         assert_ne!(first.prompt, second.prompt);
+        // Choice items too: a second one asks about another true sentence.
+        let mut choice = ItemBrief {
+            kind: ItemKind::Choice,
+            avoid: vec![],
+            ..brief.clone()
+        };
+        let one = OfflineTutor.write_item(&choice).await.expect("item");
+        choice.avoid.push(one.prompt.clone());
+        let other = OfflineTutor.write_item(&choice).await.expect("item");
+        assert_ne!(
+            one.options[one.correct_option],
+            other.options[other.correct_option]
+        );
         // The model answer passes its own marking; a bare word does not.
         let question = Question {
             prompt: second.prompt.clone(),

@@ -466,8 +466,13 @@ impl PracticeService {
             Some(_) => None,
             None if is_maths => self.generated_item(&subject, topic, label)?,
             None => {
-                let avoid: Vec<String> = in_scope
+                // What the student saw recently first, then the rest of what the bank has.
+                let (seen, unseen): (Vec<&&ItemRecord>, Vec<&&ItemRecord>) = in_scope
                     .iter()
+                    .partition(|r| recent.contains(&r.item.id.to_string()));
+                let avoid: Vec<String> = seen
+                    .into_iter()
+                    .chain(unseen)
                     .map(|r| r.item.prompt().to_string())
                     .take(MAX_AVOID)
                     .collect();
