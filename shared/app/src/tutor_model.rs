@@ -146,6 +146,14 @@ pub struct WrittenItem {
 pub const MAX_WRITTEN_TEXT: usize = 500;
 
 impl WrittenItem {
+    /// The item, or `InvalidOutput` saying why it is unusable for `kind`.
+    pub fn checked(self, kind: ItemKind) -> Result<WrittenItem, ModelError> {
+        match self.problem(kind) {
+            Some(problem) => Err(ModelError::InvalidOutput(problem)),
+            None => Ok(self),
+        }
+    }
+
     /// Why this item is unusable for `kind`, if it is.
     pub fn problem(&self, kind: ItemKind) -> Option<String> {
         let too_long = |text: &str| text.chars().count() > MAX_WRITTEN_TEXT;
@@ -429,27 +437,23 @@ impl Tutor {
     /// [`WrittenItem::problem`]) is replaced by the offline tutor's.
     pub async fn write_item(&self, brief: &ItemBrief) -> Result<Produced<WrittenItem>, ModelError> {
         let started = Instant::now();
-        let remote =
-            match &self.remote {
-                Some(model) => Some(model.write_item(brief).await.and_then(|item| {
-                    match item.problem(brief.kind) {
-                        Some(problem) => Err(ModelError::InvalidOutput(problem)),
-                        None => Ok(item),
-                    }
-                })),
-                None => None,
-            };
-        let produced = self
+        let remote = match &self.remote {
+            Some(model) => Some(
+                model
+                    .write_item(brief)
+                    .await
+                    .and_then(|item| item.checked(brief.kind)),
+            ),
+            None => None,
+        };
+        let mut produced = self
             .settle("write_item", started, remote, || {
                 self.offline.write_item(brief)
             })
             .await?;
-        match produced.value.problem(brief.kind) {
-            Some(problem) => Err(ModelError::InvalidOutput(format!(
-                "offline item: {problem}"
-            ))),
-            None => Ok(produced),
-        }
+        // The offline writer is tested to be well formed; checked all the same.
+        produced.value = produced.value.checked(brief.kind)?;
+        Ok(produced)
     }
 
     /// Mark a practice answer; a rationale that gives the answer away is replaced.

@@ -480,10 +480,7 @@ impl TutorModel for OpenAiTutor {
             answer: output.answer,
             keywords: output.keywords,
         };
-        match item.problem(brief.kind) {
-            Some(problem) => Err(ModelError::InvalidOutput(problem)),
-            None => Ok(item),
-        }
+        item.checked(brief.kind)
     }
 
     async fn mark(&self, task: &PracticeAnswer<'_>, reply: &str) -> Result<Grading, ModelError> {
