@@ -26,11 +26,20 @@ async fn world(store: Store) -> World {
     tutorbridge_app::seed::ensure_demo_bank(&store)
         .await
         .expect("bank");
+    counted_world(store, None)
+}
+
+/// A new student and a service over `store` that counts its table calls.
+fn counted_world(store: Store, target: Option<f64>) -> World {
     let table = Arc::new(CountingTable::new(store.clone()));
     let counted: Store = table.clone();
+    let mut practice = PracticeService::new(counted, OfflineTutor::tutor());
+    if let Some(target) = target {
+        practice = practice.with_target_success(target).expect("target");
+    }
     World {
         table,
-        practice: PracticeService::new(counted, OfflineTutor::tutor()),
+        practice,
         student: caller(&unique("stu"), Role::Student),
         store,
     }
@@ -44,18 +53,7 @@ async fn world_with(store: Store, items: &[BankItem], target: Option<f64>) -> Wo
     tutorbridge_app::practice::import_bank(&store, items)
         .await
         .expect("bank");
-    let table = Arc::new(CountingTable::new(store.clone()));
-    let counted: Store = table.clone();
-    let mut practice = PracticeService::new(counted, OfflineTutor::tutor());
-    if let Some(target) = target {
-        practice = practice.with_target_success(target).expect("target");
-    }
-    World {
-        table,
-        practice,
-        student: caller(&unique("stu"), Role::Student),
-        store,
-    }
+    counted_world(store, target)
 }
 
 /// A short Science item with no guessing floor: P(correct) = σ(skill − difficulty).

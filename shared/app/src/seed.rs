@@ -94,6 +94,17 @@ pub fn demo_curriculum() -> Result<Vec<Guideline>, AppError> {
     serde_json::from_str(CURRICULUM_JSON).map_err(AppError::internal)
 }
 
+/// One guideline of the demo curriculum.
+///
+/// # Errors
+/// `NotFound` when the demo curriculum has no guideline `id`.
+pub fn demo_guideline(id: &str) -> Result<Guideline, AppError> {
+    demo_curriculum()?
+        .into_iter()
+        .find(|g| g.id.as_str() == id)
+        .ok_or_else(|| AppError::NotFound(format!("no demo guideline '{id}'")))
+}
+
 /// Load the demo curriculum unless this table already has it. Returns how many guidelines
 /// were written (0 when already seeded).
 pub async fn ensure_demo_curriculum(store: &Store) -> Result<usize, AppError> {

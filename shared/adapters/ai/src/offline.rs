@@ -431,11 +431,7 @@ mod tests {
     }
 
     fn guideline(id: &str) -> Guideline {
-        demo_curriculum()
-            .expect("seed")
-            .into_iter()
-            .find(|g| g.id.as_str() == id)
-            .expect("guideline")
+        tutorbridge_app::seed::demo_guideline(id).expect("guideline")
     }
 
     #[tokio::test]

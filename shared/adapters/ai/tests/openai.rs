@@ -88,11 +88,8 @@ async fn server(replies: Vec<Scripted>) -> (Arc<Script>, OpenAiTutor) {
 }
 
 fn lesson() -> LessonContext {
-    let guideline = tutorbridge_app::seed::demo_curriculum()
-        .expect("seed")
-        .into_iter()
-        .find(|g| g.id.as_str() == "cbse3-science-plants-parts")
-        .expect("guideline");
+    let guideline =
+        tutorbridge_app::seed::demo_guideline("cbse3-science-plants-parts").expect("guideline");
     LessonContext {
         guideline,
         step: 0,
