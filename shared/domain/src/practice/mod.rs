@@ -1,0 +1,280 @@
+//! Practice's pure rules: which bank item to serve, how an answer is marked exactly, and what
+//! a first attempt earns (streak, XP, goal progress). The use cases in `shared/app` read and
+//! write; everything they decide is decided here, without I/O, and unit-tested.
+
+mod ids;
+
+pub use ids::{AssignmentId, GoalId, MAX_SUBJECT_SLUG, SubjectSlug, TimeZoneName};
+
+use serde::{Deserialize, Serialize};
+
+use crate::UserId;
+use crate::bank::{BankItem, ItemBody, Review};
+use crate::learner::p_correct;
+
+/// Items remembered as recently seen (not assigned again while remembered).
+pub const RECENT_ITEMS: usize = 20;
+/// A bank item is suitable when its predicted success is within this of the target; else maths
+/// generates one and other subjects have one written.
+pub const SUITABLE_GAP: f64 = 0.1;
+/// How much closer to the target an item on a preferred topic counts.
+pub const TOPIC_PREFERENCE: f64 = 0.05;
+/// XP for a correct and for a wrong first attempt.
+pub const XP_CORRECT: u32 = 10;
+pub const XP_WRONG: u32 = 2;
+
+/// How a student's skill meets the bank: the target success, what they saw recently, the
+/// topics they prefer (goals, the latest session) and the topic they asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Ranking<'a> {
+    pub skill: f64,
+    pub target: f64,
+    /// Item ids seen recently.
+    pub recent: &'a [String],
+    /// Preferred topics, lower-cased.
+    pub preferred: &'a [String],
+    /// The one topic asked for, if any.
+    pub topic: Option<&'a str>,
+}
+
+impl Ranking<'_> {
+    /// Whether an item may be served at all: not rejected, on the asked topic.
+    pub fn in_scope(&self, item: &BankItem) -> bool {
+        item.review != Review::Rejected
+            && self
+                .topic
+                .is_none_or(|topic| item.topic.eq_ignore_ascii_case(topic))
+    }
+
+    /// How far the predicted success is from the target.
+    pub fn gap(&self, item: &BankItem) -> f64 {
+        (p_correct(self.skill, item.difficulty, item.options()) - self.target).abs()
+    }
+
+    /// The gap, less a bonus for a preferred topic (what candidates are ordered by).
+    pub fn distance(&self, item: &BankItem) -> f64 {
+        if self.preferred.contains(&item.topic.to_lowercase()) {
+            self.gap(item) - TOPIC_PREFERENCE
+        } else {
+            self.gap(item)
+        }
+    }
+
+    fn seen(&self, item: &BankItem) -> bool {
+        self.recent.iter().any(|id| id == item.id.as_str())
+    }
+
+    /// The best unseen in-scope item within [`SUITABLE_GAP`] of the target.
+    pub fn suitable<'b>(&self, items: &'b [BankItem]) -> Option<&'b BankItem> {
+        items
+            .iter()
+            .filter(|item| self.in_scope(item) && !self.seen(item))
+            .filter(|item| self.gap(item) <= SUITABLE_GAP)
+            .min_by(|a, b| self.distance(a).total_cmp(&self.distance(b)))
+    }
+
+    /// The least bad in-scope item, seen or not (when nothing suitable can be made either).
+    pub fn closest<'b>(&self, items: &'b [BankItem]) -> Option<&'b BankItem> {
+        items
+            .iter()
+            .filter(|item| self.in_scope(item))
+            .min_by(|a, b| self.distance(a).total_cmp(&self.distance(b)))
+    }
+
+    /// Prompts a writer must not repeat: what the student saw recently first, then the rest.
+    pub fn prompts_to_avoid(&self, items: &[BankItem], max: usize) -> Vec<String> {
+        let (seen, unseen): (Vec<&BankItem>, Vec<&BankItem>) = items
+            .iter()
+            .filter(|item| self.in_scope(item))
+            .partition(|item| self.seen(item));
+        seen.into_iter()
+            .chain(unseen)
+            .map(|item| item.prompt().to_string())
+            .take(max)
+            .collect()
+    }
+}
+
+/// Remember `item` as the newest seen, keeping at most [`RECENT_ITEMS`].
+pub fn remember_seen(recent: &mut Vec<String>, item: &str) {
+    recent.retain(|id| id != item);
+    recent.push(item.to_string());
+    let excess = recent.len().saturating_sub(RECENT_ITEMS);
+    recent.drain(..excess);
+}
+
+/// A marked answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marked {
+    pub correct: bool,
+    pub feedback: String,
+    /// How sure the marker is (1 for exact marking).
+    pub confidence: f64,
+}
+
+/// An answer in the wrong form: not an attempt, nothing is rated or written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Malformed {
+    /// A choice item answered with no option's id (the ids it has).
+    UnknownOption(Vec<String>),
+    /// A maths item answered with something that is not a number (the feedback to show).
+    NotANumber(String),
+}
+
+/// Whether `answer` is in the form `item` asks for.
+pub fn malformed(item: &BankItem, answer: &str) -> Option<Malformed> {
+    match &item.body {
+        ItemBody::Choice { options, .. }
+            if !options
+                .iter()
+                .any(|o| o.id.eq_ignore_ascii_case(answer.trim())) =>
+        {
+            Some(Malformed::UnknownOption(
+                options.iter().map(|o| o.id.clone()).collect(),
+            ))
+        }
+        ItemBody::Maths { question } if question.is_correct(answer).is_err() => {
+            mark_exactly(item, answer).map(|marked| Malformed::NotANumber(marked.feedback))
+        }
+        _ => None,
+    }
+}
+
+/// Mark `answer` to a maths or choice item exactly; `None` for a short item (the AI port
+/// marks those).
+pub fn mark_exactly(item: &BankItem, answer: &str) -> Option<Marked> {
+    let exact = |correct: bool, feedback: String| Marked {
+        correct,
+        feedback,
+        confidence: 1.0,
+    };
+    Some(match &item.body {
+        ItemBody::Maths { question } => match question.is_correct(answer) {
+            Ok(true) => exact(true, "Correct.".into()),
+            Ok(false) => exact(
+                false,
+                match question.misconception(answer) {
+                    Some((_, hint)) => format!("Not quite. {hint}"),
+                    None => format!("Not quite. {}", question.nudge()),
+                },
+            ),
+            Err(format) => exact(false, format!("That is not a number I can read: {format}.")),
+        },
+        ItemBody::Choice {
+            answer: right,
+            options,
+            ..
+        } => {
+            let chosen = answer.trim().to_lowercase();
+            if !options.iter().any(|o| o.id.to_lowercase() == chosen) {
+                let ids: Vec<&str> = options.iter().map(|o| o.id.as_str()).collect();
+                exact(
+                    false,
+                    format!("Answer with the id of one option: {}.", ids.join(", ")),
+                )
+            } else if chosen == right.to_lowercase() {
+                exact(true, "Correct.".into())
+            } else {
+                exact(false, "Not that one: read each option again.".into())
+            }
+        }
+        ItemBody::Short { .. } => return None,
+    })
+}
+
+/// Consecutive practice days: the same day keeps the streak, the next day extends it, any gap
+/// starts again at 1.
+pub fn next_streak(
+    last_day: Option<jiff::civil::Date>,
+    streak: u32,
+    today: jiff::civil::Date,
+) -> u32 {
+    match last_day {
+        Some(day) if day == today => streak.max(1),
+        Some(day) if day.tomorrow().ok() == Some(today) => streak + 1,
+        _ => 1,
+    }
+}
+
+/// XP a first attempt earns.
+pub fn xp_for(correct: bool) -> u32 {
+    if correct { XP_CORRECT } else { XP_WRONG }
+}
+
+/// A learning goal: `target` correct first attempts in a subject (optionally some topics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Goal {
+    pub goal_id: GoalId,
+    pub student: UserId,
+    /// The subject as the bank spells it.
+    pub subject: String,
+    /// Topics that count (empty: any topic of the subject).
+    pub topics: Vec<String>,
+    /// Correct first attempts to reach.
+    pub target: u32,
+    pub progress: u32,
+    pub status: GoalStatus,
+    pub created_at: String,
+    /// Optimistic-lock version of the stored goal.
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GoalStatus {
+    Active,
+    Completed,
+    Archived,
+}
+
+/// A goal's progress as a completion reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoalProgress {
+    pub goal_id: GoalId,
+    pub progress: u32,
+    pub target: u32,
+    pub status: GoalStatus,
+}
+
+/// Most goals a student may have, and most topics per goal.
+pub const GOAL_TARGET_RANGE: std::ops::RangeInclusive<u32> = 1..=1000;
+
+impl Goal {
+    /// Whether a correct first attempt on an item of `subject`/`topic` counts towards it.
+    pub fn counts(&self, subject: &SubjectSlug, topic: &str) -> bool {
+        self.is_active_in(subject)
+            && (self.topics.is_empty() || self.topics.iter().any(|t| t.eq_ignore_ascii_case(topic)))
+    }
+
+    /// Whether the goal is active and in `subject`.
+    pub fn is_active_in(&self, subject: &SubjectSlug) -> bool {
+        self.status == GoalStatus::Active
+            && SubjectSlug::parse(&self.subject).is_ok_and(|own| &own == subject)
+    }
+
+    /// One more correct answer; completes the goal at its target.
+    pub fn credit(&mut self) -> GoalProgress {
+        self.progress += 1;
+        self.settle();
+        self.progress()
+    }
+
+    /// An active goal at or past its target is completed.
+    pub fn settle(&mut self) {
+        if self.status == GoalStatus::Active && self.progress >= self.target {
+            self.status = GoalStatus::Completed;
+        }
+    }
+
+    pub fn progress(&self) -> GoalProgress {
+        GoalProgress {
+            goal_id: self.goal_id.clone(),
+            progress: self.progress,
+            target: self.target,
+            status: self.status,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,200 @@
+use super::*;
+use crate::bank::{ChoiceOption, ItemId, Provenance};
+use crate::maths::{Family, generate};
+
+fn short(id: &str, topic: &str, difficulty: f64) -> BankItem {
+    BankItem {
+        id: ItemId::parse(id).unwrap(),
+        subject: "Science".into(),
+        topic: topic.into(),
+        difficulty,
+        expected_seconds: 60,
+        body: ItemBody::Short {
+            prompt: format!("Explain {id}."),
+            answer: "because".into(),
+            keywords: vec!["because".into()],
+        },
+        provenance: Provenance::Seed,
+        review: Review::Approved,
+    }
+}
+
+fn choice() -> BankItem {
+    BankItem {
+        body: ItemBody::Choice {
+            prompt: "Which?".into(),
+            options: ["a", "b", "c"]
+                .map(|id| ChoiceOption {
+                    id: id.into(),
+                    text: id.to_uppercase(),
+                })
+                .to_vec(),
+            answer: "b".into(),
+        },
+        ..short("c-1", "Cells", 0.0)
+    }
+}
+
+fn ranking<'a>(recent: &'a [String], preferred: &'a [String]) -> Ranking<'a> {
+    Ranking {
+        skill: 0.0,
+        target: 0.75,
+        recent,
+        preferred,
+        topic: None,
+    }
+}
+
+#[test]
+fn the_item_nearest_the_target_is_served_unless_seen_recently() {
+    // P(correct) = σ(−b): b = −1.1 gives ≈ 0.75.
+    let items = vec![
+        short("near", "A", -1.1),
+        short("far", "A", 2.0),
+        short("close", "A", -0.9),
+    ];
+    let none: Vec<String> = vec![];
+    assert_eq!(
+        ranking(&none, &none).suitable(&items).unwrap().id.as_str(),
+        "near"
+    );
+    let seen = vec!["near".to_string()];
+    assert_eq!(
+        ranking(&seen, &none).suitable(&items).unwrap().id.as_str(),
+        "close"
+    );
+    let all = vec!["near".to_string(), "close".to_string()];
+    assert!(
+        ranking(&all, &none).suitable(&items).is_none(),
+        "'far' is not suitable"
+    );
+    assert_eq!(
+        ranking(&all, &none).closest(&items).unwrap().id.as_str(),
+        "near"
+    );
+}
+
+#[test]
+fn a_preferred_topic_wins_a_near_tie_and_rejected_items_never_serve() {
+    let mut items = vec![short("plain", "A", -1.1), short("liked", "B", -0.9)];
+    let none: Vec<String> = vec![];
+    let liked = vec!["b".to_string()];
+    assert_eq!(
+        ranking(&none, &liked).suitable(&items).unwrap().id.as_str(),
+        "liked"
+    );
+    items[1].review = Review::Rejected;
+    assert_eq!(
+        ranking(&none, &liked).suitable(&items).unwrap().id.as_str(),
+        "plain"
+    );
+    let only_b = Ranking {
+        topic: Some("b"),
+        ..ranking(&none, &none)
+    };
+    assert!(only_b.closest(&items).is_none());
+}
+
+#[test]
+fn prompts_to_avoid_put_recent_items_first() {
+    let items = vec![short("one", "A", 0.0), short("two", "A", 0.0)];
+    let seen = vec!["two".to_string()];
+    let none: Vec<String> = vec![];
+    assert_eq!(
+        ranking(&seen, &none).prompts_to_avoid(&items, 5),
+        vec!["Explain two.", "Explain one."]
+    );
+}
+
+#[test]
+fn recent_items_keep_the_newest_twenty() {
+    let mut recent = Vec::new();
+    for i in 0..25 {
+        remember_seen(&mut recent, &format!("i{i}"));
+    }
+    remember_seen(&mut recent, "i10");
+    assert_eq!(recent.len(), RECENT_ITEMS);
+    assert_eq!(recent.last().map(String::as_str), Some("i10"));
+    assert_eq!(recent.iter().filter(|id| *id == "i10").count(), 1);
+}
+
+#[test]
+fn maths_and_choice_are_marked_exactly_and_bad_forms_are_not_attempts() {
+    let question = generate(Family::Addition, 3, 7);
+    let maths = BankItem {
+        body: ItemBody::Maths {
+            question: question.clone(),
+        },
+        ..short("m-1", "Addition", 0.0)
+    };
+    let right = mark_exactly(&maths, &question.answer.to_string()).unwrap();
+    assert!(right.correct && right.confidence == 1.0);
+    assert!(
+        !mark_exactly(&maths, &format!("{}1", question.answer))
+            .unwrap()
+            .correct
+    );
+    assert!(matches!(
+        malformed(&maths, "lots"),
+        Some(Malformed::NotANumber(_))
+    ));
+    assert_eq!(malformed(&maths, "3/4"), None);
+
+    let choice = choice();
+    assert!(mark_exactly(&choice, " B ").unwrap().correct);
+    assert!(!mark_exactly(&choice, "a").unwrap().correct);
+    assert_eq!(
+        malformed(&choice, "z"),
+        Some(Malformed::UnknownOption(vec![
+            "a".into(),
+            "b".into(),
+            "c".into()
+        ]))
+    );
+    assert!(mark_exactly(&short("s", "A", 0.0), "x").is_none());
+}
+
+#[test]
+fn streaks_grow_on_consecutive_days_and_restart_after_a_gap() {
+    let day = |s: &str| s.parse::<jiff::civil::Date>().unwrap();
+    assert_eq!(next_streak(None, 0, day("2026-03-02")), 1);
+    assert_eq!(
+        next_streak(Some(day("2026-03-02")), 4, day("2026-03-02")),
+        4
+    );
+    assert_eq!(
+        next_streak(Some(day("2026-03-01")), 4, day("2026-03-02")),
+        5
+    );
+    assert_eq!(
+        next_streak(Some(day("2026-02-27")), 4, day("2026-03-02")),
+        1
+    );
+    assert_eq!(xp_for(true), 10);
+    assert_eq!(xp_for(false), 2);
+}
+
+#[test]
+fn goals_count_active_matching_answers_and_complete_at_target() {
+    let mut goal = Goal {
+        goal_id: GoalId::parse("g1").unwrap(),
+        student: UserId::parse("stu").unwrap(),
+        subject: "Social Studies".into(),
+        topics: vec!["Maps".into()],
+        target: 2,
+        progress: 0,
+        status: GoalStatus::Active,
+        created_at: "2026-01-01T00:00:00Z".into(),
+        version: 1,
+    };
+    let subject = SubjectSlug::parse("social studies").unwrap();
+    assert!(goal.counts(&subject, "maps"));
+    assert!(!goal.counts(&subject, "Rivers"));
+    assert!(!goal.counts(&SubjectSlug::parse("Science").unwrap(), "Maps"));
+    assert_eq!(goal.credit().status, GoalStatus::Active);
+    assert_eq!(goal.credit().status, GoalStatus::Completed);
+    assert!(
+        !goal.counts(&subject, "Maps"),
+        "completed goals stop counting"
+    );
+}
