@@ -48,6 +48,7 @@ impl TestApp {
             addr: "127.0.0.1:0".parse().expect("address"),
             data_dir: PathBuf::from(data_dir.path()),
             issuer: options.issuer,
+            settings: Default::default(),
         };
         let gateway = start(config, options.clock)
             .await

@@ -6,18 +6,31 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tutorbridge_ai::OfflineTutor;
-use tutorbridge_app::practice::{GoalStatus, PracticeService};
+use tutorbridge_app::clock::FixedClock;
+use tutorbridge_app::config::PracticeSettings;
+use tutorbridge_app::goals::{GoalService, NewGoal};
+use tutorbridge_app::ids::SequentialIds;
+use tutorbridge_app::practice::history::HistoryService;
+use tutorbridge_app::practice::review::ReviewService;
+use tutorbridge_app::practice::{
+    Assignment, AttemptRecord, CompletionResponse, Goal, GoalStatus, PracticeService, Standing,
+};
 use tutorbridge_app::sessions::SessionService;
-use tutorbridge_app::{AppError, Store, keys};
+use tutorbridge_app::{AppError, Ports, Store, keys};
 use tutorbridge_domain::bank::{BankItem, ItemBody, ItemId, Provenance, Review};
+use tutorbridge_domain::curriculum::CurriculumName;
 use tutorbridge_domain::curriculum::GuidelineId;
-use tutorbridge_domain::{Caller, Relationship, Role};
+use tutorbridge_domain::practice::{AssignmentId, SubjectSlug, TimeZoneName};
+use tutorbridge_domain::{Caller, Relationship, Role, UserId};
 use tutorbridge_table::{CountingTable, Table};
 use tutorbridge_tests::backends::{caller, embedded, unique};
 
 struct World {
     table: Arc<CountingTable<Store>>,
     practice: PracticeService,
+    history: HistoryService,
+    goals: GoalService,
+    review: ReviewService,
     student: Caller,
     store: Store,
 }
@@ -31,15 +44,24 @@ async fn world(store: Store) -> World {
 
 /// A new student and a service over `store` that counts its table calls.
 fn counted_world(store: Store, target: Option<f64>) -> World {
+    counted_world_on(Ports::new(store), target)
+}
+
+/// [`counted_world`] on given ports (a fixed clock, sequential ids).
+fn counted_world_on(ports: Ports, target: Option<f64>) -> World {
+    let store = ports.store.clone();
     let table = Arc::new(CountingTable::new(store.clone()));
-    let counted: Store = table.clone();
-    let mut practice = PracticeService::new(counted, OfflineTutor::tutor());
+    let counted = ports.with_store(table.clone());
+    let mut settings = PracticeSettings::default();
     if let Some(target) = target {
-        practice = practice.with_target_success(target).expect("target");
+        settings = settings.with_target_success(target).expect("target");
     }
     World {
         table,
-        practice,
+        practice: PracticeService::with_settings(counted.clone(), OfflineTutor::tutor(), settings),
+        history: HistoryService::new(counted.clone()),
+        goals: GoalService::new(counted.clone()),
+        review: ReviewService::new(counted),
         student: caller(&unique("stu"), Role::Student),
         store,
     }
@@ -86,7 +108,7 @@ async fn stored_item(world: &World, item_id: &str) -> Value {
 }
 
 /// The expected answer of an assignment, read from its item as an operator could.
-async fn answer_of(world: &World, assignment_id: &str, right: bool) -> String {
+async fn answer_of(world: &World, assignment_id: &AssignmentId, right: bool) -> String {
     let item = world
         .store
         .get(&keys::assignment(&world.student.user_id, assignment_id))
@@ -127,12 +149,175 @@ async fn answer_of(world: &World, assignment_id: &str, right: bool) -> String {
     }
 }
 
+/// The boundary's parsing, as the handlers do it, so scenarios speak plain text.
+trait Practise {
+    async fn assign_to(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        topic: Option<&str>,
+    ) -> Result<Assignment, AppError>;
+    async fn answer(
+        &self,
+        caller: &Caller,
+        id: &AssignmentId,
+        answer: &str,
+        hints: u32,
+    ) -> Result<CompletionResponse, AppError>;
+    async fn answer_in(
+        &self,
+        caller: &Caller,
+        id: &AssignmentId,
+        answer: &str,
+        hints: u32,
+        zone: Option<&str>,
+    ) -> Result<CompletionResponse, AppError>;
+}
+
+impl Practise for PracticeService {
+    async fn assign_to(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        topic: Option<&str>,
+    ) -> Result<Assignment, AppError> {
+        let subject = SubjectSlug::parse(subject)?;
+        let topic = topic
+            .map(|topic| CurriculumName::parse("topic", topic))
+            .transpose()?;
+        self.assign(caller, &subject, topic.as_ref()).await
+    }
+
+    async fn answer(
+        &self,
+        caller: &Caller,
+        id: &AssignmentId,
+        answer: &str,
+        hints: u32,
+    ) -> Result<CompletionResponse, AppError> {
+        self.complete(caller, id, answer, hints, None).await
+    }
+
+    async fn answer_in(
+        &self,
+        caller: &Caller,
+        id: &AssignmentId,
+        answer: &str,
+        hints: u32,
+        zone: Option<&str>,
+    ) -> Result<CompletionResponse, AppError> {
+        let zone = zone.map(TimeZoneName::parse).transpose()?;
+        self.complete(caller, id, answer, hints, zone.as_ref())
+            .await
+    }
+}
+
+trait Histories {
+    async fn attempts(
+        &self,
+        caller: &Caller,
+        student: &UserId,
+        subject: &str,
+    ) -> Result<Vec<AttemptRecord>, AppError>;
+    async fn rating(
+        &self,
+        caller: &Caller,
+        student: &UserId,
+        subject: &str,
+    ) -> Result<Standing, AppError>;
+}
+
+impl Histories for HistoryService {
+    async fn attempts(
+        &self,
+        caller: &Caller,
+        student: &UserId,
+        subject: &str,
+    ) -> Result<Vec<AttemptRecord>, AppError> {
+        let subject = SubjectSlug::parse(subject)?;
+        Ok(self.practice_of(caller, student, &subject).await?.1)
+    }
+
+    async fn rating(
+        &self,
+        caller: &Caller,
+        student: &UserId,
+        subject: &str,
+    ) -> Result<Standing, AppError> {
+        let subject = SubjectSlug::parse(subject)?;
+        Ok(self.practice_of(caller, student, &subject).await?.0)
+    }
+}
+
+trait Goals {
+    async fn create_goal(
+        &self,
+        caller: &Caller,
+        student: &UserId,
+        subject: &str,
+        topics: Vec<String>,
+        target: u32,
+    ) -> Result<Goal, AppError>;
+}
+
+impl Goals for GoalService {
+    async fn create_goal(
+        &self,
+        caller: &Caller,
+        student: &UserId,
+        subject: &str,
+        topics: Vec<String>,
+        target: u32,
+    ) -> Result<Goal, AppError> {
+        let goal = NewGoal {
+            subject: SubjectSlug::parse(subject)?,
+            topics,
+            target,
+        };
+        self.create(caller, student, goal).await
+    }
+}
+
+trait Reviews {
+    async fn review_queue(
+        &self,
+        caller: &Caller,
+        subject: Option<&str>,
+    ) -> Result<Vec<BankItem>, AppError>;
+    async fn review(
+        &self,
+        caller: &Caller,
+        item: &str,
+        decision: Review,
+    ) -> Result<BankItem, AppError>;
+}
+
+impl Reviews for ReviewService {
+    async fn review_queue(
+        &self,
+        caller: &Caller,
+        subject: Option<&str>,
+    ) -> Result<Vec<BankItem>, AppError> {
+        let subject = subject.map(SubjectSlug::parse).transpose()?;
+        self.queue(caller, subject.as_ref()).await
+    }
+
+    async fn review(
+        &self,
+        caller: &Caller,
+        item: &str,
+        decision: Review,
+    ) -> Result<BankItem, AppError> {
+        self.decide(caller, &ItemId::parse(item)?, decision).await
+    }
+}
+
 async fn wrong_then_right_moves_ratings_once_within_two_round_trips_each(store: Store) {
     let world = world(store).await;
     world.table.take();
     let assignment = world
         .practice
-        .assign(&world.student, "Mathematics", None)
+        .assign_to(&world.student, "Mathematics", None)
         .await
         .expect("assign");
     assert_eq!(
@@ -153,7 +338,7 @@ async fn wrong_then_right_moves_ratings_once_within_two_round_trips_each(store: 
     world.table.take();
     let first = world
         .practice
-        .complete(&world.student, &assignment.assignment_id, &wrong, 0)
+        .answer(&world.student, &assignment.assignment_id, &wrong, 0)
         .await
         .expect("first");
     assert_eq!(
@@ -169,7 +354,7 @@ async fn wrong_then_right_moves_ratings_once_within_two_round_trips_each(store: 
     assert_eq!(
         world
             .practice
-            .complete(&world.student, &assignment.assignment_id, &wrong, 0)
+            .answer(&world.student, &assignment.assignment_id, &wrong, 0)
             .await
             .expect("same again"),
         first,
@@ -179,7 +364,7 @@ async fn wrong_then_right_moves_ratings_once_within_two_round_trips_each(store: 
     let right = answer_of(&world, &assignment.assignment_id, true).await;
     let retry = world
         .practice
-        .complete(&world.student, &assignment.assignment_id, &right, 0)
+        .answer(&world.student, &assignment.assignment_id, &right, 0)
         .await
         .expect("retry");
     assert!(
@@ -189,7 +374,7 @@ async fn wrong_then_right_moves_ratings_once_within_two_round_trips_each(store: 
     assert_eq!((retry.rating, retry.rating_change), (first.rating, 0));
     let again = world
         .practice
-        .complete(&world.student, &assignment.assignment_id, "anything", 0)
+        .answer(&world.student, &assignment.assignment_id, "anything", 0)
         .await
         .expect("after solving");
     assert_eq!(
@@ -198,7 +383,7 @@ async fn wrong_then_right_moves_ratings_once_within_two_round_trips_each(store: 
     );
 
     let attempts = world
-        .practice
+        .history
         .attempts(&world.student, &world.student.user_id, "Mathematics")
         .await
         .expect("history");
@@ -209,7 +394,7 @@ async fn wrong_then_right_moves_ratings_once_within_two_round_trips_each(store: 
 async fn a_correct_first_answer_raises_skill_streak_xp_and_goal_progress(store: Store) {
     let world = world(store).await;
     let goal = world
-        .practice
+        .goals
         .create_goal(
             &world.student,
             &world.student.user_id,
@@ -221,13 +406,13 @@ async fn a_correct_first_answer_raises_skill_streak_xp_and_goal_progress(store: 
         .expect("goal");
     let assignment = world
         .practice
-        .assign(&world.student, "Mathematics", None)
+        .assign_to(&world.student, "Mathematics", None)
         .await
         .expect("assign");
     let right = answer_of(&world, &assignment.assignment_id, true).await;
     let done = world
         .practice
-        .complete(&world.student, &assignment.assignment_id, &right, 0)
+        .answer(&world.student, &assignment.assignment_id, &right, 0)
         .await
         .expect("complete");
     assert!(done.correct && done.rated && done.rating_change >= 0 && done.xp == 10);
@@ -237,8 +422,8 @@ async fn a_correct_first_answer_raises_skill_streak_xp_and_goal_progress(store: 
         (1, GoalStatus::Completed)
     );
     let goals = world
-        .practice
-        .goals(&world.student, &world.student.user_id)
+        .goals
+        .list(&world.student, &world.student.user_id)
         .await
         .expect("goals");
     assert_eq!(
@@ -254,7 +439,7 @@ async fn bad_input_and_other_peoples_assignments(store: Store) {
     let world = world(store).await;
     let error = world
         .practice
-        .assign(&world.student, "Astrology", None)
+        .assign_to(&world.student, "Astrology", None)
         .await
         .expect_err("unknown subject");
     assert!(
@@ -263,20 +448,20 @@ async fn bad_input_and_other_peoples_assignments(store: Store) {
     );
     let assignment = world
         .practice
-        .assign(&world.student, "Mathematics", None)
+        .assign_to(&world.student, "Mathematics", None)
         .await
         .expect("assign");
     let long = "1".repeat(1001);
     assert!(matches!(
         world
             .practice
-            .complete(&world.student, &assignment.assignment_id, &long, 0)
+            .answer(&world.student, &assignment.assignment_id, &long, 0)
             .await,
         Err(AppError::Invalid(_))
     ));
     let unparsable = world
         .practice
-        .complete(&world.student, &assignment.assignment_id, "seven-ish", 0)
+        .answer(&world.student, &assignment.assignment_id, "seven-ish", 0)
         .await
         .expect("graded");
     assert!(
@@ -298,14 +483,14 @@ async fn bad_input_and_other_peoples_assignments(store: Store) {
         matches!(
             world
                 .practice
-                .complete(&parent, &assignment.assignment_id, "1", 0)
+                .answer(&parent, &assignment.assignment_id, "1", 0)
                 .await,
             Err(AppError::NotFound(_))
         ),
         "parents read but never complete"
     );
     world
-        .practice
+        .history
         .attempts(&parent, &world.student.user_id, "Mathematics")
         .await
         .expect("a parent reads practice");
@@ -313,28 +498,34 @@ async fn bad_input_and_other_peoples_assignments(store: Store) {
     assert!(matches!(
         world
             .practice
-            .complete(&stranger, &assignment.assignment_id, "1", 0)
+            .answer(&stranger, &assignment.assignment_id, "1", 0)
             .await,
         Err(AppError::NotFound(_))
     ));
     assert!(matches!(
         world
-            .practice
+            .history
             .attempts(&stranger, &world.student.user_id, "Mathematics")
             .await,
         Err(AppError::NotFound(_))
     ));
 
-    let short_lived = PracticeService::new(world.store.clone(), OfflineTutor::tutor())
-        .with_assignment_lifetime(Duration::ZERO);
+    let short_lived = PracticeService::with_settings(
+        world.store.clone(),
+        OfflineTutor::tutor(),
+        PracticeSettings {
+            assignment_lifetime: Duration::ZERO,
+            ..PracticeSettings::default()
+        },
+    );
     let stale = short_lived
-        .assign(&world.student, "Science", None)
+        .assign_to(&world.student, "Science", None)
         .await
         .expect("assign");
     tokio::time::sleep(Duration::from_millis(5)).await;
     assert!(matches!(
         short_lived
-            .complete(&world.student, &stale.assignment_id, "a", 0)
+            .answer(&world.student, &stale.assignment_id, "a", 0)
             .await,
         Err(AppError::Gone(_))
     ));
@@ -344,14 +535,14 @@ async fn bad_input_and_other_peoples_assignments(store: Store) {
     for _ in 0..3 {
         let fractions = world
             .practice
-            .assign(&world.student, "Mathematics", Some("fractions"))
+            .assign_to(&world.student, "Mathematics", Some("fractions"))
             .await
             .expect("fractions");
         assert_eq!(fractions.item.topic, "Fractions");
     }
     let error = world
         .practice
-        .assign(&world.student, "Mathematics", Some("Volcanoes"))
+        .assign_to(&world.student, "Mathematics", Some("Volcanoes"))
         .await
         .expect_err("no such maths topic");
     assert!(
@@ -363,12 +554,16 @@ async fn bad_input_and_other_peoples_assignments(store: Store) {
         assert!(matches!(
             world
                 .practice
-                .assign(&world.student, "Mathematics", Some(topic))
+                .assign_to(&world.student, "Mathematics", Some(topic))
                 .await,
             Err(AppError::Invalid(_))
         ));
     }
-    assert_eq!(world.table.take(), 0, "refused before any table call");
+    assert_eq!(
+        world.table.take(),
+        0,
+        "refused at the boundary, before any table call"
+    );
 }
 
 /// 200 completions in flight at once, spread over `containers` service instances (Lambda
@@ -385,7 +580,7 @@ async fn two_hundred_concurrent_completions_lose_no_update(store: Store, contain
         ids.push(
             world
                 .practice
-                .assign(&world.student, "Science", None)
+                .assign_to(&world.student, "Science", None)
                 .await
                 .expect("assign")
                 .assignment_id,
@@ -408,36 +603,36 @@ async fn two_hundred_concurrent_completions_lose_no_update(store: Store, contain
         let container = Arc::clone(&containers[i % containers.len()]);
         let student = world.student.clone();
         tasks.push(tokio::spawn(async move {
-            container.complete(&student, &id, &answer, 0).await
+            container.answer(&student, &id, &answer, 0).await
         }));
     }
     for task in tasks {
         task.await.expect("task").expect("every completion lands");
     }
     let mut attempts = world
-        .practice
+        .history
         .attempts(&world.student, &world.student.user_id, "Science")
         .await
         .expect("history");
     assert_eq!(attempts.len(), 200, "all 200 attempts recorded");
-    attempts.sort_by_key(|a| a["rating_version"].as_u64().unwrap_or(0));
+    attempts.sort_by_key(|a| a.rating_version);
     // The rating is exactly the attempts applied one after another, in commit order.
     let mut skill = 0.0;
     for (n, attempt) in attempts.iter().enumerate() {
-        assert_eq!(attempt["rating_version"].as_u64(), Some(n as u64 + 1));
+        assert_eq!(attempt.rating_version, n as u64 + 1);
         assert!(
-            (attempt["skill_before"].as_f64().expect("before") - skill).abs() < 1e-9,
+            (attempt.skill_before - skill).abs() < 1e-9,
             "attempt {n} saw the previous one"
         );
-        skill = attempt["skill_after"].as_f64().expect("after");
+        skill = attempt.skill_after;
     }
     let rating = world
-        .practice
+        .history
         .rating(&world.student, &world.student.user_id, "Science")
         .await
         .expect("rating");
-    assert!((rating["skill"].as_f64().expect("skill") - skill).abs() < 1e-9);
-    assert_eq!(rating["answers"].as_u64(), Some(200));
+    assert!((rating.skill - skill).abs() < 1e-9);
+    assert_eq!(rating.answers, 200);
 }
 
 /// Four processes racing: the optimistic retry path under real contention. On the emulator,
@@ -454,7 +649,7 @@ async fn an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review(store: 
     world.table.take();
     let assignment = world
         .practice
-        .assign(&world.student, "Science", None)
+        .assign_to(&world.student, "Science", None)
         .await
         .expect("assign");
     assert_eq!(
@@ -487,7 +682,7 @@ async fn an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review(store: 
     let right = answer_of(&world, &assignment.assignment_id, true).await;
     let done = world
         .practice
-        .complete(&world.student, &assignment.assignment_id, &right, 0)
+        .answer(&world.student, &assignment.assignment_id, &right, 0)
         .await
         .expect("complete");
     assert!(done.correct && done.rated && done.rating_change > 0);
@@ -500,7 +695,7 @@ async fn an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review(store: 
     // A tutor finds it in the review queue and rejects it: it is never assigned again.
     let tutor = caller(&unique("tutor"), Role::Tutor);
     let queue = world
-        .practice
+        .review
         .review_queue(&tutor, Some("science"))
         .await
         .expect("queue");
@@ -509,18 +704,18 @@ async fn an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review(store: 
         std::slice::from_ref(&item.item_id)
     );
     assert!(matches!(
-        world.practice.review_queue(&world.student, None).await,
+        world.review.review_queue(&world.student, None).await,
         Err(AppError::Forbidden(_))
     ));
     let rejected = world
-        .practice
+        .review
         .review(&tutor, &item.item_id, Review::Rejected)
         .await
         .expect("reject");
     assert_eq!(rejected.review, Review::Rejected);
     assert!(
         world
-            .practice
+            .review
             .review_queue(&tutor, None)
             .await
             .expect("queue")
@@ -528,7 +723,7 @@ async fn an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review(store: 
     );
     let next = world
         .practice
-        .assign(&world.student, "Science", None)
+        .assign_to(&world.student, "Science", None)
         .await
         .expect("assign");
     assert_ne!(
@@ -539,7 +734,7 @@ async fn an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review(store: 
     // A topic with neither items nor a guideline cannot be written for.
     let error = world
         .practice
-        .assign(&world.student, "Science", Some("Volcanoes"))
+        .assign_to(&world.student, "Science", Some("Volcanoes"))
         .await
         .expect_err("no source");
     assert!(
@@ -549,7 +744,7 @@ async fn an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review(store: 
     // A topic with a guideline but no items gets an item written on that topic.
     let water = world
         .practice
-        .assign(&world.student, "Science", Some("water"))
+        .assign_to(&world.student, "Science", Some("water"))
         .await
         .expect("written on topic");
     assert_eq!(
@@ -569,13 +764,15 @@ async fn the_target_success_is_configurable_and_written_answers_are_marked_with_
         Some(0.5),
     )
     .await;
-    assert!(matches!(
-        PracticeService::new(world.store.clone(), OfflineTutor::tutor()).with_target_success(0.99),
-        Err(AppError::Invalid(_))
-    ));
+    assert!(
+        PracticeSettings::default()
+            .with_target_success(0.99)
+            .is_err(),
+        "a target outside 0.5..=0.95 is refused at start"
+    );
     let assignment = world
         .practice
-        .assign(&world.student, "Science", None)
+        .assign_to(&world.student, "Science", None)
         .await
         .expect("assign");
     assert_eq!(
@@ -589,7 +786,7 @@ async fn the_target_success_is_configurable_and_written_answers_are_marked_with_
     );
     let vague = world
         .practice
-        .complete(
+        .answer(
             &world.student,
             &assignment.assignment_id,
             "it is about plants I think",
@@ -605,7 +802,7 @@ async fn the_target_success_is_configurable_and_written_answers_are_marked_with_
     let model_answer = answer_of(&world, &assignment.assignment_id, true).await;
     let good = world
         .practice
-        .complete(&world.student, &assignment.assignment_id, &model_answer, 0)
+        .answer(&world.student, &assignment.assignment_id, &model_answer, 0)
         .await
         .expect("marked");
     assert!(good.correct && !good.rated, "{good:?}");
@@ -623,7 +820,7 @@ async fn the_latest_sessions_topic_is_preferred(store: Store) {
     let world = world_with(store, &items, None).await;
     let first = world
         .practice
-        .assign(&world.student, "Science", None)
+        .assign_to(&world.student, "Science", None)
         .await
         .expect("assign");
     assert_eq!(
@@ -641,12 +838,72 @@ async fn the_latest_sessions_topic_is_preferred(store: Store) {
         .expect("session");
     let after = world
         .practice
-        .assign(&world.student, "Science", None)
+        .assign_to(&world.student, "Science", None)
         .await
         .expect("assign");
     assert_eq!(
         after.item.item_id, "sci-plants",
         "the session's topic wins a near tie"
+    );
+}
+
+/// One slug for every key: a two-word subject is imported, assigned, completed, counted towards a
+/// goal and read back under any spelling (the bank index and the assign query once spelled it
+/// two ways, so its bank looked empty).
+async fn a_two_word_subject_is_one_subject_everywhere(store: Store) {
+    let items: Vec<BankItem> = (0..4)
+        .map(|i| BankItem {
+            subject: "Social Studies".into(),
+            ..science_item(&format!("ss-{i}"), "Maps", -1.2 + f64::from(i) / 10.0)
+        })
+        .collect();
+    let world = world_with(store, &items, None).await;
+    let goal = world
+        .goals
+        .create_goal(
+            &world.student,
+            &world.student.user_id,
+            "SOCIAL studies",
+            vec![],
+            1,
+        )
+        .await
+        .expect("goal");
+    assert_eq!(goal.subject, "Social Studies", "the bank's spelling");
+    let assignment = world
+        .practice
+        .assign_to(&world.student, "social studies", None)
+        .await
+        .expect("assign");
+    assert!(
+        assignment.item.item_id.starts_with("ss-")
+            && assignment.item.provenance == Provenance::Seed,
+        "served from the imported bank: {:?}",
+        assignment.item
+    );
+    assert_eq!(assignment.assignment_id.subject().as_str(), "socialstudies");
+    let answer = answer_of(&world, &assignment.assignment_id, true).await;
+    let done = world
+        .practice
+        .answer(&world.student, &assignment.assignment_id, &answer, 0)
+        .await
+        .expect("complete");
+    assert!(done.correct && done.rated, "{done:?}");
+    assert_eq!(done.goals.len(), 1, "the goal counted the answer");
+    let attempts = world
+        .history
+        .attempts(&world.student, &world.student.user_id, "Social-Studies")
+        .await
+        .expect("history");
+    assert_eq!(attempts.len(), 1);
+    let standing = world
+        .history
+        .rating(&world.student, &world.student.user_id, "social studies")
+        .await
+        .expect("rating");
+    assert_eq!(
+        (standing.subject.as_str(), standing.xp),
+        ("Social Studies", 10)
     );
 }
 
@@ -659,55 +916,103 @@ tutorbridge_tests::on_both_backends!(
     an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review,
     the_target_success_is_configurable_and_written_answers_are_marked_with_confidence,
     the_latest_sessions_topic_is_preferred,
+    a_two_word_subject_is_one_subject_everywhere,
 );
 
-/// Streak days follow the student's time zone: 23:30 in Kolkata is already the next day there.
+/// Streak days follow the student's time zone, whatever the hour the suite runs: the clock is
+/// fixed. 18:00 UTC is 23:30 in Kolkata and 19:00 UTC is 00:30 there the next day, so a student
+/// in Kolkata who answers at both times has a two-day streak (in UTC it would be one day); a
+/// zone given once is remembered; 00:30 UTC two days later is the third day there. (The dates
+/// are in 2099 because the table's TTL, like DynamoDB's, compares with the real time.)
 #[tokio::test]
 async fn streaks_count_days_in_the_students_time_zone() {
-    let world = world(embedded().await).await;
-    let assignment = world
-        .practice
-        .assign(&world.student, "Science", None)
+    let at = |text: &str| text.parse::<jiff::Timestamp>().expect("time");
+    let clock = Arc::new(FixedClock::at(at("2099-03-01T18:00:00Z")));
+    let store = embedded().await;
+    tutorbridge_app::seed::ensure_demo_bank(&store)
         .await
-        .expect("assign");
-    let answer = answer_of(&world, &assignment.assignment_id, true).await;
-    let bad = world
-        .practice
-        .complete_in(
-            &world.student,
-            &assignment.assignment_id,
-            &answer,
-            0,
-            Some("Mars/Olympus"),
-        )
-        .await;
+        .expect("bank");
+    let ports = Ports::new(store)
+        .with_clock(clock.clone())
+        .with_ids(Arc::new(SequentialIds::new()));
+    let world = counted_world_on(ports, None);
+    let answer_right = async |zone: Option<&str>| {
+        let assignment = world
+            .practice
+            .assign_to(&world.student, "Science", None)
+            .await
+            .expect("assign");
+        let answer = answer_of(&world, &assignment.assignment_id, true).await;
+        world
+            .practice
+            .answer_in(&world.student, &assignment.assignment_id, &answer, 0, zone)
+            .await
+    };
+    let stored_rating = async || {
+        let key = keys::rating(
+            &world.student.user_id,
+            &SubjectSlug::parse("science").expect("slug"),
+        );
+        let item = world.store.get(&key).await.expect("get").expect("rating");
+        serde_dynamo::from_item::<_, Value>(item).expect("json")
+    };
+
     assert!(
-        matches!(bad, Err(AppError::Invalid(_))),
+        matches!(
+            answer_right(Some("Mars/Olympus")).await,
+            Err(AppError::Invalid(_))
+        ),
         "unknown zones are refused before anything is written"
     );
-    let done = world
-        .practice
-        .complete_in(
-            &world.student,
-            &assignment.assignment_id,
-            &answer,
-            0,
-            Some("Asia/Kolkata"),
-        )
+    // 23:30 in Kolkata on 1 March.
+    let first = answer_right(Some("Asia/Kolkata")).await.expect("complete");
+    assert_eq!(first.streak_days, 1);
+    let rating = stored_rating().await;
+    assert_eq!(
+        (rating["time_zone"].as_str(), rating["last_day"].as_str()),
+        (Some("Asia/Kolkata"), Some("2099-03-01"))
+    );
+    // 00:30 in Kolkata on 2 March (still 1 March in UTC); no zone given: the stored one counts.
+    clock.set(at("2099-03-01T19:00:00Z"));
+    let second = answer_right(None).await.expect("complete");
+    assert_eq!(second.streak_days, 2, "the next day in Kolkata");
+    assert_eq!(
+        stored_rating().await["last_day"].as_str(),
+        Some("2099-03-02")
+    );
+    // 00:30 UTC on 3 March: 06:00 on 3 March in Kolkata, the third day running.
+    clock.set(at("2099-03-03T00:30:00Z"));
+    assert_eq!(answer_right(None).await.expect("complete").streak_days, 3);
+    // Two days later the streak starts again.
+    clock.set(at("2099-03-05T00:30:00Z"));
+    assert_eq!(answer_right(None).await.expect("complete").streak_days, 1);
+}
+
+/// Without a zone ever given, days are UTC days: 23:30 and 00:30 UTC are two days.
+#[tokio::test]
+async fn without_a_zone_streak_days_are_utc_days() {
+    let at = |text: &str| text.parse::<jiff::Timestamp>().expect("time");
+    let clock = Arc::new(FixedClock::at(at("2099-03-01T23:30:00Z")));
+    let store = embedded().await;
+    tutorbridge_app::seed::ensure_demo_bank(&store)
         .await
-        .expect("complete");
-    assert_eq!(done.streak_days, 1);
-    let rating = world
-        .store
-        .get(&keys::rating(&world.student.user_id, "science"))
-        .await
-        .expect("get")
-        .expect("rating");
-    let rating: Value = serde_dynamo::from_item(rating).expect("json");
-    assert_eq!(rating["time_zone"], "Asia/Kolkata");
-    let today_there = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::get("Asia/Kolkata").expect("zone"))
-        .date()
-        .to_string();
-    assert_eq!(rating["last_day"], today_there.as_str());
+        .expect("bank");
+    let world = counted_world_on(Ports::new(store).with_clock(clock.clone()), None);
+    let mut streaks = Vec::new();
+    for time in ["2099-03-01T23:30:00Z", "2099-03-02T00:30:00Z"] {
+        clock.set(at(time));
+        let assignment = world
+            .practice
+            .assign_to(&world.student, "Mathematics", None)
+            .await
+            .expect("assign");
+        let answer = answer_of(&world, &assignment.assignment_id, true).await;
+        let done = world
+            .practice
+            .answer(&world.student, &assignment.assignment_id, &answer, 0)
+            .await
+            .expect("complete");
+        streaks.push(done.streak_days);
+    }
+    assert_eq!(streaks, vec![1, 2]);
 }

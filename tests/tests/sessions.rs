@@ -387,3 +387,58 @@ tutorbridge_tests::on_both_backends!(
     bad_input_writes_nothing,
     a_students_sessions_list_newest_first_across_pages,
 );
+
+/// An outage is an outage: a table that fails while a tutor reads a session, or while a
+/// concurrent reply is being replayed, yields `Internal` (a 500 with the cause logged under the
+/// request id) — never a 404 that tells the tutor the student is not theirs, nor a 409.
+#[tokio::test]
+async fn a_failing_table_is_an_internal_error_not_a_404_or_409() {
+    let store = tutorbridge_tests::backends::embedded().await;
+    tutorbridge_app::seed::ensure_demo_curriculum(&store)
+        .await
+        .expect("seed");
+    let failing = Arc::new(tutorbridge_table::FailingTable::new(store.clone()));
+    let sessions = SessionService::new(failing.clone() as Store, OfflineTutor::tutor());
+    let student = caller(&unique("stu"), Role::Student);
+    let tutor = caller(&unique("tutor"), Role::Tutor);
+    tutorbridge_app::access::AccessService::new(store.clone())
+        .link(Relationship::Tutor, &tutor.user_id, &student.user_id)
+        .await
+        .expect("link");
+    let session = sessions
+        .create(&student, &GuidelineId::parse(MATHS).expect("id"))
+        .await
+        .expect("create");
+    sessions
+        .get(&tutor, &session.session_id)
+        .await
+        .expect("the linked tutor reads it while the table is up");
+
+    // The session read succeeds, the tutor-link read fails.
+    failing.fail_after(1);
+    let error = sessions
+        .get(&tutor, &session.session_id)
+        .await
+        .expect_err("outage");
+    assert!(matches!(error, AppError::Internal(_)), "{error:?}");
+
+    // A reply whose write fails, then whose replay read fails: still an outage.
+    failing.fail_after(1);
+    let error = sessions
+        .step(
+            &student,
+            &session.session_id,
+            StepRequest {
+                step: 0,
+                reply: "12".into(),
+            },
+        )
+        .await
+        .expect_err("outage");
+    assert!(matches!(error, AppError::Internal(_)), "{error:?}");
+    failing.recover();
+    sessions
+        .get(&student, &session.session_id)
+        .await
+        .expect("nothing half-written: the session reads back");
+}

@@ -1,6 +1,7 @@
 //! The deployment template agrees with the code: the table block is the shared definition, and
 //! every route a function serves is wired to that function in the HttpApi.
 
+use tutorbridge_local::registry::{FUNCTIONS, route_table};
 use tutorbridge_table::definition::cloudformation_properties;
 
 const BEGIN: &str = "# BEGIN table-definition";
@@ -56,23 +57,21 @@ fn resource_section<'a>(template: &'a str, name: &str) -> &'a str {
 #[test]
 fn every_route_is_an_http_api_event_of_its_function() {
     let template = std::fs::read_to_string(template_path()).expect("template.yaml");
-    let functions: [(&str, &[tutorbridge_http::Route]); 8] = [
-        ("CurriculumFunction", curriculum::ROUTES),
-        ("SessionCreateFunction", session_create::ROUTES),
-        ("SessionStepFunction", session_step::ROUTES),
-        ("SessionReadFunction", session_read::ROUTES),
-        ("PracticeAssignFunction", practice_assign::ROUTES),
-        ("PracticeCompleteFunction", practice_complete::ROUTES),
-        ("GoalsFunction", goals::ROUTES),
-        ("PracticeReviewFunction", practice_review::ROUTES),
-    ];
-    for (resource, routes) in functions {
-        let section = resource_section(&template, resource);
+    assert!(!FUNCTIONS.is_empty());
+    for function in FUNCTIONS {
+        let resource = function.resource();
+        let section = resource_section(&template, &resource);
         assert!(
             section.contains("BuildMethod: rust-cargolambda"),
             "{resource}"
         );
-        for route in routes {
+        assert!(
+            section.contains(&format!("CodeUri: functions/{}", function.name))
+                || section.contains(&format!("Binary: {}", function.name)),
+            "{resource} must build the {} binary",
+            function.name
+        );
+        for route in function.routes {
             let wired = format!("Path: {}\n            Method: {}", route.path, route.method);
             assert!(
                 section.contains(&wired),
@@ -83,6 +82,36 @@ fn every_route_is_an_http_api_event_of_its_function() {
         assert!(
             !section.contains("\n  UserPool"),
             "{resource}: the section must end at the next resource"
+        );
+    }
+    // And nothing in the template routes to a function the registry does not know.
+    let declared = template.matches("BuildMethod: rust-cargolambda").count();
+    assert_eq!(
+        declared,
+        FUNCTIONS.len(),
+        "functions in template.yaml vs the registry"
+    );
+}
+
+const ROUTES_BEGIN: &str = "<!-- BEGIN routes (generated from infra/local/src/registry.rs) -->\n";
+const ROUTES_END: &str = "<!-- END routes -->";
+
+/// The README's route table is the registry's (`UPDATE_README=1` rewrites it).
+#[test]
+fn the_readme_route_table_is_the_registry() {
+    let path = format!("{}/../README.md", env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let start = readme.find(ROUTES_BEGIN).expect("begin marker") + ROUTES_BEGIN.len();
+    let end = readme.find(ROUTES_END).expect("end marker");
+    let expected = route_table();
+    if readme[start..end] != expected {
+        if std::env::var("UPDATE_README").is_ok() {
+            let updated = format!("{}{}{}", &readme[..start], expected, &readme[end..]);
+            std::fs::write(&path, updated).expect("write README");
+            return;
+        }
+        panic!(
+            "README.md's route table is stale; run `UPDATE_README=1 cargo test -p tutorbridge-tests --test template`\nexpected:\n{expected}"
         );
     }
 }

@@ -1,5 +1,7 @@
 //! HTTP ⇄ curriculum use cases.
 
+use std::future::Future;
+
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -7,7 +9,9 @@ use serde_json::json;
 use tutorbridge_app::curriculum::{CurriculumService, Listing, ListingRequest};
 use tutorbridge_app::{AppError, Store};
 use tutorbridge_domain::curriculum::{CurriculumName, Grade, GuidelineId, Level};
-use tutorbridge_http::{ApiError, ApiRequest, Route, json as json_response, respond};
+use tutorbridge_http::{
+    ApiError, ApiRequest, BuildError, Function, Route, Wiring, json as json_response, respond,
+};
 
 /// The routes this function serves (API Gateway route keys).
 pub const ROUTES: &[Route] = &[
@@ -26,6 +30,19 @@ impl Curriculum {
         Curriculum {
             service: CurriculumService::new(store),
         }
+    }
+}
+
+impl Function for Curriculum {
+    const NAME: &'static str = "curriculum";
+    const ROUTES: &'static [Route] = ROUTES;
+
+    fn build(wiring: &Wiring) -> Result<Self, BuildError> {
+        Ok(Curriculum::new(wiring.ports.store.clone()))
+    }
+
+    fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
+        handle(self, request)
     }
 }
 

@@ -1,10 +1,14 @@
 //! HTTP ⇄ assigning a practice item.
 
+use std::future::Future;
+
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use tutorbridge_app::practice::PracticeService;
-use tutorbridge_http::{ApiRequest, Route, json, respond};
+use tutorbridge_domain::curriculum::CurriculumName;
+use tutorbridge_domain::practice::SubjectSlug;
+use tutorbridge_http::{ApiRequest, BuildError, Function, Route, Wiring, json, respond};
 
 pub const ROUTES: &[Route] = &[Route::new("POST /practice/assign")];
 
@@ -17,6 +21,24 @@ pub struct PracticeAssign {
 impl PracticeAssign {
     pub fn new(practice: PracticeService) -> Self {
         PracticeAssign { practice }
+    }
+}
+
+impl Function for PracticeAssign {
+    const NAME: &'static str = "practice-assign";
+    const ROUTES: &'static [Route] = ROUTES;
+
+    fn build(wiring: &Wiring) -> Result<Self, BuildError> {
+        let tutor = tutorbridge_ai::tutor(wiring.settings.llm.as_ref())?;
+        Ok(PracticeAssign::new(PracticeService::with_settings(
+            wiring.ports.clone(),
+            tutor,
+            wiring.settings.practice,
+        )))
+    }
+
+    fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
+        handle(self, request)
     }
 }
 
@@ -33,9 +55,18 @@ pub async fn handle(app: &PracticeAssign, request: Request) -> Response<Body> {
     respond(request, ROUTES, async |request: ApiRequest| {
         request.query(&[])?;
         let body: AssignBody = request.json()?;
+        let subject = SubjectSlug::parse(&body.subject)?;
+        // A topic names a curriculum topic (it may be stored on a generated item): validated.
+        let topic = body
+            .topic
+            .as_deref()
+            .map(str::trim)
+            .filter(|topic| !topic.is_empty())
+            .map(|topic| CurriculumName::parse("topic", topic))
+            .transpose()?;
         let assignment = app
             .practice
-            .assign(&request.caller, &body.subject, body.topic.as_deref())
+            .assign(&request.caller, &subject, topic.as_ref())
             .await?;
         json(StatusCode::OK, &assignment)
     })

@@ -1,11 +1,15 @@
 //! HTTP ⇄ completing a practice assignment.
 
+use std::future::Future;
+
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use tutorbridge_app::AppError;
+use tutorbridge_app::practice::MAX_HINTS_USED;
 use tutorbridge_app::practice::PracticeService;
-use tutorbridge_http::{ApiRequest, Route, json, respond};
+use tutorbridge_domain::practice::{AssignmentId, TimeZoneName};
+use tutorbridge_http::{ApiRequest, BuildError, Function, Route, Wiring, json, respond};
 
 pub const ROUTES: &[Route] = &[Route::new("POST /practice/complete")];
 
@@ -18,6 +22,24 @@ pub struct PracticeComplete {
 impl PracticeComplete {
     pub fn new(practice: PracticeService) -> Self {
         PracticeComplete { practice }
+    }
+}
+
+impl Function for PracticeComplete {
+    const NAME: &'static str = "practice-complete";
+    const ROUTES: &'static [Route] = ROUTES;
+
+    fn build(wiring: &Wiring) -> Result<Self, BuildError> {
+        let tutor = tutorbridge_ai::tutor(wiring.settings.llm.as_ref())?;
+        Ok(PracticeComplete::new(PracticeService::with_settings(
+            wiring.ports.clone(),
+            tutor,
+            wiring.settings.practice,
+        )))
+    }
+
+    fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
+        handle(self, request)
     }
 }
 
@@ -38,17 +60,28 @@ pub async fn handle(app: &PracticeComplete, request: Request) -> Response<Body> 
     respond(request, ROUTES, async |request: ApiRequest| {
         request.query(&[])?;
         let body: CompleteBody = request.json()?;
-        if body.hints_used > 10 {
-            return Err(AppError::Invalid("hints_used must be 0 to 10".into()).into());
+        if body.hints_used > MAX_HINTS_USED {
+            return Err(
+                AppError::Invalid(format!("hints_used must be 0 to {MAX_HINTS_USED}")).into(),
+            );
         }
+        let time_zone = body
+            .time_zone
+            .as_deref()
+            .map(TimeZoneName::parse)
+            .transpose()?;
+        // An id that cannot be an assignment names nobody's assignment: 404, as for a stranger's.
+        let assignment_id = AssignmentId::parse(&body.assignment_id).map_err(|_| {
+            AppError::NotFound(format!("no assignment '{}' is yours", body.assignment_id))
+        })?;
         let done = app
             .practice
-            .complete_in(
+            .complete(
                 &request.caller,
-                &body.assignment_id,
+                &assignment_id,
                 &body.answer,
                 body.hints_used,
-                body.time_zone.as_deref(),
+                time_zone.as_ref(),
             )
             .await?;
         json(StatusCode::OK, &done)

@@ -1,27 +1,45 @@
 //! HTTP ⇄ reviewing AI-written practice items.
 
+use std::future::Future;
+
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use tutorbridge_app::AppError;
-use tutorbridge_app::practice::PracticeService;
-use tutorbridge_domain::bank::Review;
-use tutorbridge_http::{ApiError, ApiRequest, Route, json, respond};
+use tutorbridge_app::practice::review::ReviewService;
+use tutorbridge_app::{AppError, Ports};
+use tutorbridge_domain::bank::{ItemId, Review};
+use tutorbridge_domain::practice::SubjectSlug;
+use tutorbridge_http::{ApiError, ApiRequest, BuildError, Function, Route, Wiring, json, respond};
 
 pub const ROUTES: &[Route] = &[
     Route::new("GET /practice/review"),
     Route::new("PATCH /practice/items/{id}"),
 ];
 
-/// Built once per cold start.
+/// Built once per cold start. Reviewing calls no model, so none is built.
 #[derive(Clone)]
 pub struct PracticeReview {
-    practice: PracticeService,
+    review: ReviewService,
 }
 
 impl PracticeReview {
-    pub fn new(practice: PracticeService) -> Self {
-        PracticeReview { practice }
+    pub fn new(ports: impl Into<Ports>) -> Self {
+        PracticeReview {
+            review: ReviewService::new(ports),
+        }
+    }
+}
+
+impl Function for PracticeReview {
+    const NAME: &'static str = "practice-review";
+    const ROUTES: &'static [Route] = ROUTES;
+
+    fn build(wiring: &Wiring) -> Result<Self, BuildError> {
+        Ok(PracticeReview::new(wiring.ports.clone()))
+    }
+
+    fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
+        handle(self, request)
     }
 }
 
@@ -38,18 +56,23 @@ pub async fn handle(app: &PracticeReview, request: Request) -> Response<Body> {
         match request.route {
             "GET /practice/review" => {
                 let query = request.query(&["subject"])?;
-                let items = app
-                    .practice
-                    .review_queue(&request.caller, query.get("subject").copied())
-                    .await?;
+                let subject = query
+                    .get("subject")
+                    .map(|subject| SubjectSlug::parse(subject))
+                    .transpose()?;
+                let items = app.review.queue(&request.caller, subject.as_ref()).await?;
                 json(StatusCode::OK, &serde_json::json!({ "items": items }))
             }
             "PATCH /practice/items/{id}" => {
                 request.query(&[])?;
                 let decision: Decision = request.json()?;
+                let raw = request.param("id")?;
+                // An id that cannot be an item names no item: 404, as for an unknown one.
+                let item_id = ItemId::parse(raw)
+                    .map_err(|_| AppError::NotFound(format!("no item '{raw}'")))?;
                 let item = app
-                    .practice
-                    .review(&request.caller, request.param("id")?, decision.review)
+                    .review
+                    .decide(&request.caller, &item_id, decision.review)
                     .await?;
                 json(StatusCode::OK, &item)
             }

@@ -1,13 +1,15 @@
 //! HTTP ⇄ creating a tutoring session.
 
+use std::future::Future;
+
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use tutorbridge_app::sessions::SessionService;
 use tutorbridge_app::tutor_model::Tutor;
-use tutorbridge_app::{AppError, Store};
+use tutorbridge_app::{AppError, Ports};
 use tutorbridge_domain::curriculum::GuidelineId;
-use tutorbridge_http::{ApiError, ApiRequest, Route, json, respond};
+use tutorbridge_http::{ApiError, ApiRequest, BuildError, Function, Route, Wiring, json, respond};
 
 pub const ROUTES: &[Route] = &[Route::new("POST /sessions")];
 
@@ -18,10 +20,24 @@ pub struct SessionCreate {
 }
 
 impl SessionCreate {
-    pub fn new(store: Store, tutor: Tutor) -> Self {
+    pub fn new(ports: impl Into<Ports>, tutor: Tutor) -> Self {
         SessionCreate {
-            sessions: SessionService::new(store, tutor),
+            sessions: SessionService::new(ports, tutor),
         }
+    }
+}
+
+impl Function for SessionCreate {
+    const NAME: &'static str = "session-create";
+    const ROUTES: &'static [Route] = ROUTES;
+
+    fn build(wiring: &Wiring) -> Result<Self, BuildError> {
+        let tutor = tutorbridge_ai::tutor(wiring.settings.llm.as_ref())?;
+        Ok(SessionCreate::new(wiring.ports.clone(), tutor))
+    }
+
+    fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
+        handle(self, request)
     }
 }
 

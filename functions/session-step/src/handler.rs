@@ -1,13 +1,15 @@
 //! HTTP ⇄ stepping a tutoring session.
 
+use std::future::Future;
+
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use tutorbridge_app::Store;
+use tutorbridge_app::Ports;
 use tutorbridge_app::sessions::{SessionService, StepRequest};
 use tutorbridge_app::tutor_model::Tutor;
 use tutorbridge_domain::tutoring::SessionId;
-use tutorbridge_http::{ApiRequest, Route, json, respond};
+use tutorbridge_http::{ApiRequest, BuildError, Function, Route, Wiring, json, respond};
 
 pub const ROUTES: &[Route] = &[Route::new("POST /sessions/{id}/step")];
 
@@ -18,10 +20,24 @@ pub struct SessionStep {
 }
 
 impl SessionStep {
-    pub fn new(store: Store, tutor: Tutor) -> Self {
+    pub fn new(ports: impl Into<Ports>, tutor: Tutor) -> Self {
         SessionStep {
-            sessions: SessionService::new(store, tutor),
+            sessions: SessionService::new(ports, tutor),
         }
+    }
+}
+
+impl Function for SessionStep {
+    const NAME: &'static str = "session-step";
+    const ROUTES: &'static [Route] = ROUTES;
+
+    fn build(wiring: &Wiring) -> Result<Self, BuildError> {
+        let tutor = tutorbridge_ai::tutor(wiring.settings.llm.as_ref())?;
+        Ok(SessionStep::new(wiring.ports.clone(), tutor))
+    }
+
+    fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
+        handle(self, request)
     }
 }
 

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use tutorbridge_app::config::Settings;
 
 /// Who issues the tokens the gateway accepts.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct LocalConfig {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub issuer: IssuerConfig,
+    /// The use cases' settings (`TUTORBRIDGE_PRACTICE_*`, `TUTORBRIDGE_LLM_*`), as in Lambda.
+    pub settings: Settings,
 }
 
 impl LocalConfig {
@@ -57,10 +60,13 @@ impl LocalConfig {
                  external issuer, or none of them for the local one"
             ),
         };
+        let settings = Settings::from_lookup(|name| std::env::var(name).ok())
+            .context("configuring the use cases")?;
         Ok(LocalConfig {
             addr,
             data_dir,
             issuer,
+            settings,
         })
     }
 }

@@ -17,81 +17,22 @@ use lambda_http::Body;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tutorbridge_app::Store;
+use tutorbridge_app::{Ports, Store};
 use tutorbridge_embedded_table::EmbeddedTable;
-use tutorbridge_http::{ApiError, MAX_BODY_BYTES, Route, RouteMatch, match_route};
+use tutorbridge_http::{ApiError, Handler, MAX_BODY_BYTES, Route, RouteMatch, Wiring, match_route};
 
 use crate::authorizer::{Clock, JwtAuthorizer};
 use crate::config::{IssuerConfig, LocalConfig};
 use crate::demo::{self, DEMO_USERS};
 use crate::issuer::{LOCAL_AUDIENCE, LOCAL_ISSUER, LocalIssuer};
+use crate::registry;
 
 /// Lifetime of the demo tokens handed out by `/local/tokens` and printed at start.
 const DEMO_TOKEN_TTL_SECONDS: u64 = 24 * 3600;
 
-/// The functions this gateway fronts, one variant per Lambda.
-#[derive(Debug, Clone, Copy)]
-enum Function {
-    Curriculum,
-    SessionCreate,
-    SessionStep,
-    SessionRead,
-    PracticeAssign,
-    PracticeComplete,
-    Goals,
-    PracticeReview,
-}
-
-/// Every function's route table: the local equivalent of the template's HttpApi events.
-const FUNCTIONS: &[(Function, &[Route])] = &[
-    (Function::Curriculum, curriculum::ROUTES),
-    (Function::SessionCreate, session_create::ROUTES),
-    (Function::SessionStep, session_step::ROUTES),
-    (Function::SessionRead, session_read::ROUTES),
-    (Function::PracticeAssign, practice_assign::ROUTES),
-    (Function::PracticeComplete, practice_complete::ROUTES),
-    (Function::Goals, goals::ROUTES),
-    (Function::PracticeReview, practice_review::ROUTES),
-];
-
-struct Handlers {
-    curriculum: curriculum::Curriculum,
-    session_create: session_create::SessionCreate,
-    session_step: session_step::SessionStep,
-    session_read: session_read::SessionRead,
-    practice_assign: practice_assign::PracticeAssign,
-    practice_complete: practice_complete::PracticeComplete,
-    goals: goals::Goals,
-    practice_review: practice_review::PracticeReview,
-}
-
-impl Handlers {
-    async fn call(
-        &self,
-        function: Function,
-        request: lambda_http::Request,
-    ) -> lambda_http::Response<Body> {
-        match function {
-            Function::Curriculum => curriculum::handle(&self.curriculum, request).await,
-            Function::SessionCreate => session_create::handle(&self.session_create, request).await,
-            Function::SessionStep => session_step::handle(&self.session_step, request).await,
-            Function::SessionRead => session_read::handle(&self.session_read, request).await,
-            Function::PracticeAssign => {
-                practice_assign::handle(&self.practice_assign, request).await
-            }
-            Function::PracticeComplete => {
-                practice_complete::handle(&self.practice_complete, request).await
-            }
-            Function::Goals => goals::handle(&self.goals, request).await,
-            Function::PracticeReview => {
-                practice_review::handle(&self.practice_review, request).await
-            }
-        }
-    }
-}
-
 struct GatewayState {
-    handlers: Handlers,
+    /// Every function of the registry, built once, in routing order.
+    functions: Vec<Box<dyn Handler>>,
     authorizer: JwtAuthorizer,
     issuer: Option<LocalIssuer>,
     clock: Clock,
@@ -188,22 +129,14 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
             None,
         ),
     };
-    let tutor = tutorbridge_ai::tutor_from_env()
-        .context("configuring the tutor model (TUTORBRIDGE_LLM_*)")?;
-    let practice = tutorbridge_app::practice::PracticeService::new(store.clone(), tutor.clone())
-        .with_target_success_from_env()
-        .context("configuring practice (TUTORBRIDGE_PRACTICE_TARGET_SUCCESS)")?;
+    let wiring = Wiring {
+        ports: Ports::new(store),
+        settings: config.settings.clone(),
+    };
+    let functions = registry::build(&wiring)
+        .map_err(|error| anyhow::anyhow!("building the functions: {error}"))?;
     let state = Arc::new(GatewayState {
-        handlers: Handlers {
-            curriculum: curriculum::Curriculum::new(store.clone()),
-            session_create: session_create::SessionCreate::new(store.clone(), tutor.clone()),
-            session_step: session_step::SessionStep::new(store.clone(), tutor.clone()),
-            session_read: session_read::SessionRead::new(store.clone(), tutor),
-            practice_assign: practice_assign::PracticeAssign::new(practice.clone()),
-            practice_complete: practice_complete::PracticeComplete::new(practice.clone()),
-            goals: goals::Goals::new(practice.clone()),
-            practice_review: practice_review::PracticeReview::new(practice),
-        },
+        functions,
         authorizer,
         issuer,
         clock,
@@ -319,10 +252,10 @@ async fn serve(State(state): State<Arc<GatewayState>>, request: AxumRequest) -> 
 
     let mut allowed = Vec::new();
     let mut found = None;
-    for (function, routes) in FUNCTIONS {
-        match match_route(routes, parts.method.as_str(), &path) {
+    for function in &state.functions {
+        match match_route(function.routes(), parts.method.as_str(), &path) {
             RouteMatch::Found { route, params } => {
-                found = Some((*function, route, params));
+                found = Some((function.as_ref(), route, params));
                 break;
             }
             RouteMatch::MethodNotAllowed { allowed: methods } => allowed.extend(methods),
@@ -375,7 +308,7 @@ async fn serve(State(state): State<Arc<GatewayState>>, request: AxumRequest) -> 
             );
         }
     };
-    to_axum(state.handlers.call(function, lambda_request).await)
+    to_axum(function.call(lambda_request).await)
 }
 
 /// The API Gateway HTTP API (payload format 2.0) event for this request, as Lambda receives it.

@@ -12,6 +12,7 @@ mod config;
 mod demo;
 mod gateway;
 mod issuer;
+pub mod registry;
 
 pub use authorizer::{Clock, JwtAuthorizer, system_clock};
 pub use config::{IssuerConfig, LocalConfig};

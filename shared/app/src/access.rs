@@ -1,13 +1,14 @@
 //! Applying the access policy: looks up the caller's links to a student only when the answer
 //! depends on them, and records links (both directions in one transaction).
 
+use futures_util::future::try_join_all;
 use serde::{Deserialize, Serialize};
 use tutorbridge_domain::access::needs_relationships;
 use tutorbridge_domain::{Access, Caller, Relationship, Role, UserId, may_access};
 use tutorbridge_table::{Condition, Key, WriteOp};
 
 use crate::keys::{self, entity};
-use crate::records::{Placement, to_item};
+use crate::records::Record;
 use crate::{AppError, Store};
 
 /// A link between a tutor or parent and a student, stored in both directions.
@@ -16,6 +17,28 @@ struct LinkRecord {
     relationship: String,
     from: UserId,
     student: UserId,
+    /// False for the forward item (`USER#<adult>`), true for the reverse (`USER#<student>`).
+    #[serde(default)]
+    reverse: bool,
+}
+
+impl LinkRecord {
+    fn kind(&self) -> Relationship {
+        if self.relationship == "parent" {
+            Relationship::Parent
+        } else {
+            Relationship::Tutor
+        }
+    }
+}
+
+impl Record for LinkRecord {
+    const ENTITY: &'static str = entity::LINK;
+
+    fn key(&self) -> Key {
+        let (forward, reverse) = link_keys(self.kind(), &self.from, &self.student);
+        if self.reverse { reverse } else { forward }
+    }
 }
 
 fn link_keys(relationship: Relationship, from: &UserId, student: &UserId) -> (Key, Key) {
@@ -46,28 +69,32 @@ impl AccessService {
     ///
     /// # Errors
     /// `NotFound` otherwise: callers without access cannot learn whether the student exists.
-    /// At most one table read per relationship role the caller holds; none for admins and for
-    /// students acting on themselves.
+    /// One round trip at most (a read per relationship role the caller holds, in parallel);
+    /// none for admins and for students acting on themselves. A table failure is `Internal`.
     pub async fn authorize(
         &self,
         caller: &Caller,
         student: &UserId,
         access: Access,
     ) -> Result<(), AppError> {
-        let mut relationships = Vec::new();
-        if needs_relationships(caller, student) {
-            for (role, relationship) in [
+        let roles: Vec<Relationship> = if needs_relationships(caller, student) {
+            [
                 (Role::Tutor, Relationship::Tutor),
                 (Role::Parent, Relationship::Parent),
-            ] {
-                if caller.has(role) {
-                    let (forward, _) = link_keys(relationship, &caller.user_id, student);
-                    if self.store.get(&forward).await?.is_some() {
-                        relationships.push(relationship);
-                    }
-                }
-            }
-        }
+            ]
+            .into_iter()
+            .filter(|(role, _)| caller.has(*role))
+            .map(|(_, relationship)| relationship)
+            .collect()
+        } else {
+            Vec::new()
+        };
+        let found = try_join_all(roles.iter().map(|relationship| async move {
+            let (forward, _) = link_keys(*relationship, &caller.user_id, student);
+            Ok::<_, AppError>(self.store.get(&forward).await?.map(|_| *relationship))
+        }))
+        .await?;
+        let relationships: Vec<Relationship> = found.into_iter().flatten().collect();
         if may_access(caller, student, &relationships, access) {
             Ok(())
         } else {
@@ -77,38 +104,48 @@ impl AccessService {
         }
     }
 
-    /// Record that `from` is `student`'s tutor or parent (idempotent).
+    /// Record that `from` is `student`'s tutor or parent (idempotent; both directions in one
+    /// transaction).
     pub async fn link(
         &self,
         relationship: Relationship,
         from: &UserId,
         student: &UserId,
     ) -> Result<(), AppError> {
-        let record = LinkRecord {
-            relationship: match relationship {
-                Relationship::Tutor => "tutor".into(),
-                Relationship::Parent => "parent".into(),
-            },
-            from: from.clone(),
-            student: student.clone(),
-        };
+        let ops = [false, true]
+            .into_iter()
+            .map(|reverse| {
+                LinkRecord {
+                    relationship: match relationship {
+                        Relationship::Tutor => "tutor".into(),
+                        Relationship::Parent => "parent".into(),
+                    },
+                    from: from.clone(),
+                    student: student.clone(),
+                    reverse,
+                }
+                .put(Condition::None)
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        self.store.transact_write(ops).await?;
+        Ok(())
+    }
+
+    /// Remove a link in both directions, in one transaction (idempotent).
+    pub async fn unlink(
+        &self,
+        relationship: Relationship,
+        from: &UserId,
+        student: &UserId,
+    ) -> Result<(), AppError> {
         let (forward, reverse) = link_keys(relationship, from, student);
         let ops = [forward, reverse]
             .into_iter()
-            .map(|key| {
-                Ok(WriteOp::Put {
-                    item: to_item(
-                        &record,
-                        Placement {
-                            key,
-                            entity: entity::LINK,
-                            gsi1: None,
-                        },
-                    )?,
-                    condition: Condition::None,
-                })
+            .map(|key| WriteOp::Delete {
+                key,
+                condition: Condition::None,
             })
-            .collect::<Result<Vec<_>, AppError>>()?;
+            .collect();
         self.store.transact_write(ops).await?;
         Ok(())
     }

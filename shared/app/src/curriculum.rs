@@ -8,12 +8,51 @@ use serde::Deserialize;
 use tutorbridge_domain::curriculum::{
     CurriculumName, Guideline, GuidelineId, Level, SubtopicEntry,
 };
-use tutorbridge_table::definition::GSI2;
-use tutorbridge_table::{Condition, Index, Item, Query, SortKeyCondition, Value, WriteOp};
+use tutorbridge_domain::practice::SubjectSlug;
+use tutorbridge_table::{Condition, Index, Key, Query, SortKeyCondition};
 
 use crate::keys::{self, entity};
-use crate::records::{Placement, from_item, to_item};
+use crate::records::{Record, query_all, query_page, read};
 use crate::{AppError, Store};
+
+/// A guideline is listed twice: in its curriculum (GSI1) and under its subject across curricula
+/// (GSI2, what practice asks for when the AI writes an item).
+impl Record for Guideline {
+    const ENTITY: &'static str = entity::GUIDELINE;
+
+    fn key(&self) -> Key {
+        keys::guideline(&self.id)
+    }
+
+    fn gsi1(&self) -> Option<(String, String)> {
+        Some((
+            keys::curriculum_partition(&self.level),
+            keys::curriculum_sort(&[&self.subject, &self.topic, &self.subtopic]),
+        ))
+    }
+
+    fn gsi2(&self) -> Option<(String, String)> {
+        keys::subject_guideline(self)
+    }
+}
+
+/// Up to `limit` guidelines of a subject across curricula, optionally of one topic (one GSI2
+/// query).
+pub(crate) async fn guidelines_of_subject(
+    store: &Store,
+    subject: &SubjectSlug,
+    topic: Option<&CurriculumName>,
+    limit: usize,
+) -> Result<Vec<Guideline>, AppError> {
+    let mut query =
+        Query::partition(Index::Gsi2, keys::subject_guidelines(subject)).limit(limit as u32);
+    if let Some(topic) = topic {
+        query = query.sort(SortKeyCondition::BeginsWith(keys::curriculum_prefix(&[
+            topic,
+        ])));
+    }
+    Ok(query_page(store, &query).await?.0)
+}
 
 /// What to list: subjects of a level, topics of a subject, or subtopics of a topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,16 +101,14 @@ impl CurriculumService {
                 return Err(AppError::Invalid("topic needs a subject".into()));
             }
             (None, None) => None,
-            (Some(subject), None) => Some(format!("{}#", keys::curriculum_sort(&[subject]))),
-            (Some(subject), Some(topic)) => {
-                Some(format!("{}#", keys::curriculum_sort(&[subject, topic])))
-            }
+            (Some(subject), None) => Some(keys::curriculum_prefix(&[subject])),
+            (Some(subject), Some(topic)) => Some(keys::curriculum_prefix(&[subject, topic])),
         };
         let mut query = Query::partition(Index::Gsi1, keys::curriculum_partition(&request.level));
         if let Some(prefix) = prefix {
             query = query.sort(SortKeyCondition::BeginsWith(prefix));
         }
-        let entries = self.query_all(query).await?;
+        let entries: Vec<ListingFields> = query_all(&self.store, query).await?;
         if entries.is_empty() {
             return Err(AppError::NotFound(describe_missing(request)));
         }
@@ -95,13 +132,9 @@ impl CurriculumService {
     /// # Errors
     /// `NotFound` when no guideline has this id.
     pub async fn guideline(&self, id: &GuidelineId) -> Result<Guideline, AppError> {
-        match self.store.get(&keys::guideline(id)).await? {
-            Some(item) => from_item(item),
-            None => Err(AppError::NotFound(format!(
-                "no guideline has the id '{}'",
-                id.as_str()
-            ))),
-        }
+        read(&self.store, &keys::guideline(id))
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no guideline has the id '{}'", id.as_str())))
     }
 
     /// Store guidelines (create or replace), 25 to a transaction.
@@ -109,52 +142,12 @@ impl CurriculumService {
         for chunk in guidelines.chunks(tutorbridge_table::MAX_TRANSACTION_ITEMS) {
             let ops = chunk
                 .iter()
-                .map(|guideline| {
-                    Ok(WriteOp::Put {
-                        item: guideline_item(guideline)?,
-                        condition: Condition::None,
-                    })
-                })
+                .map(|guideline| guideline.put(Condition::None))
                 .collect::<Result<Vec<_>, AppError>>()?;
             self.store.transact_write(ops).await?;
         }
         Ok(guidelines.len())
     }
-
-    async fn query_all(&self, query: Query) -> Result<Vec<ListingFields>, AppError> {
-        let mut entries = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.store.query(&query.clone().after(cursor)).await?;
-            for item in page.items {
-                entries.push(from_item::<ListingFields>(item)?);
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(entries),
-            }
-        }
-    }
-}
-
-/// A guideline with its two index entries: its curriculum listing (GSI1) and its subject across
-/// curricula (GSI2, what practice asks for when the AI writes an item).
-fn guideline_item(guideline: &Guideline) -> Result<Item, AppError> {
-    let mut item = to_item(
-        guideline,
-        Placement {
-            key: keys::guideline(&guideline.id),
-            entity: entity::GUIDELINE,
-            gsi1: Some((
-                keys::curriculum_partition(&guideline.level),
-                keys::curriculum_sort(&[&guideline.subject, &guideline.topic, &guideline.subtopic]),
-            )),
-        },
-    )?;
-    let (partition, sort) = keys::subject_guideline(guideline);
-    item.insert(GSI2.partition_key.into(), Value::S(partition));
-    item.insert(GSI2.sort_key.into(), Value::S(sort));
-    Ok(item)
 }
 
 /// Names in first-seen order (the index order), without repeats.

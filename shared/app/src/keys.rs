@@ -1,7 +1,11 @@
 //! Key builders for every entity of the single table, in one place (see `docs/data-model.md`).
+//! No other module spells a key or a key prefix: records get their keys from here (through
+//! [`crate::records::Record`]) and access patterns their partitions and prefixes.
 
 use tutorbridge_domain::UserId;
-use tutorbridge_domain::curriculum::{CurriculumName, GuidelineId, Level};
+use tutorbridge_domain::bank::{ItemId, difficulty_key};
+use tutorbridge_domain::curriculum::{CurriculumName, Guideline, GuidelineId, Level};
+use tutorbridge_domain::practice::{AssignmentId, GoalId, SubjectSlug};
 use tutorbridge_domain::tutoring::SessionId;
 use tutorbridge_table::Key;
 
@@ -21,6 +25,7 @@ pub mod entity {
     pub const SUBJECTS: &str = "SUBJECTS";
 }
 
+/// `USER#<id>`: the partition of everything a user owns.
 pub fn user(id: &UserId) -> String {
     format!("USER#{id}")
 }
@@ -46,6 +51,11 @@ pub fn curriculum_sort(parts: &[&CurriculumName]) -> String {
         .map(|name| name.key())
         .collect::<Vec<_>>()
         .join("#")
+}
+
+/// A sort-key prefix that matches exactly the children of `parts` (`<parts>#`).
+pub fn curriculum_prefix(parts: &[&CurriculumName]) -> String {
+    format!("{}#", curriculum_sort(parts))
 }
 
 /// `USER#<tutor>` / `STUDENT#<student>`: the tutor is assigned to the student.
@@ -93,29 +103,25 @@ pub fn student_session(student: &UserId, created_at: &str, id: &SessionId) -> (S
     (user(student), format!("SESSION#{created_at}#{id}"))
 }
 
+/// GSI1 sort-key prefix of a student's sessions (in [`user`]'s partition).
+pub const STUDENT_SESSIONS: &str = "SESSION#";
+
 /// `ITEM#<id>` / `ITEM`: a bank item (versioned difficulty).
-pub fn item(id: &tutorbridge_domain::bank::ItemId) -> Key {
+pub fn item(id: &ItemId) -> Key {
     Key::new(format!("ITEM#{id}"), "ITEM")
 }
 
 /// GSI1 entry of a bank item: `BANK#<subject>` / `<difficulty key>#<id>`.
-pub fn bank_entry(
-    subject: &str,
-    difficulty: f64,
-    id: &tutorbridge_domain::bank::ItemId,
-) -> (String, String) {
+pub fn bank_entry(subject: &SubjectSlug, difficulty: f64, id: &ItemId) -> (String, String) {
     (
         bank_partition(subject),
-        format!(
-            "{}#{id}",
-            tutorbridge_domain::bank::difficulty_key(difficulty)
-        ),
+        format!("{}#{id}", difficulty_key(difficulty)),
     )
 }
 
-/// GSI1 partition of a subject's bank.
-pub fn bank_partition(subject: &str) -> String {
-    format!("BANK#{}", subject.trim().to_lowercase())
+/// GSI1 partition of a subject's bank: `BANK#<subject slug>`.
+pub fn bank_partition(subject: &SubjectSlug) -> String {
+    format!("BANK#{subject}")
 }
 
 /// `BANK` / `SUBJECTS`: the subjects practice offers.
@@ -124,60 +130,58 @@ pub fn bank_subjects() -> Key {
 }
 
 /// `USER#<id>` / `PRACTICE#<subject>#RATING`: a student's skill in a subject.
-pub fn rating(student: &UserId, subject: &str) -> Key {
+pub fn rating(student: &UserId, subject: &SubjectSlug) -> Key {
+    Key::new(user(student), format!("PRACTICE#{subject}#RATING"))
+}
+
+/// `USER#<id>` / `PRACTICE#<subject>#ATTEMPT#<ms:013>#<assignment>`: one first attempt.
+pub fn attempt(
+    student: &UserId,
+    subject: &SubjectSlug,
+    at_ms: u64,
+    assignment: &AssignmentId,
+) -> Key {
     Key::new(
         user(student),
-        format!("PRACTICE#{}#RATING", subject.trim().to_lowercase()),
+        format!("{}{at_ms:013}#{assignment}", attempts_prefix(subject)),
     )
 }
 
-/// `USER#<id>` / `PRACTICE#<subject>#ATTEMPT#<ts>#<assignment>`: one first attempt.
-pub fn attempt(student: &UserId, subject: &str, at_ms: u64, assignment: &str) -> Key {
-    Key::new(
-        user(student),
-        format!(
-            "PRACTICE#{}#ATTEMPT#{at_ms:013}#{assignment}",
-            subject.trim().to_lowercase()
-        ),
-    )
+/// Sort-key prefix of a student's first attempts in a subject, oldest first.
+pub fn attempts_prefix(subject: &SubjectSlug) -> String {
+    format!("PRACTICE#{subject}#ATTEMPT#")
 }
 
 /// `USER#<id>` / `ASSIGNMENT#<id>`.
-pub fn assignment(student: &UserId, id: &str) -> Key {
+pub fn assignment(student: &UserId, id: &AssignmentId) -> Key {
     Key::new(user(student), format!("ASSIGNMENT#{id}"))
 }
 
 /// `USER#<id>` / `GOAL#<id>`.
-pub fn goal(student: &UserId, id: &str) -> Key {
-    Key::new(user(student), format!("GOAL#{id}"))
+pub fn goal(student: &UserId, id: &GoalId) -> Key {
+    Key::new(user(student), format!("{GOALS}{id}"))
 }
 
-/// The key form of a subject: lower-case letters and digits only (`Mathematics` → `mathematics`).
-pub fn subject_slug(subject: &str) -> String {
-    subject
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_lowercase()
-}
+/// Sort-key prefix of a student's goals.
+pub const GOALS: &str = "GOAL#";
 
 /// GSI2 partition of a subject's guidelines across curricula: `SUBJECT#<slug>`.
-pub fn subject_guidelines(subject: &str) -> String {
-    format!("SUBJECT#{}", subject_slug(subject))
+pub fn subject_guidelines(subject: &SubjectSlug) -> String {
+    format!("SUBJECT#{subject}")
 }
 
-/// GSI2 entry of a guideline: `SUBJECT#<slug>` / `<topic>#<subtopic>#<id>`.
-pub fn subject_guideline(
-    guideline: &tutorbridge_domain::curriculum::Guideline,
-) -> (String, String) {
-    (
-        subject_guidelines(guideline.subject.as_str()),
+/// GSI2 entry of a guideline: `SUBJECT#<slug>` / `<topic>#<subtopic>#<id>`; `None` for a
+/// subject with no letters or digits (it cannot be practised).
+pub fn subject_guideline(guideline: &Guideline) -> Option<(String, String)> {
+    let subject = SubjectSlug::parse(guideline.subject.as_str()).ok()?;
+    Some((
+        subject_guidelines(&subject),
         format!(
-            "{}#{}",
-            curriculum_sort(&[&guideline.topic, &guideline.subtopic]),
+            "{}{}",
+            curriculum_prefix(&[&guideline.topic, &guideline.subtopic]),
             guideline.id.as_str()
         ),
-    )
+    ))
 }
 
 /// GSI2 partition of the items waiting for a tutor's review.
@@ -185,9 +189,14 @@ pub const REVIEW_QUEUE: &str = "REVIEW#pending";
 
 /// GSI2 entry of a pending item: `REVIEW#pending` / `<subject slug>#<id>` (AI items' ids are
 /// time-ordered, so each subject's queue is oldest first).
-pub fn review_entry(subject: &str, id: &tutorbridge_domain::bank::ItemId) -> (String, String) {
+pub fn review_entry(subject: &SubjectSlug, id: &ItemId) -> (String, String) {
     (
         REVIEW_QUEUE.to_string(),
-        format!("{}#{id}", subject_slug(subject)),
+        format!("{}{id}", review_prefix(subject)),
     )
+}
+
+/// Sort-key prefix of one subject's pending items.
+pub fn review_prefix(subject: &SubjectSlug) -> String {
+    format!("{subject}#")
 }

@@ -1,34 +1,70 @@
-//! Conversions between typed records and items, with the keys written beside the fields.
+//! Typed records and their items: each stored record type implements [`Record`], which knows
+//! its key, its entity name and its index entries, so an item is always written whole and the
+//! same way (see `docs/data-model.md`).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tutorbridge_table::definition::{ENTITY_ATTRIBUTE, GSI1, GSI2, PARTITION_KEY, SORT_KEY};
-use tutorbridge_table::{Item, Key, Value};
+use tutorbridge_table::definition::{
+    ENTITY_ATTRIBUTE, GSI1, GSI2, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE,
+};
+use tutorbridge_table::{Condition, Item, Key, Value, WriteOp};
 
 use crate::AppError;
 
-/// Keys and entity name written around a record's own fields.
-pub struct Placement<'a> {
-    pub key: Key,
-    pub entity: &'a str,
-    pub gsi1: Option<(String, String)>,
-}
+/// A record stored as one table item.
+pub(crate) trait Record: Serialize + DeserializeOwned {
+    /// The `entity` attribute (see [`crate::keys::entity`]).
+    const ENTITY: &'static str;
 
-/// `record`'s fields plus its keys and entity, ready to put.
-pub fn to_item<T: Serialize>(record: &T, placement: Placement<'_>) -> Result<Item, AppError> {
-    let mut item: Item = serde_dynamo::to_item(record)?;
-    item.insert(PARTITION_KEY.into(), Value::S(placement.key.pk));
-    item.insert(SORT_KEY.into(), Value::S(placement.key.sk));
-    item.insert(ENTITY_ATTRIBUTE.into(), Value::S(placement.entity.into()));
-    if let Some((partition, sort)) = placement.gsi1 {
-        item.insert(GSI1.partition_key.into(), Value::S(partition));
-        item.insert(GSI1.sort_key.into(), Value::S(sort));
+    /// The item's primary key.
+    fn key(&self) -> Key;
+
+    /// GSI1 partition and sort key, if the record is listed there.
+    fn gsi1(&self) -> Option<(String, String)> {
+        None
     }
-    Ok(item)
+
+    /// GSI2 partition and sort key, if the record is listed there.
+    fn gsi2(&self) -> Option<(String, String)> {
+        None
+    }
+
+    /// When the table may delete the item (seconds since the epoch), if ever.
+    fn expires_at(&self) -> Option<u64> {
+        None
+    }
+
+    /// The record's fields plus its keys, entity, index entries and TTL, ready to put.
+    fn to_item(&self) -> Result<Item, AppError> {
+        let mut item: Item = serde_dynamo::to_item(self)?;
+        let key = self.key();
+        item.insert(PARTITION_KEY.into(), Value::S(key.pk));
+        item.insert(SORT_KEY.into(), Value::S(key.sk));
+        item.insert(ENTITY_ATTRIBUTE.into(), Value::S(Self::ENTITY.into()));
+        for (index, entry) in [(GSI1, self.gsi1()), (GSI2, self.gsi2())] {
+            if let Some((partition, sort)) = entry {
+                item.insert(index.partition_key.into(), Value::S(partition));
+                item.insert(index.sort_key.into(), Value::S(sort));
+            }
+        }
+        if let Some(at) = self.expires_at() {
+            item.insert(TTL_ATTRIBUTE.into(), Value::N(at.to_string()));
+        }
+        Ok(item)
+    }
+
+    /// A put of this record under `condition`, for a transaction.
+    fn put(&self, condition: Condition) -> Result<WriteOp, AppError> {
+        Ok(WriteOp::Put {
+            item: self.to_item()?,
+            condition,
+        })
+    }
 }
 
-/// The record stored in `item`; key and index attributes are ignored.
-pub fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, AppError> {
+/// The record (or a typed projection of it) stored in `item`; key, index and TTL attributes
+/// are ignored.
+pub(crate) fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, AppError> {
     for attribute in [
         PARTITION_KEY,
         SORT_KEY,
@@ -37,8 +73,57 @@ pub fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, AppError> {
         GSI1.sort_key,
         GSI2.partition_key,
         GSI2.sort_key,
+        TTL_ATTRIBUTE,
     ] {
         item.remove(attribute);
     }
     Ok(serde_dynamo::from_item(item)?)
+}
+
+/// The condition of a versioned write: absent for version 0 (a new record), else unchanged.
+pub(crate) fn versioned(version: u64) -> Condition {
+    if version == 0 {
+        Condition::NotExists
+    } else {
+        Condition::VersionEquals(version)
+    }
+}
+
+/// The record at `key`, if there is one (one read).
+pub(crate) async fn read<T: DeserializeOwned>(
+    store: &crate::Store,
+    key: &Key,
+) -> Result<Option<T>, AppError> {
+    store.get(key).await?.map(from_item).transpose()
+}
+
+/// The records of one query page, and the cursor of the next.
+pub(crate) async fn query_page<T: DeserializeOwned>(
+    store: &crate::Store,
+    query: &tutorbridge_table::Query,
+) -> Result<(Vec<T>, Option<tutorbridge_table::Cursor>), AppError> {
+    let page = store.query(query).await?;
+    let records = page
+        .items
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<Vec<T>, AppError>>()?;
+    Ok((records, page.next))
+}
+
+/// Every record a query matches, page by page (one round trip per page).
+pub(crate) async fn query_all<T: DeserializeOwned>(
+    store: &crate::Store,
+    query: tutorbridge_table::Query,
+) -> Result<Vec<T>, AppError> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (records, next) = query_page(store, &query.clone().after(cursor)).await?;
+        all.extend(records);
+        match next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
+        }
+    }
 }

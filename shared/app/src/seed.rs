@@ -1,16 +1,16 @@
 //! Demo data for the embedded default: a small real curriculum, loaded once per data folder.
 
-use std::collections::HashMap;
-
+use serde::{Deserialize, Serialize};
 use tutorbridge_domain::bank::{
     BankItem, ItemBody, ItemId, Provenance, Review, difficulty_of_label,
 };
 use tutorbridge_domain::curriculum::Guideline;
 use tutorbridge_domain::maths::{Family, generate};
-use tutorbridge_table::{Condition, Item, Value};
+use tutorbridge_table::{Condition, Key};
 
 use crate::curriculum::CurriculumService;
 use crate::keys::{self, entity};
+use crate::records::Record;
 use crate::{AppError, Store};
 
 const CURRICULUM_JSON: &str = include_str!("../seed/curriculum.json");
@@ -59,6 +59,21 @@ pub async fn ensure_demo_bank(store: &Store) -> Result<usize, AppError> {
     .await
 }
 
+/// Records that a seed data set was loaded.
+#[derive(Serialize, Deserialize)]
+struct SeedMarker {
+    name: String,
+    version: u32,
+}
+
+impl Record for SeedMarker {
+    const ENTITY: &'static str = entity::SEED;
+
+    fn key(&self) -> Key {
+        keys::seed_marker(&self.name, self.version)
+    }
+}
+
 /// Run `load` unless the marker `SEED#<name>` / `VERSION#<version>` exists, then write the
 /// marker (create-only: two processes seeding at once write identical data either way).
 /// Returns what `load` wrote (0 when already seeded).
@@ -68,17 +83,15 @@ async fn load_once(
     version: u32,
     load: impl AsyncFnOnce() -> Result<usize, AppError>,
 ) -> Result<usize, AppError> {
-    let marker = keys::seed_marker(name, version);
-    if store.get(&marker).await?.is_some() {
+    let marker = SeedMarker {
+        name: name.to_string(),
+        version,
+    };
+    if store.get(&marker.key()).await?.is_some() {
         return Ok(0);
     }
     let written = load().await?;
-    let item = Item::from(HashMap::from([
-        ("PK".to_string(), Value::S(marker.pk)),
-        ("SK".to_string(), Value::S(marker.sk)),
-        ("entity".to_string(), Value::S(entity::SEED.into())),
-    ]));
-    match store.put(item, Condition::NotExists).await {
+    match store.put(marker.to_item()?, Condition::NotExists).await {
         Ok(()) | Err(tutorbridge_table::TableError::Conflict(_)) => Ok(written),
         Err(error) => Err(error.into()),
     }

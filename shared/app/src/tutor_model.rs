@@ -375,6 +375,9 @@ impl Tutor {
         Ok(produced)
     }
 
+    /// Grade a reply. Maths is graded exactly by the offline tutor whatever model is
+    /// configured (the reply is not even sent to it): a model's opinion of `3/4 = 0.75` must
+    /// never overrule arithmetic. Other questions go to the remote model first.
     pub async fn grade(
         &self,
         lesson: &LessonContext,
@@ -382,6 +385,16 @@ impl Tutor {
         reply: &str,
     ) -> Result<Produced<Grading>, ModelError> {
         let started = Instant::now();
+        if let Expected::Maths { .. } = question.expected {
+            let value = self.offline.grade(lesson, question, reply).await?.clamped();
+            return Ok(Produced {
+                value,
+                model: OFFLINE_MODEL.to_string(),
+                fallback: false,
+                elapsed_ms: started.elapsed().as_millis() as u64,
+                fallback_reason: None,
+            });
+        }
         let remote = match &self.remote {
             Some(model) => Some(model.grade(lesson, question, reply).await),
             None => None,

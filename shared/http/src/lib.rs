@@ -7,12 +7,14 @@
 //! case. Everything else — 404/405 for unknown routes, 401 without a caller, 413 for large
 //! bodies, problem bodies, the request log line — happens here, once.
 
+mod function;
 mod problem;
 mod request;
 mod route;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use function::{BuildError, Function, FunctionSpec, Handler, Wiring};
 pub use problem::ApiError;
 pub use request::{ApiRequest, MAX_BODY_BYTES};
 pub use route::{Route, RouteMatch, match_route};

@@ -5,44 +5,54 @@
 use std::sync::Arc;
 
 pub use lambda_http;
+pub use tutorbridge_http::{Function, Wiring};
 
-use tutorbridge_app::Store;
+use tutorbridge_app::config::{ConfigError, Settings};
+use tutorbridge_app::{Ports, Store};
 use tutorbridge_dynamodb_table::DynamoDbTable;
 
-/// Configuration every function reads at cold start.
+/// Everything a function reads from its environment, once, at cold start.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The single table (`TUTORBRIDGE_TABLE`).
     pub table_name: String,
     /// Endpoint override for every AWS client (`TUTORBRIDGE_AWS_ENDPOINT`), for emulators.
     pub aws_endpoint: Option<String>,
+    /// The use cases' settings (`TUTORBRIDGE_PRACTICE_*`, `TUTORBRIDGE_LLM_*`).
+    pub settings: Settings,
 }
+
+/// The variable naming the table.
+pub const TABLE_VAR: &str = "TUTORBRIDGE_TABLE";
 
 impl Config {
     /// Read the configuration from the environment.
     ///
     /// # Errors
-    /// When `TUTORBRIDGE_TABLE` is missing: the function cannot serve anything without it.
+    /// When `TUTORBRIDGE_TABLE` is missing or a setting is malformed: the function should not
+    /// start half-configured.
     pub fn from_env() -> Result<Config, ConfigError> {
-        let table_name = std::env::var("TUTORBRIDGE_TABLE")
-            .ok()
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_env`] over any source of variables.
+    ///
+    /// # Errors
+    /// As [`Config::from_env`].
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let table_name = lookup(TABLE_VAR)
             .filter(|name| !name.is_empty())
-            .ok_or(ConfigError::Missing("TUTORBRIDGE_TABLE"))?;
-        let aws_endpoint = std::env::var(tutorbridge_aws::ENDPOINT_VAR)
-            .ok()
-            .filter(|e| !e.is_empty());
+            .ok_or(ConfigError {
+                variable: TABLE_VAR,
+                why: "must be set to the table's name".into(),
+            })?;
+        let aws_endpoint = lookup(tutorbridge_aws::ENDPOINT_VAR).filter(|e| !e.is_empty());
         Ok(Config {
             table_name,
             aws_endpoint,
+            settings: Settings::from_lookup(&lookup)?,
         })
     }
-}
-
-/// Configuration that cannot work.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("environment variable {0} must be set")]
-    Missing(&'static str),
 }
 
 /// The DynamoDB-backed store, with its client built once.
@@ -52,27 +62,13 @@ pub async fn dynamodb_store(config: &Config) -> Store {
     Arc::new(DynamoDbTable::new(client, config.table_name.clone()))
 }
 
-/// The tutor (remote model in front of the offline tutor, or offline alone), from `TUTORBRIDGE_LLM_*`.
-///
-/// # Errors
-/// When those variables are malformed.
-pub fn tutor()
--> Result<tutorbridge_app::tutor_model::Tutor, tutorbridge_app::tutor_model::ModelError> {
-    tutorbridge_ai::tutor_from_env()
-}
-
-/// The practice use cases: the store, the tutor from `TUTORBRIDGE_LLM_*` and the target success
-/// from `TUTORBRIDGE_PRACTICE_TARGET_SUCCESS`.
-///
-/// # Errors
-/// When any of those variables is malformed.
-pub fn practice(
-    store: Store,
-) -> Result<tutorbridge_app::practice::PracticeService, lambda_http::Error> {
-    Ok(
-        tutorbridge_app::practice::PracticeService::new(store, tutor()?)
-            .with_target_success_from_env()?,
-    )
+/// What every function is built from in Lambda: the DynamoDB store, the wall clock, ULIDs and
+/// the settings.
+pub async fn wiring(config: &Config) -> Wiring {
+    Wiring {
+        ports: Ports::new(dynamodb_store(config).await),
+        settings: config.settings.clone(),
+    }
 }
 
 /// Structured logs as Lambda expects them (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`).
@@ -80,21 +76,21 @@ pub fn init_tracing() {
     lambda_http::tracing::init_default_subscriber();
 }
 
-/// The whole `main` of a function: logging, config, the DynamoDB store built once, the app
-/// built once from it by `$build` (a closure `Store -> Result<App, Error>`), then `$handle`
-/// (`async fn(&App, Request) -> Response`) for every invocation.
+/// The whole `main` of a function: logging, configuration, the wiring built once, the
+/// function built once from it ([`Function::build`]), then [`Function::handle`] for every
+/// invocation.
 #[macro_export]
 macro_rules! serve {
-    ($build:expr, $handle:path) => {
+    ($function:ty) => {
         #[tokio::main]
         async fn main() -> Result<(), $crate::lambda_http::Error> {
             $crate::init_tracing();
             let config = $crate::Config::from_env()?;
-            let build = $build;
-            let app = build($crate::dynamodb_store(&config).await)?;
+            let wiring = $crate::wiring(&config).await;
+            let app = <$function as $crate::Function>::build(&wiring)?;
             let app = &app;
             $crate::lambda_http::run($crate::lambda_http::service_fn(move |request| async move {
-                Ok::<_, $crate::lambda_http::Error>($handle(app, request).await)
+                Ok::<_, $crate::lambda_http::Error>($crate::Function::handle(app, request).await)
             }))
             .await
         }

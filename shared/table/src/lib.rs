@@ -12,6 +12,7 @@
 
 mod counting;
 pub mod definition;
+mod failing;
 mod item;
 mod query;
 
@@ -19,6 +20,7 @@ mod query;
 pub mod contract;
 
 pub use counting::CountingTable;
+pub use failing::FailingTable;
 pub use item::{
     Item, ItemExt, Key, Value, expires_at_is_past, now_epoch_seconds, validate_key_part,
 };

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::Store;
 use tutorbridge_embedded_table::EmbeddedTable;
 use tutorbridge_http::testing::{event, retarget, status_and_json};
@@ -20,7 +19,7 @@ async fn a_student_sets_lists_and_archives_a_goal() {
     tutorbridge_app::seed::ensure_demo_bank(&store)
         .await
         .expect("seed");
-    let app = Goals::new(PracticeService::new(store, OfflineTutor::tutor()));
+    let app = Goals::new(store);
     let (status, goal) = status_and_json(&handle(&app, load("create.json")).await);
     assert_eq!(status, 201, "{goal}");
     assert_eq!(
@@ -50,7 +49,7 @@ async fn practice_reads_follow_the_access_rules() {
     tutorbridge_app::seed::ensure_demo_bank(&store)
         .await
         .expect("seed");
-    let app = Goals::new(PracticeService::new(store.clone(), OfflineTutor::tutor()));
+    let app = Goals::new(store.clone());
     let read = || {
         retarget(
             load("list.json"),

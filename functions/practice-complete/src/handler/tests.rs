@@ -21,11 +21,15 @@ async fn app_with_assignment() -> (PracticeComplete, String) {
         email: None,
     };
     let practice = PracticeService::new(store, OfflineTutor::tutor());
+    let science = tutorbridge_domain::practice::SubjectSlug::parse("Science").expect("slug");
     let assignment = practice
-        .assign(&student, "Science", None)
+        .assign(&student, &science, None)
         .await
         .expect("assign");
-    (PracticeComplete::new(practice), assignment.assignment_id)
+    (
+        PracticeComplete::new(practice),
+        assignment.assignment_id.to_string(),
+    )
 }
 
 fn load(name: &str, assignment: &str, answer: Option<&str>) -> Request {
@@ -70,4 +74,31 @@ async fn over_long_answers_are_400_and_unknown_assignments_404() {
         status_and_json(&handle(&app, load("complete.json", missing, None)).await).0,
         404
     );
+}
+
+#[tokio::test]
+async fn unknown_time_zones_are_400_and_ids_that_cannot_be_assignments_404() {
+    let (app, assignment) = app_with_assignment().await;
+    let mut request = load("complete.json", &assignment, Some("a"));
+    let body: serde_json::Value = match request.body() {
+        Body::Text(text) => serde_json::from_str(text).expect("json"),
+        _ => panic!("the event has a JSON body"),
+    };
+    let mut body = body;
+    body["time_zone"] = "Mars/Olympus".into();
+    *request.body_mut() = Body::from(body.to_string());
+    let (status, problem) = status_and_json(&handle(&app, request).await);
+    assert_eq!(status, 400, "{problem}");
+    for forged in [
+        "x",
+        "science.#.x",
+        "Science.sci-plants-01.x",
+        "science.a.b.c",
+    ] {
+        assert_eq!(
+            status_and_json(&handle(&app, load("complete.json", forged, None)).await).0,
+            404,
+            "{forged}"
+        );
+    }
 }

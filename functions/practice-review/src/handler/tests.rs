@@ -34,18 +34,20 @@ async fn app_with_pending_item() -> (PracticeReview, String) {
     tutorbridge_app::practice::import_bank(&store, &[hard])
         .await
         .expect("bank");
-    let practice = PracticeService::new(store, OfflineTutor::tutor());
+    let practice =
+        tutorbridge_app::practice::PracticeService::new(store.clone(), OfflineTutor::tutor());
     let student = Caller {
         user_id: UserId::parse("demo-student").expect("id"),
         roles: [Role::Student].into(),
         email: None,
     };
+    let science = SubjectSlug::parse("Science").expect("slug");
     let assignment = practice
-        .assign(&student, "Science", None)
+        .assign(&student, &science, None)
         .await
         .expect("assign");
     assert_eq!(assignment.item.review, Review::Pending);
-    (PracticeReview::new(practice), assignment.item.item_id)
+    (PracticeReview::new(store), assignment.item.item_id)
 }
 
 fn load(name: &str) -> Request {

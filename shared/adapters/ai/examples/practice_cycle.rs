@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::practice::PracticeService;
 use tutorbridge_app::{Store, keys};
+use tutorbridge_domain::practice::{AssignmentId, SubjectSlug};
 use tutorbridge_domain::{Caller, Role, UserId};
 use tutorbridge_embedded_table::EmbeddedTable;
 use tutorbridge_table::Table;
@@ -40,7 +41,7 @@ fn student(n: usize) -> Caller {
 }
 
 /// The answer to an assignment, read from the table (not timed).
-async fn answer(store: &Store, student: &Caller, assignment: &str, right: bool) -> String {
+async fn answer(store: &Store, student: &Caller, assignment: &AssignmentId, right: bool) -> String {
     let item = store
         .get(&keys::assignment(&student.user_id, assignment))
         .await
@@ -70,8 +71,9 @@ async fn run(
     cycles: usize,
 ) -> (Vec<Duration>, Vec<Duration>) {
     let (mut assigns, mut completes) = (Vec::new(), Vec::new());
+    let subjects = ["Mathematics", "Science"].map(|s| SubjectSlug::parse(s).expect("slug"));
     for n in 0..cycles {
-        let subject = if n % 2 == 0 { "Mathematics" } else { "Science" };
+        let subject = &subjects[n % 2];
         let t = Instant::now();
         let assignment = practice
             .assign(student, subject, None)
@@ -81,7 +83,7 @@ async fn run(
         let answer = answer(store, student, &assignment.assignment_id, n % 3 != 0).await;
         let t = Instant::now();
         practice
-            .complete(student, &assignment.assignment_id, &answer, 0)
+            .complete(student, &assignment.assignment_id, &answer, 0, None)
             .await
             .expect("complete");
         completes.push(t.elapsed());

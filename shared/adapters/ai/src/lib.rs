@@ -12,59 +12,27 @@ mod openai;
 mod prompts;
 
 pub use offline::OfflineTutor;
-pub use openai::{ApiKey, OpenAiConfig, OpenAiTutor};
+pub use openai::{OpenAiConfig, OpenAiTutor};
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use tutorbridge_app::config::LlmSettings;
 use tutorbridge_app::tutor_model::{ModelError, Tutor};
 
-/// The tutor configured by the environment: an OpenAI-compatible model in front of the offline
-/// tutor when `TUTORBRIDGE_LLM_BASE_URL` and `TUTORBRIDGE_LLM_MODEL` are set, else the offline
-/// tutor alone. Optional: `TUTORBRIDGE_LLM_API_KEY`, `TUTORBRIDGE_LLM_TIMEOUT_MS` (default
-/// 20000), `TUTORBRIDGE_LLM_MAX_RETRIES` (default 2), `TUTORBRIDGE_LLM_MAX_TOKENS` (default
-/// 800), `TUTORBRIDGE_LLM_EXTRA_BODY` (a JSON
-/// object merged into every request, e.g. `{"cache_prompt":false}` for llama.cpp).
+/// The tutor for the process's settings: an OpenAI-compatible model in front of the offline
+/// tutor when one is configured (see `tutorbridge_app::config::Settings`), else the offline
+/// tutor alone. Built once at cold start.
 ///
 /// # Errors
-/// When a variable is malformed (the function should not start half-configured).
-pub fn tutor_from_env() -> Result<Tutor, ModelError> {
-    let var = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|value| !value.trim().is_empty())
-    };
-    let (Some(base_url), Some(model)) = (
-        var("TUTORBRIDGE_LLM_BASE_URL"),
-        var("TUTORBRIDGE_LLM_MODEL"),
-    ) else {
-        return Ok(OfflineTutor::tutor());
-    };
-    let invalid = |name: &str, why: String| ModelError::Unavailable(format!("{name}: {why}"));
-    let mut config = OpenAiConfig::new(base_url, model);
-    config.api_key = var("TUTORBRIDGE_LLM_API_KEY").map(ApiKey::new);
-    if let Some(ms) = var("TUTORBRIDGE_LLM_TIMEOUT_MS") {
-        config.timeout = Duration::from_millis(
-            ms.parse()
-                .map_err(|e| invalid("TUTORBRIDGE_LLM_TIMEOUT_MS", format!("{e}")))?,
-        );
+/// When the HTTP client cannot be built.
+pub fn tutor(llm: Option<&LlmSettings>) -> Result<Tutor, ModelError> {
+    match llm {
+        None => Ok(OfflineTutor::tutor()),
+        Some(settings) => Ok(Tutor::new(
+            Some(Arc::new(OpenAiTutor::new(OpenAiConfig::from_settings(
+                settings,
+            ))?)),
+            Arc::new(OfflineTutor),
+        )),
     }
-    if let Some(retries) = var("TUTORBRIDGE_LLM_MAX_RETRIES") {
-        config.max_retries = retries
-            .parse()
-            .map_err(|e| invalid("TUTORBRIDGE_LLM_MAX_RETRIES", format!("{e}")))?;
-    }
-    if let Some(tokens) = var("TUTORBRIDGE_LLM_MAX_TOKENS") {
-        config.max_tokens = tokens
-            .parse()
-            .map_err(|e| invalid("TUTORBRIDGE_LLM_MAX_TOKENS", format!("{e}")))?;
-    }
-    if let Some(extra) = var("TUTORBRIDGE_LLM_EXTRA_BODY") {
-        config.extra_body = serde_json::from_str(&extra)
-            .map_err(|e| invalid("TUTORBRIDGE_LLM_EXTRA_BODY", format!("{e}")))?;
-    }
-    Ok(Tutor::new(
-        Some(Arc::new(OpenAiTutor::new(config)?)),
-        Arc::new(OfflineTutor),
-    ))
 }

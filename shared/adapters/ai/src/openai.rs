@@ -7,13 +7,13 @@
 //! bounded number of times with jittered exponential backoff; a timeout is not retried (the
 //! student is waiting).
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
+use tutorbridge_app::config::{LlmSettings, Secret};
 use tutorbridge_app::tutor_model::{
     Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer, Question, Turn,
     TutorModel, WrittenItem,
@@ -24,29 +24,13 @@ use tutorbridge_domain::tutoring::thresholds::MAX_HINTS;
 
 use crate::prompts::{GRADE, MARK, REMEDIATE, SYSTEM, TEACH, WRITE_ITEM, fill};
 
-/// An API key that never prints.
-#[derive(Clone)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    pub fn new(key: impl Into<String>) -> Self {
-        ApiKey(key.into())
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(***)")
-    }
-}
-
 /// Where and how to call the model.
 #[derive(Debug, Clone)]
 pub struct OpenAiConfig {
     /// Up to and including `/v1`, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:8080/v1`.
     pub base_url: String,
     pub model: String,
-    pub api_key: Option<ApiKey>,
+    pub api_key: Option<Secret>,
     /// Per request, including reading the body.
     pub timeout: Duration,
     /// Further attempts after a retryable failure.
@@ -70,6 +54,18 @@ impl OpenAiConfig {
             backoff: Duration::from_millis(250),
             max_tokens: 800,
             extra_body: Map::new(),
+        }
+    }
+
+    /// The client configuration for the process's model settings.
+    pub fn from_settings(settings: &LlmSettings) -> Self {
+        OpenAiConfig {
+            api_key: settings.api_key.clone(),
+            timeout: settings.timeout,
+            max_retries: settings.max_retries,
+            max_tokens: settings.max_tokens,
+            extra_body: settings.extra_body.clone(),
+            ..OpenAiConfig::new(&settings.base_url, &settings.model)
         }
     }
 }
@@ -235,8 +231,8 @@ impl OpenAiTutor {
         let mut attempt = 0;
         loop {
             let mut request = self.client.post(&url).json(&body);
-            if let Some(ApiKey(key)) = &self.config.api_key {
-                request = request.bearer_auth(key);
+            if let Some(key) = &self.config.api_key {
+                request = request.bearer_auth(key.expose());
             }
             let failure = match request.send().await {
                 Ok(response) if response.status().is_success() => {

@@ -303,6 +303,36 @@ async fn the_wrapper_uses_the_remote_model_when_it_answers() {
     );
 }
 
+/// The README promises maths is graded exactly whatever the model: a model that calls a right
+/// maths answer wrong is never asked, and the student's answer never reaches it.
+#[tokio::test]
+async fn maths_is_graded_exactly_even_when_the_model_says_otherwise() {
+    let wrong = json!({ "score": 0.0, "confidence": 1.0, "rationale": "Wrong.", "misconceptions": ["sign"] });
+    let (script, client) = server(vec![ok(wrong.clone()), ok(wrong)]).await;
+    let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+    let maths =
+        tutorbridge_domain::maths::generate(tutorbridge_domain::maths::Family::Addition, 2, 11);
+    let question = Question::maths(&maths);
+    let right = maths.answer.to_string();
+    let produced = tutor
+        .grade(&lesson(), &question, &right)
+        .await
+        .expect("grading");
+    assert_eq!(produced.value.score, 1.0, "{produced:?}");
+    assert!(produced.value.confidence >= 0.6);
+    assert!(!produced.fallback);
+    let wrong_reply = format!("{right}1");
+    let produced = tutor
+        .grade(&lesson(), &question, &wrong_reply)
+        .await
+        .expect("grading");
+    assert_eq!(produced.value.score, 0.0);
+    assert!(
+        script.requests.lock().expect("lock").is_empty(),
+        "the maths reply must not be sent to the model"
+    );
+}
+
 #[tokio::test]
 async fn a_remote_remediation_that_gives_the_answer_away_is_replaced() {
     let leak = ok(json!({ "message": "The answer is: roots take in water and anchor the plant." }));

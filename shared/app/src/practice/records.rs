@@ -1,9 +1,14 @@
-//! What practice stores and what its endpoints answer.
+//! What practice stores (each a [`Record`] that knows its keys) and what its endpoints answer.
 
 use serde::{Deserialize, Serialize};
 use tutorbridge_domain::UserId;
 use tutorbridge_domain::bank::{BankItem, ChoiceOption, ItemBody, Provenance, Review};
 use tutorbridge_domain::learner::Estimate;
+use tutorbridge_domain::practice::{AssignmentId, Goal, GoalProgress, SubjectSlug, TimeZoneName};
+use tutorbridge_table::Key;
+
+use crate::keys::{self, entity};
+use crate::records::Record;
 
 /// A bank item with its evidence count and optimistic-lock version.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -17,29 +22,93 @@ pub(crate) struct ItemRecord {
     pub version: u64,
 }
 
+impl ItemRecord {
+    /// The item's subject slug (bank items are validated on import, so this always parses).
+    fn slug(&self) -> Option<SubjectSlug> {
+        SubjectSlug::parse(&self.item.subject).ok()
+    }
+}
+
+/// Listed in its subject's bank by difficulty (GSI1) and, while it waits for review, in the
+/// review queue (GSI2; replacing the item without it leaves the queue).
+impl Record for ItemRecord {
+    const ENTITY: &'static str = entity::ITEM;
+
+    fn key(&self) -> Key {
+        keys::item(&self.item.id)
+    }
+
+    fn gsi1(&self) -> Option<(String, String)> {
+        let subject = self.slug()?;
+        Some(keys::bank_entry(
+            &subject,
+            self.item.difficulty,
+            &self.item.id,
+        ))
+    }
+
+    fn gsi2(&self) -> Option<(String, String)> {
+        let subject = self.slug()?;
+        (self.item.review == Review::Pending).then(|| keys::review_entry(&subject, &self.item.id))
+    }
+}
+
 /// A student's practice state in one subject.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RatingRecord {
     pub student: UserId,
+    pub slug: SubjectSlug,
+    /// The subject as the bank spells it.
     pub subject: String,
     pub skill: Estimate,
-    /// Items seen most recently, newest last (at most [`super::RECENT_ITEMS`]).
+    /// Items seen most recently, newest last (at most
+    /// [`tutorbridge_domain::practice::RECENT_ITEMS`]).
     pub recent: Vec<String>,
     pub xp: u32,
     pub streak_days: u32,
-    /// The last day (UTC, `YYYY-MM-DD`) with a completed first attempt.
-    pub last_day: Option<String>,
+    /// The last day (in `time_zone`, `YYYY-MM-DD`) with a completed first attempt.
+    pub last_day: Option<jiff::civil::Date>,
     /// The student's IANA time zone for streak days (UTC until one is given).
     #[serde(default)]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<TimeZoneName>,
     pub version: u64,
 }
+
+impl RatingRecord {
+    /// A student's state before their first answer in `subject`.
+    pub fn new(student: UserId, slug: SubjectSlug, subject: String) -> RatingRecord {
+        RatingRecord {
+            student,
+            slug,
+            subject,
+            skill: Estimate::new(0.0),
+            recent: Vec::new(),
+            xp: 0,
+            streak_days: 0,
+            last_day: None,
+            time_zone: None,
+            version: 0,
+        }
+    }
+}
+
+impl Record for RatingRecord {
+    const ENTITY: &'static str = entity::RATING;
+
+    fn key(&self) -> Key {
+        keys::rating(&self.student, &self.slug)
+    }
+}
+
+/// How long after its last chance to be answered an assignment stays in the table.
+const ASSIGNMENT_RETENTION_SECONDS: u64 = 7 * 24 * 3600;
 
 /// An assignment: the item as issued, with its answer (never sent to the client).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct AssignmentRecord {
-    pub assignment_id: String,
+    pub assignment_id: AssignmentId,
     pub student: UserId,
+    /// The subject as the bank spells it.
     pub subject: String,
     pub item: BankItem,
     pub predicted: f64,
@@ -53,16 +122,31 @@ pub(crate) struct AssignmentRecord {
     pub version: u64,
 }
 
+/// Removed by the table's TTL a week after it could last be answered.
+impl Record for AssignmentRecord {
+    const ENTITY: &'static str = entity::ASSIGNMENT;
+
+    fn key(&self) -> Key {
+        keys::assignment(&self.student, &self.assignment_id)
+    }
+
+    fn expires_at(&self) -> Option<u64> {
+        Some(self.expires_at_ms / 1000 + ASSIGNMENT_RETENTION_SECONDS)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StoredCompletion {
     pub answer_digest: String,
     pub response: CompletionResponse,
 }
 
-/// One first attempt, in the student's history (`PRACTICE#<subject>#ATTEMPT#…`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct AttemptRecord {
-    pub assignment_id: String,
+/// One first attempt, in the student's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptRecord {
+    pub student: UserId,
+    pub subject: SubjectSlug,
+    pub assignment_id: AssignmentId,
     pub item_id: String,
     pub correct: bool,
     pub result: f64,
@@ -74,28 +158,50 @@ pub(crate) struct AttemptRecord {
     pub at_ms: u64,
 }
 
-/// A learning goal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Goal {
-    pub goal_id: String,
-    pub student: UserId,
-    pub subject: String,
-    /// Topics that count (empty: any topic of the subject).
-    pub topics: Vec<String>,
-    /// Correct first attempts to reach.
-    pub target: u32,
-    pub progress: u32,
-    pub status: GoalStatus,
-    pub created_at: String,
-    pub version: u64,
+impl Record for AttemptRecord {
+    const ENTITY: &'static str = entity::ATTEMPT;
+
+    fn key(&self) -> Key {
+        keys::attempt(
+            &self.student,
+            &self.subject,
+            self.at_ms,
+            &self.assignment_id,
+        )
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GoalStatus {
-    Active,
-    Completed,
-    Archived,
+impl Record for Goal {
+    const ENTITY: &'static str = entity::GOAL;
+
+    fn key(&self) -> Key {
+        keys::goal(&self.student, &self.goal_id)
+    }
+}
+
+/// The subjects practice offers, as the bank spells them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct SubjectsRecord {
+    pub subjects: Vec<String>,
+}
+
+impl Record for SubjectsRecord {
+    const ENTITY: &'static str = entity::SUBJECTS;
+
+    fn key(&self) -> Key {
+        keys::bank_subjects()
+    }
+}
+
+/// A student's standing in a subject (`GET /students/{id}/practice`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standing {
+    pub subject: String,
+    pub skill: f64,
+    pub answers: u32,
+    pub rating: u32,
+    pub streak_days: u32,
+    pub xp: u32,
 }
 
 /// The item as the student sees it.
@@ -145,7 +251,7 @@ impl From<&BankItem> for ItemView {
 /// The answer to `POST /practice/assign`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assignment {
-    pub assignment_id: String,
+    pub assignment_id: AssignmentId,
     pub item: ItemView,
     pub difficulty_label: u8,
     pub predicted_success: f64,
@@ -156,7 +262,7 @@ pub struct Assignment {
 /// The answer to `POST /practice/complete`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompletionResponse {
-    pub assignment_id: String,
+    pub assignment_id: AssignmentId,
     pub attempt: u32,
     pub correct: bool,
     pub feedback: String,
@@ -173,12 +279,4 @@ pub struct CompletionResponse {
     pub streak_days: u32,
     pub xp: u32,
     pub goals: Vec<GoalProgress>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GoalProgress {
-    pub goal_id: String,
-    pub progress: u32,
-    pub target: u32,
-    pub status: GoalStatus,
 }

@@ -8,6 +8,7 @@
 //! exactly one is applied.
 
 mod records;
+pub(crate) mod store;
 
 pub use records::{
     GradingView, MisconceptionCount, RemediationView, SessionListEntry, SessionPage,
@@ -24,16 +25,17 @@ use tutorbridge_domain::maths::{MathsQuestion, family_for, generate};
 use tutorbridge_domain::tutoring::thresholds::MAX_REPLY_CHARS;
 use tutorbridge_domain::tutoring::{Node, Routing, SessionId};
 use tutorbridge_domain::{Access, Caller, Role, UserId};
-use tutorbridge_table::{Condition, Cursor, Index, Query, SortKeyCondition, TableError, WriteOp};
+use tutorbridge_table::{Condition, Cursor, TableError, WriteOp};
 
 use crate::access::AccessService;
 use crate::curriculum::CurriculumService;
 use crate::fingerprint::{digest, fingerprint};
-use crate::keys::{self, entity};
-use crate::records::{Placement, from_item, to_item};
+use crate::keys;
+use crate::records::Record;
 use crate::tutor_model::{LessonContext, ModelError, Produced, Tutor};
-use crate::{AppError, Store};
-use records::{EventRecord, SessionRecord, StoredResult, shown};
+use crate::{AppError, Ports};
+pub(crate) use records::SessionRecord;
+use records::{EventRecord, StoredResult, shown};
 
 /// Largest page of a student's session list.
 pub const MAX_PAGE: u32 = 100;
@@ -52,10 +54,6 @@ impl From<ModelError> for AppError {
     fn from(error: ModelError) -> Self {
         AppError::internal(error)
     }
-}
-
-fn now() -> String {
-    jiff::Timestamp::now().to_string()
 }
 
 fn seed(id: &SessionId, step: u32) -> u64 {
@@ -93,11 +91,11 @@ struct EventLog<'a> {
 }
 
 impl<'a> EventLog<'a> {
-    fn new(session: &'a SessionId, step: u32) -> Self {
+    fn new(session: &'a SessionId, step: u32, at: String) -> Self {
         EventLog {
             session,
             step,
-            at: now(),
+            at,
             items: Vec::new(),
         }
     }
@@ -125,18 +123,7 @@ impl<'a> EventLog<'a> {
             inputs,
             outputs,
         };
-        let item = to_item(
-            &event,
-            Placement {
-                key: keys::session_event(self.session, self.step, seq),
-                entity: entity::SESSION_EVENT,
-                gsi1: None,
-            },
-        )?;
-        self.items.push(WriteOp::Put {
-            item,
-            condition: Condition::NotExists,
-        });
+        self.items.push(event.put(Condition::NotExists)?);
         Ok(())
     }
 }
@@ -144,18 +131,19 @@ impl<'a> EventLog<'a> {
 /// Tutoring session use cases.
 #[derive(Clone)]
 pub struct SessionService {
-    store: Store,
+    ports: Ports,
     tutor: Tutor,
     curriculum: CurriculumService,
     access: AccessService,
 }
 
 impl SessionService {
-    pub fn new(store: Store, tutor: Tutor) -> Self {
+    pub fn new(ports: impl Into<Ports>, tutor: Tutor) -> Self {
+        let ports = ports.into();
         SessionService {
-            curriculum: CurriculumService::new(store.clone()),
-            access: AccessService::new(store.clone()),
-            store,
+            curriculum: CurriculumService::new(ports.store.clone()),
+            access: AccessService::new(ports.store.clone()),
+            ports,
             tutor,
         }
     }
@@ -176,8 +164,8 @@ impl SessionService {
             ));
         }
         let guideline = self.curriculum.guideline(guideline_id).await?;
-        let session_id = SessionId::parse(&ulid::Ulid::new().to_string())?;
-        let created_at = now();
+        let session_id = SessionId::parse(&self.ports.ids.ulid().to_string())?;
+        let created_at = self.ports.clock.now().to_string();
         let mut record = SessionRecord {
             session_id: session_id.clone(),
             student_id: caller.user_id.clone(),
@@ -203,38 +191,23 @@ impl SessionService {
         record.turn = TurnView::from_produced(&turn);
         record.question = Some(turn.value.question.clone());
 
-        let mut log = EventLog::new(&session_id, 0);
+        let mut log = EventLog::new(&session_id, 0, created_at.clone());
         log.record(
             Node::Present,
             Some(&turn),
             json!({ "guideline_id": record.guideline.id }),
             json!({ "question": turn.value.question.prompt, "hints": turn.value.hints.len() }),
         )?;
-        let gsi1 = keys::student_session(&record.student_id, &created_at, &session_id);
-        let state = to_item(
-            &record,
-            Placement {
-                key: keys::session_state(&session_id),
-                entity: entity::SESSION,
-                gsi1: Some(gsi1),
-            },
-        )?;
-        let mut ops = vec![WriteOp::Put {
-            item: state,
-            condition: Condition::NotExists,
-        }];
+        let mut ops = vec![record.put(Condition::NotExists)?];
         ops.extend(log.items);
-        self.store.transact_write(ops).await?;
+        self.ports.store.transact_write(ops).await?;
         Ok(SessionView::from(&record))
     }
 
     async fn load(&self, id: &SessionId) -> Result<SessionRecord, AppError> {
-        match self.store.get(&keys::session_state(id)).await? {
-            Some(item) => from_item(item),
-            None => Err(AppError::NotFound(format!(
-                "no session '{id}' is visible to you"
-            ))),
-        }
+        store::session(&self.ports.store, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no session '{id}' is visible to you")))
     }
 
     /// Apply the student's reply to a step, exactly once.
@@ -280,19 +253,18 @@ impl SessionService {
             )));
         }
         let (ops, response) = self.advance(record, reply, reply_digest.clone()).await?;
-        match self.store.transact_write(ops).await {
+        match self.ports.store.transact_write(ops).await {
             Ok(()) => Ok(response),
             Err(TableError::Conflict(_)) => {
                 // Someone else applied this step first. Same reply: a duplicate; answer as they were.
                 let current = self.load(id).await?;
-                self.replay(&current, request.step, &reply_digest)
-                    .await
-                    .map_err(|_| {
-                        AppError::Conflict(format!(
-                            "another reply to step {} was applied first",
-                            request.step
-                        ))
-                    })
+                match self.replay(&current, request.step, &reply_digest).await {
+                    Err(AppError::Conflict(_)) => Err(AppError::Conflict(format!(
+                        "another reply to step {} was applied first",
+                        request.step
+                    ))),
+                    other => other,
+                }
             }
             Err(error) => Err(error.into()),
         }
@@ -307,12 +279,8 @@ impl SessionService {
     ) -> Result<StepResponse, AppError> {
         let stored = match &record.last_result {
             Some(last) if last.response.answered_step == step => last.clone(),
-            _ => match self
-                .store
-                .get(&keys::session_result(&record.session_id, step))
-                .await?
-            {
-                Some(item) => from_item::<StoredResult>(item)?,
+            _ => match store::step_result(&self.ports.store, &record.session_id, step).await? {
+                Some(stored) => stored,
                 None => {
                     return Err(AppError::Conflict(format!(
                         "the session is waiting for step {}",
@@ -345,7 +313,11 @@ impl SessionService {
             .ok_or_else(|| AppError::internal("an open session has no question"))?;
         let lesson = lesson_for(&record, step);
         // The log numbers steps from the session's start (0) to the n-th reply (n).
-        let mut log = EventLog::new(&record.session_id, step + 1);
+        let mut log = EventLog::new(
+            &record.session_id,
+            step + 1,
+            self.ports.clock.now().to_string(),
+        );
 
         let grading = self.tutor.grade(&lesson, &question, reply).await?;
         let decision = record
@@ -457,33 +429,9 @@ impl SessionService {
         record.updated_at = log.at.clone();
         record.last_result = Some(stored.clone());
 
-        let gsi1 =
-            keys::student_session(&record.student_id, &record.created_at, &record.session_id);
-        let state = to_item(
-            &record,
-            Placement {
-                key: keys::session_state(&record.session_id),
-                entity: entity::SESSION,
-                gsi1: Some(gsi1),
-            },
-        )?;
-        let result = to_item(
-            &stored,
-            Placement {
-                key: keys::session_result(&record.session_id, step),
-                entity: entity::SESSION_RESULT,
-                gsi1: None,
-            },
-        )?;
         let mut ops = vec![
-            WriteOp::Put {
-                item: state,
-                condition: Condition::VersionEquals(expected_version),
-            },
-            WriteOp::Put {
-                item: result,
-                condition: Condition::NotExists,
-            },
+            record.put(Condition::VersionEquals(expected_version))?,
+            stored.put(Condition::NotExists)?,
         ];
         ops.extend(log.items);
         Ok((ops, response))
@@ -497,10 +445,17 @@ impl SessionService {
 
     async fn readable(&self, caller: &Caller, id: &SessionId) -> Result<SessionRecord, AppError> {
         let record = self.load(id).await?;
-        self.access
+        match self
+            .access
             .authorize(caller, &record.student_id, Access::Read)
             .await
-            .map_err(|_| AppError::NotFound(format!("no session '{id}' is visible to you")))?;
+        {
+            // Not the caller's to see: the session does not exist for them.
+            Err(AppError::NotFound(_)) => Err(AppError::NotFound(format!(
+                "no session '{id}' is visible to you"
+            )))?,
+            other => other?,
+        }
         Ok(record)
     }
 
@@ -574,21 +529,15 @@ impl SessionService {
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(AppError::Invalid(format!("limit must be 1 to {MAX_PAGE}")));
         }
-        let partition = keys::user(student);
+        let owner = keys::user(student);
         let cursor = cursor
-            .map(|token| decode_page_token(token, &partition))
+            .map(|token| decode_page_token(token, &owner))
             .transpose()?;
-        let query = Query::partition(Index::Gsi1, &partition)
-            .sort(SortKeyCondition::BeginsWith("SESSION#".into()))
-            .descending()
-            .limit(limit)
-            .after(cursor);
-        let page = self.store.query(&query).await?;
-        let sessions = page
-            .items
+        let (records, next) =
+            store::sessions_of_student(&self.ports.store, student, limit, cursor).await?;
+        let sessions = records
             .into_iter()
-            .map(|item| {
-                let record: SessionRecord = from_item(item)?;
+            .map(|record| {
                 Ok(SessionListEntry {
                     session_id: record.session_id,
                     guideline_id: record.guideline.id.as_str().to_string(),
@@ -602,7 +551,7 @@ impl SessionService {
             .collect::<Result<Vec<_>, AppError>>()?;
         Ok(SessionPage {
             sessions,
-            next: page.next.map(|next| encode_page_token(&next, &partition)),
+            next: next.map(|next| encode_page_token(&next, &owner)),
         })
     }
 }

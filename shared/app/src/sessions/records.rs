@@ -5,6 +5,10 @@ use tutorbridge_domain::UserId;
 use tutorbridge_domain::curriculum::Guideline;
 use tutorbridge_domain::tutoring::{Grading, Node, Progress, Routing, SessionId};
 
+use tutorbridge_table::Key;
+
+use crate::keys::{self, entity};
+use crate::records::Record;
 use crate::tutor_model::{Produced, Question, Turn};
 
 /// Ratios as shown to people: four decimals (the state keeps the exact value).
@@ -31,11 +35,36 @@ pub(crate) struct SessionRecord {
     pub last_result: Option<StoredResult>,
 }
 
+/// Listed in its student's sessions (GSI1), newest last by creation time.
+impl Record for SessionRecord {
+    const ENTITY: &'static str = entity::SESSION;
+
+    fn key(&self) -> Key {
+        keys::session_state(&self.session_id)
+    }
+
+    fn gsi1(&self) -> Option<(String, String)> {
+        Some(keys::student_session(
+            &self.student_id,
+            &self.created_at,
+            &self.session_id,
+        ))
+    }
+}
+
 /// A step's answer and a digest of the reply it answered.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StoredResult {
     pub reply_digest: String,
     pub response: StepResponse,
+}
+
+impl Record for StoredResult {
+    const ENTITY: &'static str = entity::SESSION_RESULT;
+
+    fn key(&self) -> Key {
+        keys::session_result(&self.response.session_id, self.response.answered_step)
+    }
 }
 
 /// One node execution in the event log (`SESSION#<id>` / `EVENT#<step>#<seq>`).
@@ -52,6 +81,14 @@ pub(crate) struct EventRecord {
     /// A summary of the inputs (sizes and ids, never the student's text).
     pub inputs: serde_json::Value,
     pub outputs: serde_json::Value,
+}
+
+impl Record for EventRecord {
+    const ENTITY: &'static str = entity::SESSION_EVENT;
+
+    fn key(&self) -> Key {
+        keys::session_event(&self.session_id, self.step, self.seq)
+    }
 }
 
 /// The turn as the student sees it: no expected answer.

@@ -1,0 +1,43 @@
+//! The one list of TutorBridge's functions. The local gateway routes to what is built from it,
+//! the template-wiring test checks `template.yaml` against it, and the README's route table is
+//! generated from it. Adding a function: its crate under `functions/`, one line here, its
+//! resource in `template.yaml`.
+
+use tutorbridge_http::{BuildError, Function, FunctionSpec, Handler, Wiring};
+
+macro_rules! registry {
+    ($($function:ty),* $(,)?) => {
+        /// Every function's name and routes, in routing order.
+        pub const FUNCTIONS: &[FunctionSpec] = &[$(FunctionSpec::of::<$function>()),*];
+
+        /// Every function built once from `wiring`, in routing order.
+        ///
+        /// # Errors
+        /// When a function's configuration cannot work.
+        pub fn build(wiring: &Wiring) -> Result<Vec<Box<dyn Handler>>, BuildError> {
+            Ok(vec![$(Box::new(<$function as Function>::build(wiring)?) as Box<dyn Handler>),*])
+        }
+    };
+}
+
+registry!(
+    curriculum::Curriculum,
+    session_create::SessionCreate,
+    session_step::SessionStep,
+    session_read::SessionRead,
+    practice_assign::PracticeAssign,
+    practice_complete::PracticeComplete,
+    goals::Goals,
+    practice_review::PracticeReview,
+);
+
+/// The README's route table: one row per route, with the function serving it.
+pub fn route_table() -> String {
+    let mut table = String::from("| Route | Function |\n|---|---|\n");
+    for function in FUNCTIONS {
+        for route in function.routes {
+            table.push_str(&format!("| `{}` | `{}` |\n", route.key, function.name));
+        }
+    }
+    table
+}

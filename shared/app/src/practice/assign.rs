@@ -1,0 +1,150 @@
+//! Assigning an item near the target success.
+
+use tutorbridge_domain::curriculum::CurriculumName;
+use tutorbridge_domain::learner::{
+    Estimate, difficulty_for, difficulty_label, display_rating, p_correct,
+};
+use tutorbridge_domain::practice::{AssignmentId, Ranking, SubjectSlug};
+use tutorbridge_domain::{Caller, Role};
+use tutorbridge_table::Condition;
+
+use super::bank::{WritingBrief, generated_item, written_item};
+use super::records::{Assignment, AssignmentRecord, ItemView};
+use super::{PracticeService, resolve_subject, shown, store};
+use crate::AppError;
+use crate::curriculum::guidelines_of_subject;
+use crate::records::Record;
+use crate::sessions::store::latest_session_of_student;
+
+/// Guidelines read for a non-maths assignment (the sources of a written item).
+const MAX_GUIDELINES: usize = 50;
+/// Existing prompts the AI port is told not to repeat.
+const MAX_AVOID: usize = 10;
+
+impl PracticeService {
+    /// Pick an item for the calling student in `subject` (optionally one `topic`): the
+    /// candidate whose predicted success is closest to the target, skipping recently seen items
+    /// and preferring goal topics and the latest session's topic. When no candidate is within
+    /// [`tutorbridge_domain::practice::SUITABLE_GAP`] of the target, maths generates an item
+    /// and other subjects ask the AI port to write one from a guideline (stored with provenance
+    /// `ai`, review `pending`).
+    ///
+    /// Two sequential round trips: one parallel read (subjects, rating, goals, latest session,
+    /// one GSI query per difficulty band, and for non-maths subjects the subject's guidelines),
+    /// then one transaction.
+    ///
+    /// # Errors
+    /// `Forbidden` for non-students; `NotFound` for an unknown subject (listing the subjects) or
+    /// a topic with neither items nor a guideline.
+    pub async fn assign(
+        &self,
+        caller: &Caller,
+        subject: &SubjectSlug,
+        topic: Option<&CurriculumName>,
+    ) -> Result<Assignment, AppError> {
+        if !caller.has(Role::Student) {
+            return Err(AppError::Forbidden("only students practise".into()));
+        }
+        let store = &self.ports.store;
+        let student = &caller.user_id;
+        let guidelines = async {
+            if subject.is_mathematics() {
+                return Ok(Vec::new());
+            }
+            guidelines_of_subject(store, subject, topic, MAX_GUIDELINES).await
+        };
+        let (subjects, rating, bank, goals, session, guidelines) = tokio::join!(
+            store::subject_list(store),
+            store::rating_of(store, student, subject),
+            store::bank_bands(store, subject),
+            store::goals_of_student(store, student),
+            latest_session_of_student(store, student),
+            guidelines,
+        );
+        let subject_name = resolve_subject(&subjects?, subject)?;
+        let rating = rating?;
+        let skill = rating.as_ref().map_or(Estimate::new(0.0), |r| r.skill);
+        let recent: Vec<String> = rating.map(|r| r.recent).unwrap_or_default();
+        let bank: Vec<_> = bank?.into_iter().map(|record| record.item).collect();
+        let mut preferred: Vec<String> = goals?
+            .iter()
+            .filter(|g| g.is_active_in(subject))
+            .flat_map(|g| g.topics.iter().map(|t| t.to_lowercase()))
+            .collect();
+        // The topic of the latest tutoring session in this subject, if any.
+        if let Some(session) = session?
+            && SubjectSlug::parse(session.guideline.subject.as_str()).is_ok_and(|s| &s == subject)
+        {
+            preferred.push(session.guideline.topic.as_str().to_lowercase());
+        }
+
+        let target = self.settings.target_success;
+        let topic = topic.map(CurriculumName::as_str);
+        let ranking = Ranking {
+            skill: skill.value,
+            target,
+            recent: &recent,
+            preferred: &preferred,
+            topic,
+        };
+        let suitable = ranking.suitable(&bank);
+        let label = difficulty_label(difficulty_for(skill.value, target));
+        let ids = self.ports.ids.as_ref();
+        let new_item = match suitable {
+            Some(_) => None,
+            None if subject.is_mathematics() => generated_item(ids, &subject_name, topic, label)?,
+            None => {
+                let brief = WritingBrief {
+                    subject: &subject_name,
+                    guidelines: &guidelines?,
+                    topic,
+                    preferred: &preferred,
+                    label,
+                    avoid: ranking.prompts_to_avoid(&bank, MAX_AVOID),
+                };
+                written_item(ids, &self.tutor, brief).await?
+            }
+        };
+        let chosen = match (&new_item, suitable) {
+            (Some(record), _) => record.item.clone(),
+            (None, Some(item)) => item.clone(),
+            // Nothing near the target and nothing to write from: the least bad item in scope.
+            (None, None) => ranking.closest(&bank).cloned().ok_or_else(|| match topic {
+                Some(topic) => {
+                    AppError::NotFound(format!("no {subject_name} items on topic '{topic}'"))
+                }
+                None => AppError::NotFound(format!("the {subject_name} bank is empty")),
+            })?,
+        };
+
+        let issued = self.ports.clock.now_ms();
+        let predicted = p_correct(skill.value, chosen.difficulty, chosen.options());
+        let assignment_id = AssignmentId::new(subject.clone(), chosen.id.clone(), &ids.lower())?;
+        let record = AssignmentRecord {
+            assignment_id: assignment_id.clone(),
+            student: student.clone(),
+            subject: subject_name,
+            item: chosen.clone(),
+            predicted,
+            issued_at_ms: issued,
+            expires_at_ms: issued + self.settings.assignment_lifetime.as_millis() as u64,
+            attempts: 0,
+            first: None,
+            solved: None,
+            version: 1,
+        };
+        let mut ops = vec![record.put(Condition::NotExists)?];
+        if let Some(new_item) = &new_item {
+            ops.push(new_item.put(Condition::NotExists)?);
+        }
+        store.transact_write(ops).await?;
+        Ok(Assignment {
+            assignment_id,
+            item: ItemView::from(&chosen),
+            difficulty_label: difficulty_label(chosen.difficulty),
+            predicted_success: shown(predicted),
+            rating: display_rating(skill.value),
+            expires_at_ms: record.expires_at_ms,
+        })
+    }
+}
