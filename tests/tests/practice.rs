@@ -847,6 +847,52 @@ async fn the_latest_sessions_topic_is_preferred(store: Store) {
     );
 }
 
+/// A tutor reads a student's practice (standing and attempts) in one round trip: the access
+/// check and the reads run together and nothing is returned unless the check passes.
+async fn a_tutor_reads_a_students_practice_in_one_round_trip(store: Store) {
+    let world = world(store).await;
+    let tutor = caller(&unique("tutor"), Role::Tutor);
+    tutorbridge_app::access::AccessService::new(world.store.clone())
+        .link(Relationship::Tutor, &tutor.user_id, &world.student.user_id)
+        .await
+        .expect("link");
+    let assignment = world
+        .practice
+        .assign_to(&world.student, "Mathematics", None)
+        .await
+        .expect("assign");
+    let answer = answer_of(&world, &assignment.assignment_id, true).await;
+    world
+        .practice
+        .answer(&world.student, &assignment.assignment_id, &answer, 0)
+        .await
+        .expect("complete");
+    world.table.take();
+    let subject = SubjectSlug::parse("Mathematics").expect("slug");
+    let (standing, attempts) = world
+        .history
+        .practice_of(&tutor, &world.student.user_id, &subject)
+        .await
+        .expect("the tutor reads");
+    assert_eq!(world.table.take_rounds(), 1, "one parallel round");
+    assert_eq!((attempts.len(), standing.xp), (1, 10));
+    let stranger = caller(&unique("tutor"), Role::Tutor);
+    assert!(matches!(
+        world
+            .history
+            .practice_of(&stranger, &world.student.user_id, &subject)
+            .await,
+        Err(AppError::NotFound(_))
+    ));
+    world.table.take();
+    world
+        .goals
+        .list(&tutor, &world.student.user_id)
+        .await
+        .expect("goals");
+    assert_eq!(world.table.take_rounds(), 1, "goals: one parallel round");
+}
+
 /// One slug for every key: a two-word subject is imported, assigned, completed, counted towards a
 /// goal and read back under any spelling (the bank index and the assign query once spelled it
 /// two ways, so its bank looked empty).
@@ -917,6 +963,7 @@ tutorbridge_tests::on_both_backends!(
     the_target_success_is_configurable_and_written_answers_are_marked_with_confidence,
     the_latest_sessions_topic_is_preferred,
     a_two_word_subject_is_one_subject_everywhere,
+    a_tutor_reads_a_students_practice_in_one_round_trip,
 );
 
 /// Streak days follow the student's time zone, whatever the hour the suite runs: the clock is

@@ -7,6 +7,7 @@
 //! a different reply to an applied step gets 409, and of two concurrent replies to one step
 //! exactly one is applied.
 
+mod read;
 mod records;
 pub(crate) mod store;
 
@@ -15,22 +16,17 @@ pub use records::{
     SessionSummary, SessionView, StepResponse, TurnView,
 };
 
-use std::collections::BTreeMap;
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use tutorbridge_domain::curriculum::GuidelineId;
 use tutorbridge_domain::maths::{MathsQuestion, family_for, generate};
 use tutorbridge_domain::tutoring::thresholds::MAX_REPLY_CHARS;
 use tutorbridge_domain::tutoring::{Node, Routing, SessionId};
-use tutorbridge_domain::{Access, Caller, Role, UserId};
-use tutorbridge_table::{Condition, Cursor, TableError, WriteOp};
+use tutorbridge_domain::{Caller, Role};
+use tutorbridge_table::{Condition, TableError, WriteOp};
 
 use crate::access::AccessService;
 use crate::curriculum::CurriculumService;
 use crate::fingerprint::{digest, fingerprint};
-use crate::keys;
 use crate::records::Record;
 use crate::tutor_model::{LessonContext, ModelError, Produced, Tutor};
 use crate::{AppError, Ports};
@@ -435,139 +431,5 @@ impl SessionService {
         ];
         ops.extend(log.items);
         Ok((ops, response))
-    }
-
-    /// A session, for its student, their tutor, their parents and admins.
-    pub async fn get(&self, caller: &Caller, id: &SessionId) -> Result<SessionView, AppError> {
-        let record = self.readable(caller, id).await?;
-        Ok(SessionView::from(&record))
-    }
-
-    async fn readable(&self, caller: &Caller, id: &SessionId) -> Result<SessionRecord, AppError> {
-        let record = self.load(id).await?;
-        match self
-            .access
-            .authorize(caller, &record.student_id, Access::Read)
-            .await
-        {
-            // Not the caller's to see: the session does not exist for them.
-            Err(AppError::NotFound(_)) => Err(AppError::NotFound(format!(
-                "no session '{id}' is visible to you"
-            )))?,
-            other => other?,
-        }
-        Ok(record)
-    }
-
-    /// What happened in a session and what to do next.
-    pub async fn summary(
-        &self,
-        caller: &Caller,
-        id: &SessionId,
-    ) -> Result<SessionSummary, AppError> {
-        let record = self.readable(caller, id).await?;
-        let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
-        for label in &record.progress.evidence {
-            *counts.entry(label.as_str()).or_default() += 1;
-        }
-        let mut seen: Vec<MisconceptionCount> = counts
-            .into_iter()
-            .map(|(label, count)| MisconceptionCount {
-                label: label.into(),
-                count,
-            })
-            .collect();
-        seen.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
-        let guideline = &record.guideline;
-        let mut suggestions = Vec::new();
-        if record.progress.mastery >= tutorbridge_domain::tutoring::thresholds::COMPLETE_MASTERY {
-            suggestions.push(format!(
-                "Mastered for now: move on to the next subtopic of {}.",
-                guideline.topic.as_str()
-            ));
-            suggestions.push(format!(
-                "Review '{}' again in a few days so it sticks.",
-                guideline.subtopic.as_str()
-            ));
-        } else {
-            if let Some(top) = seen.first() {
-                suggestions.push(format!(
-                    "Work on the misconception seen most: {}.",
-                    top.label
-                ));
-            }
-            suggestions.extend(guideline.scaffolding_strategies.iter().take(2).cloned());
-            suggestions.push(format!(
-                "Start another session on '{}'.",
-                guideline.subtopic.as_str()
-            ));
-        }
-        Ok(SessionSummary {
-            session_id: record.session_id.clone(),
-            subtopic: guideline.subtopic.as_str().to_string(),
-            steps_completed: record.progress.step,
-            mastery: shown(record.progress.mastery),
-            completed: record.progress.completed,
-            misconceptions_seen: seen,
-            suggestions,
-        })
-    }
-
-    /// A student's sessions, newest first (one GSI1 query per page).
-    ///
-    /// # Errors
-    /// `NotFound` when the caller may not see the student; `Invalid` for a bad cursor or limit.
-    pub async fn list(
-        &self,
-        caller: &Caller,
-        student: &UserId,
-        limit: Option<u32>,
-        cursor: Option<&str>,
-    ) -> Result<SessionPage, AppError> {
-        self.access.authorize(caller, student, Access::Read).await?;
-        let limit = limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(AppError::Invalid(format!("limit must be 1 to {MAX_PAGE}")));
-        }
-        let owner = keys::user(student);
-        let cursor = cursor
-            .map(|token| decode_page_token(token, &owner))
-            .transpose()?;
-        let (records, next) =
-            store::sessions_of_student(&self.ports.store, student, limit, cursor).await?;
-        let sessions = records
-            .into_iter()
-            .map(|record| {
-                Ok(SessionListEntry {
-                    session_id: record.session_id,
-                    guideline_id: record.guideline.id.as_str().to_string(),
-                    subtopic: record.guideline.subtopic.as_str().to_string(),
-                    created_at: record.created_at,
-                    step: record.progress.step,
-                    mastery: shown(record.progress.mastery),
-                    completed: record.progress.completed,
-                })
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
-        Ok(SessionPage {
-            sessions,
-            next: next.map(|next| encode_page_token(&next, &owner)),
-        })
-    }
-}
-
-/// Page tokens name the partition they belong to, so a token from one student's list cannot
-/// be replayed against another's.
-fn encode_page_token(cursor: &Cursor, partition: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{partition}\n{}", cursor.0))
-}
-
-fn decode_page_token(token: &str, partition: &str) -> Result<Cursor, AppError> {
-    let invalid = || AppError::Invalid("cursor is not a page token from this list".into());
-    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    match text.split_once('\n') {
-        Some((owner, cursor)) if owner == partition => Ok(Cursor(cursor.to_string())),
-        _ => Err(invalid()),
     }
 }
