@@ -149,6 +149,24 @@ async fn answer_of(world: &World, assignment_id: &AssignmentId, right: bool) -> 
     }
 }
 
+impl World {
+    /// Assign an item in `subject` to the student and answer it rightly.
+    async fn practise_right(&self, subject: &str) -> (Assignment, CompletionResponse) {
+        let assignment = self
+            .practice
+            .assign_to(&self.student, subject, None)
+            .await
+            .expect("assign");
+        let answer = answer_of(self, &assignment.assignment_id, true).await;
+        let done = self
+            .practice
+            .answer(&self.student, &assignment.assignment_id, &answer, 0)
+            .await
+            .expect("complete");
+        (assignment, done)
+    }
+}
+
 /// The boundary's parsing, as the handlers do it, so scenarios speak plain text.
 trait Practise {
     async fn assign_to(
@@ -404,17 +422,7 @@ async fn a_correct_first_answer_raises_skill_streak_xp_and_goal_progress(store: 
         )
         .await
         .expect("goal");
-    let assignment = world
-        .practice
-        .assign_to(&world.student, "Mathematics", None)
-        .await
-        .expect("assign");
-    let right = answer_of(&world, &assignment.assignment_id, true).await;
-    let done = world
-        .practice
-        .answer(&world.student, &assignment.assignment_id, &right, 0)
-        .await
-        .expect("complete");
+    let (_, done) = world.practise_right("Mathematics").await;
     assert!(done.correct && done.rated && done.rating_change >= 0 && done.xp == 10);
     assert_eq!(done.goals.len(), 1);
     assert_eq!(
@@ -856,17 +864,7 @@ async fn a_tutor_reads_a_students_practice_in_one_round_trip(store: Store) {
         .link(Relationship::Tutor, &tutor.user_id, &world.student.user_id)
         .await
         .expect("link");
-    let assignment = world
-        .practice
-        .assign_to(&world.student, "Mathematics", None)
-        .await
-        .expect("assign");
-    let answer = answer_of(&world, &assignment.assignment_id, true).await;
-    world
-        .practice
-        .answer(&world.student, &assignment.assignment_id, &answer, 0)
-        .await
-        .expect("complete");
+    let (_, _) = world.practise_right("Mathematics").await;
     world.table.take();
     let subject = SubjectSlug::parse("Mathematics").expect("slug");
     let (standing, attempts) = world
@@ -1048,17 +1046,7 @@ async fn without_a_zone_streak_days_are_utc_days() {
     let mut streaks = Vec::new();
     for time in ["2099-03-01T23:30:00Z", "2099-03-02T00:30:00Z"] {
         clock.set(at(time));
-        let assignment = world
-            .practice
-            .assign_to(&world.student, "Mathematics", None)
-            .await
-            .expect("assign");
-        let answer = answer_of(&world, &assignment.assignment_id, true).await;
-        let done = world
-            .practice
-            .answer(&world.student, &assignment.assignment_id, &answer, 0)
-            .await
-            .expect("complete");
+        let (_, done) = world.practise_right("Mathematics").await;
         streaks.push(done.streak_days);
     }
     assert_eq!(streaks, vec![1, 2]);
