@@ -36,7 +36,8 @@ impl Function for SessionRead {
     const ROUTES: &'static [Route] = ROUTES;
 
     fn build(wiring: &Wiring) -> Result<Self, BuildError> {
-        let tutor = tutorbridge_ai::tutor(wiring.settings.llm.as_ref())?;
+        // Reads never call a model: the offline tutor (no client, nothing to build) stands in.
+        let tutor = tutorbridge_ai::tutor(None)?;
         Ok(SessionRead::new(wiring.ports.clone(), tutor))
     }
 
