@@ -375,6 +375,23 @@ async fn a_students_sessions_list_newest_first_across_pages(store: Store) {
         .list(&other, &other.user_id, None, Some("bm90LWEtdG9rZW4"))
         .await;
     assert!(matches!(foreign, Err(AppError::Invalid(_))));
+    // The envelope is right (this student's list) but what it carries is not a cursor the table
+    // issued for it: still the caller's mistake, a 400, never a 500.
+    use base64::Engine;
+    let envelope = |inner: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("USER#{}\n{inner}", world.student.user_id))
+    };
+    let foreign_inner = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(r#"{"PK":{"S":"USER#someone-else"},"SK":{"S":"x"}}"#);
+    for inner in ["!!not-base64!!", "\u{1}", foreign_inner.as_str()] {
+        let token = envelope(inner);
+        let bad = world
+            .sessions
+            .list(&world.student, &world.student.user_id, None, Some(&token))
+            .await;
+        assert!(matches!(bad, Err(AppError::Invalid(_))), "{inner}: {bad:?}");
+    }
 }
 
 tutorbridge_tests::on_both_backends!(

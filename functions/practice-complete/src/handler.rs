@@ -70,10 +70,7 @@ pub async fn handle(app: &PracticeComplete, request: Request) -> Response<Body> 
             .as_deref()
             .map(TimeZoneName::parse)
             .transpose()?;
-        // An id that cannot be an assignment names nobody's assignment: 404, as for a stranger's.
-        let assignment_id = AssignmentId::parse(&body.assignment_id).map_err(|_| {
-            AppError::NotFound(format!("no assignment '{}' is yours", body.assignment_id))
-        })?;
+        let assignment_id = AssignmentId::parse(&body.assignment_id)?;
         let done = app
             .practice
             .complete(

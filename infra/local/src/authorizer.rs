@@ -1,5 +1,7 @@
-//! API Gateway's JWT authorizer, played locally: RS256 signature against a JWKS, issuer,
-//! audience (`aud`, or `client_id` for access tokens), expiry and not-before. The verified
+//! API Gateway's JWT authorizer, played locally: RS256 signature against a JWKS, then every
+//! claim checked exactly: `iss` (the configured string, nothing else), `sub` (a non-empty
+//! string), `token_use` (`id` or `access`), audience (`aud`, or `client_id` for access tokens),
+//! `exp` (a number in the future) and `nbf`. The verified
 //! claims are handed on the way API Gateway hands them: every value a string, lists as `[a b]`.
 
 use std::collections::HashMap;
@@ -124,8 +126,8 @@ impl JwtAuthorizer {
         }
         let kid = head.kid.ok_or("the token names no key id")?;
         let key = self.key(&kid).await?;
+        // The library checks the signature only; every claim is checked below, exactly.
         let mut validation = Validation::new(Algorithm::RS256);
-        validation.set_issuer(&[&self.issuer]);
         validation.validate_aud = false;
         validation.validate_exp = false;
         validation.validate_nbf = false;
@@ -133,6 +135,22 @@ impl JwtAuthorizer {
         let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
             .map_err(|e| format!("invalid token: {e}"))?
             .claims;
+        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
+            return Err("the token's issuer is missing or not the configured one".into());
+        }
+        if !claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .is_some_and(|sub| !sub.is_empty())
+        {
+            return Err("the token has no subject".into());
+        }
+        if !matches!(
+            claims.get("token_use").and_then(Value::as_str),
+            Some("id" | "access")
+        ) {
+            return Err("the token is neither an ID nor an access token".into());
+        }
         let now = (self.clock)();
         match claims.get("exp").and_then(Value::as_u64) {
             Some(exp) if exp > now => {}
@@ -173,5 +191,118 @@ fn flatten(value: Value) -> String {
             format!("[{}]", parts.join(" "))
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::issuer::{LOCAL_AUDIENCE, LOCAL_ISSUER, LocalIssuer};
+
+    const NOW: u64 = 4_000_000_000;
+
+    fn fixture() -> (tempfile::TempDir, LocalIssuer, JwtAuthorizer) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let issuer = LocalIssuer::load_or_create(dir.path()).expect("issuer");
+        let authorizer = JwtAuthorizer::with_keys(
+            LOCAL_ISSUER,
+            LOCAL_AUDIENCE,
+            issuer.jwks().clone(),
+            Arc::new(|| NOW),
+        );
+        (dir, issuer, authorizer)
+    }
+
+    fn good() -> Value {
+        json!({
+            "sub": "u-1", "aud": LOCAL_AUDIENCE, "iss": LOCAL_ISSUER, "token_use": "id",
+            "cognito:groups": ["student"], "exp": NOW + 60,
+        })
+    }
+
+    async fn verdict(authorizer: &JwtAuthorizer, issuer: &LocalIssuer, claims: Value) -> bool {
+        let token = issuer.sign(&claims).expect("sign");
+        authorizer
+            .authorize(Some(&format!("Bearer {token}")))
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn the_issuer_subject_expiry_and_token_use_are_required_exactly() {
+        let (_dir, issuer, authorizer) = fixture();
+        assert!(
+            verdict(&authorizer, &issuer, good()).await,
+            "the good token passes"
+        );
+        let access = {
+            let mut claims = good();
+            claims["token_use"] = json!("access");
+            claims["client_id"] = json!(LOCAL_AUDIENCE);
+            claims.as_object_mut().expect("object").remove("aud");
+            claims
+        };
+        assert!(
+            verdict(&authorizer, &issuer, access).await,
+            "access tokens pass"
+        );
+        let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+            (
+                "no iss",
+                Box::new(|c| {
+                    c.as_object_mut().expect("o").remove("iss");
+                }),
+            ),
+            ("numeric iss", Box::new(|c| c["iss"] = json!(12345))),
+            ("null iss", Box::new(|c| c["iss"] = Value::Null)),
+            (
+                "iss list",
+                Box::new(|c| c["iss"] = json!([LOCAL_ISSUER, "https://evil.example"])),
+            ),
+            (
+                "other iss",
+                Box::new(|c| c["iss"] = json!("https://evil.example")),
+            ),
+            (
+                "no sub",
+                Box::new(|c| {
+                    c.as_object_mut().expect("o").remove("sub");
+                }),
+            ),
+            ("empty sub", Box::new(|c| c["sub"] = json!(""))),
+            ("numeric sub", Box::new(|c| c["sub"] = json!(7))),
+            (
+                "no exp",
+                Box::new(|c| {
+                    c.as_object_mut().expect("o").remove("exp");
+                }),
+            ),
+            ("string exp", Box::new(|c| c["exp"] = json!("99999999999"))),
+            ("expired", Box::new(|c| c["exp"] = json!(NOW - 1))),
+            (
+                "no token_use",
+                Box::new(|c| {
+                    c.as_object_mut().expect("o").remove("token_use");
+                }),
+            ),
+            (
+                "refresh token_use",
+                Box::new(|c| c["token_use"] = json!("refresh")),
+            ),
+            (
+                "other audience",
+                Box::new(|c| c["aud"] = json!("someone-else")),
+            ),
+        ];
+        for (name, change) in cases {
+            let mut claims = good();
+            change(&mut claims);
+            assert!(
+                !verdict(&authorizer, &issuer, claims).await,
+                "{name} must be refused"
+            );
+        }
     }
 }

@@ -74,6 +74,14 @@ impl LocalIssuer {
         &self.jwks
     }
 
+    /// A token carrying exactly `claims`, signed with the issuer's key (tests forge odd tokens
+    /// with it; [`LocalIssuer::issue`] makes the real ones).
+    pub fn sign(&self, claims: &serde_json::Value) -> anyhow::Result<String> {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).context("signing a token")
+    }
+
     /// An ID token for `user`, valid for `ttl_seconds` from `now`.
     pub fn issue(&self, user: &DemoUser, now: u64, ttl_seconds: u64) -> anyhow::Result<String> {
         let claims = json!({
@@ -89,9 +97,7 @@ impl LocalIssuer {
             "auth_time": now,
             "exp": now + ttl_seconds,
         });
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.encoding).context("signing a token")
+        self.sign(&claims)
     }
 }
 

@@ -44,6 +44,9 @@ impl From<TableError> for AppError {
             TableError::Conflict(_) => {
                 AppError::Conflict("the data changed while this request was applied; retry".into())
             }
+            TableError::BadCursor => {
+                AppError::Invalid("cursor is not a page token from this list".into())
+            }
             // An invalid table request is our bug, not the caller's.
             other => AppError::internal(other),
         }

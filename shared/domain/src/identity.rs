@@ -81,15 +81,23 @@ impl Caller {
     }
 }
 
+/// The groups of a `cognito:groups` claim as API Gateway's JWT authorizer renders it: an array
+/// as `[a b c]` (Cognito group names contain no white space), a single string as itself.
+/// Nothing else is split or unquoted, so a group named `reader,admin` or `[admin]` stays one
+/// unknown group.
 fn parse_groups(raw: &str) -> Vec<String> {
-    raw.trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .split([' ', ','])
-        .map(|group| group.trim().trim_matches('"'))
-        .filter(|group| !group.is_empty())
-        .map(str::to_string)
-        .collect()
+    match raw
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
+        Some(inner) => inner
+            .split(' ')
+            .filter(|group| !group.is_empty())
+            .map(str::to_string)
+            .collect(),
+        None if raw.is_empty() => Vec::new(),
+        None => vec![raw.to_string()],
+    }
 }
 
 #[cfg(test)]
@@ -97,18 +105,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn groups_in_every_shape_api_gateway_or_a_client_may_send_become_roles() {
-        for raw in [
-            "[tutor admin]",
-            "[\"tutor\",\"admin\"]",
-            "tutor,admin",
-            "tutor admin",
+    fn groups_are_read_exactly_as_api_gateway_renders_cognitos_array() {
+        let roles = |raw: &str| {
+            Caller::from_claims(Some("u-1"), Some(raw), None)
+                .expect("caller")
+                .roles
+        };
+        assert_eq!(
+            roles("[tutor admin]"),
+            BTreeSet::from([Role::Tutor, Role::Admin])
+        );
+        assert_eq!(roles("[student]"), BTreeSet::from([Role::Student]));
+        assert_eq!(
+            roles("parent"),
+            BTreeSet::from([Role::Parent]),
+            "a single string claim"
+        );
+        // One group whose name merely contains a role's name is not that role.
+        for forged in [
+            "[reader,admin]",
+            "[[admin]]",
+            "[admin]]",
+            "[\"admin\"]",
+            "reader,admin",
+            "[admin",
+            "[ADMIN]",
         ] {
-            let caller = Caller::from_claims(Some("u-1"), Some(raw), None).expect("caller");
-            assert_eq!(
-                caller.roles,
-                BTreeSet::from([Role::Tutor, Role::Admin]),
-                "{raw}"
+            assert!(
+                !roles(forged).contains(&Role::Admin),
+                "{forged} must not make an admin"
             );
         }
     }

@@ -153,7 +153,7 @@ impl ApiRequest {
     /// The JSON body as `T`. The size limit was checked before routing.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         if let Some(content_type) = &self.content_type
-            && !content_type.starts_with("application/json")
+            && !is_json_media_type(content_type)
         {
             return Err(ApiError::UnsupportedMediaType);
         }
@@ -167,4 +167,12 @@ impl ApiRequest {
             .into()
         })
     }
+}
+
+/// `application/json`, with optional parameters (`; charset=utf-8`) and nothing else: the media
+/// type is compared whole, so `application/jsonx` or `application/json-patch+json` are not JSON
+/// bodies this API reads.
+fn is_json_media_type(content_type: &str) -> bool {
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    media_type.eq_ignore_ascii_case("application/json")
 }

@@ -561,6 +561,30 @@ pub async fn pagination_walks_every_item_once_in_both_directions(table: &impl Ta
         assert_eq!(seen, expected, "descending={descending}");
         assert!(pages >= 4, "23 items in pages of 7 take at least 4 pages");
     }
+    // Cursors come back from clients: one that is not base64url, or one issued for another
+    // partition, is refused as a bad cursor (a 400 upstream), never a backend failure.
+    let first = table
+        .query(&Query::partition(Index::Base, &pk).limit(7))
+        .await
+        .expect("page");
+    let other = fresh("pages-other");
+    table
+        .put(item(&other, "ITEM#000", &[]), Condition::None)
+        .await
+        .expect("other partition");
+    for cursor in [
+        Cursor("not base64url!".into()),
+        Cursor("\u{0}\u{1}".into()),
+        first.next.clone().expect("a cursor"),
+    ] {
+        let query = Query::partition(Index::Base, &other)
+            .limit(7)
+            .after(Some(cursor.clone()));
+        assert!(
+            matches!(table.query(&query).await, Err(TableError::BadCursor)),
+            "{cursor:?}"
+        );
+    }
 }
 
 pub async fn descending_order_with_a_condition(table: &impl Table) {

@@ -88,6 +88,10 @@ pub enum TableError {
     /// in one transaction, a key with forbidden characters). A bug in the caller, not bad luck.
     #[error("invalid table request: {0}")]
     Invalid(String),
+    /// A continuation cursor this table did not issue for this query (the caller passed it on
+    /// from outside: a 400, not a 500).
+    #[error("the continuation cursor is not one this query issued")]
+    BadCursor,
     /// The backend failed (I/O, network, throttling that outlived retries, a corrupt record).
     #[error("table backend failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -56,3 +56,34 @@ async fn unknown_subjects_list_the_real_ones_and_parents_do_not_practise() {
         403
     );
 }
+
+#[tokio::test]
+async fn only_json_media_types_are_accepted() {
+    let app = app().await;
+    let with_type = |content_type: &str| {
+        let mut request = load("assign-maths.json");
+        request
+            .headers_mut()
+            .insert("content-type", content_type.parse().expect("header value"));
+        request
+    };
+    for accepted in [
+        "application/json",
+        "Application/JSON",
+        "application/json; charset=utf-8",
+        "application/json;charset=UTF-8",
+    ] {
+        let (status, body) = status_and_json(&handle(&app, with_type(accepted)).await);
+        assert_eq!(status, 200, "{accepted}: {body}");
+    }
+    for refused in [
+        "application/jsonx",
+        "application/json-patch+json",
+        "application/json5",
+        "text/plain",
+        "application/json, text/plain",
+    ] {
+        let (status, body) = status_and_json(&handle(&app, with_type(refused)).await);
+        assert_eq!(status, 415, "{refused}: {body}");
+    }
+}

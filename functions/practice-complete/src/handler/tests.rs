@@ -77,7 +77,7 @@ async fn over_long_answers_are_400_and_unknown_assignments_404() {
 }
 
 #[tokio::test]
-async fn unknown_time_zones_are_400_and_ids_that_cannot_be_assignments_404() {
+async fn unknown_time_zones_and_ids_that_cannot_be_assignments_are_400() {
     let (app, assignment) = app_with_assignment().await;
     let mut request = load("complete.json", &assignment, Some("a"));
     let body: serde_json::Value = match request.body() {
@@ -89,16 +89,18 @@ async fn unknown_time_zones_are_400_and_ids_that_cannot_be_assignments_404() {
     *request.body_mut() = Body::from(body.to_string());
     let (status, problem) = status_and_json(&handle(&app, request).await);
     assert_eq!(status, 400, "{problem}");
+    let nul = format!("{assignment}\u{0}");
+    let one = assignment.replacen('.', "\u{1}.", 1);
     for forged in [
         "x",
         "science.#.x",
         "Science.sci-plants-01.x",
         "science.a.b.c",
+        &nul,
+        &one,
     ] {
-        assert_eq!(
-            status_and_json(&handle(&app, load("complete.json", forged, None)).await).0,
-            404,
-            "{forged}"
-        );
+        let (status, problem) =
+            status_and_json(&handle(&app, load("complete.json", forged, None)).await);
+        assert_eq!(status, 400, "{forged:?}: {problem}");
     }
 }

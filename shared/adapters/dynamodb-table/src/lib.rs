@@ -23,9 +23,10 @@ use aws_sdk_dynamodb::types::{
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use tutorbridge_table::definition::{PARTITION_KEY, SORT_KEY};
 use tutorbridge_table::{
-    Condition, Conflict, Cursor, Item, ItemExt, Key, Page, Query, Table, TableError, WriteOp,
-    now_epoch_seconds, validate_transaction,
+    Condition, Conflict, Cursor, Item, ItemExt, Key, Page, Query, Table, TableError, Value,
+    WriteOp, now_epoch_seconds, validate_transaction,
 };
 
 use expressions::{ConditionExpression, KeyConditionExpression};
@@ -80,14 +81,32 @@ fn encode_cursor(last_key: SdkItem) -> Result<Cursor, TableError> {
     Ok(Cursor(URL_SAFE_NO_PAD.encode(json)))
 }
 
-fn decode_cursor(cursor: &Cursor) -> Result<SdkItem, TableError> {
-    let foreign =
-        || TableError::Invalid("the continuation cursor is not one this table issued".into());
+/// The start key a cursor names, refused unless it is exactly a key of `query`'s index in
+/// `query`'s partition (a cursor comes back from a client, so it is checked like any input;
+/// DynamoDB would answer anything else with a validation error, a 500).
+fn decode_cursor(cursor: &Cursor, query: &Query) -> Result<SdkItem, TableError> {
     let json = URL_SAFE_NO_PAD
         .decode(cursor.0.as_bytes())
-        .map_err(|_| foreign())?;
-    let item: Item = serde_json::from_slice(&json).map_err(|_| foreign())?;
-    Ok(to_sdk(item))
+        .map_err(|_| TableError::BadCursor)?;
+    let item: Item = serde_json::from_slice(&json).map_err(|_| TableError::BadCursor)?;
+    let mut expected = vec![PARTITION_KEY, SORT_KEY];
+    let partition_attribute = match query.index.global() {
+        Some(index) => {
+            expected.extend([index.partition_key, index.sort_key]);
+            index.partition_key
+        }
+        None => PARTITION_KEY,
+    };
+    let well_formed = item.len() == expected.len()
+        && expected
+            .iter()
+            .all(|name| matches!(item.get(*name), Some(Value::S(_))))
+        && matches!(item.get(partition_attribute), Some(Value::S(p)) if *p == query.partition);
+    if well_formed {
+        Ok(to_sdk(item))
+    } else {
+        Err(TableError::BadCursor)
+    }
 }
 
 /// The outcome of a single-item conditional write: a failed condition is a conflict on
@@ -216,7 +235,11 @@ impl Table for DynamoDbTable {
     async fn query(&self, query: &Query) -> Result<Page, TableError> {
         query.validate()?;
         let expression = KeyConditionExpression::new(query);
-        let start = query.cursor.as_ref().map(decode_cursor).transpose()?;
+        let start = query
+            .cursor
+            .as_ref()
+            .map(|cursor| decode_cursor(cursor, query))
+            .transpose()?;
         let output = self
             .client
             .query()

@@ -91,8 +91,17 @@ pub fn encode_cursor(last: &[u8]) -> Cursor {
     Cursor(URL_SAFE_NO_PAD.encode(last))
 }
 
-pub fn decode_cursor(cursor: &Cursor) -> Result<Vec<u8>, TableError> {
-    URL_SAFE_NO_PAD.decode(cursor.0.as_bytes()).map_err(|_| {
-        TableError::Invalid("the continuation cursor is not one this table issued".into())
-    })
+/// The key bytes a cursor names, refused unless they belong to `partition` (a cursor comes back
+/// from a client, so it is checked like any input).
+pub fn decode_cursor(cursor: &Cursor, partition: &str) -> Result<Vec<u8>, TableError> {
+    let last = URL_SAFE_NO_PAD
+        .decode(cursor.0.as_bytes())
+        .map_err(|_| TableError::BadCursor)?;
+    let mut prefix = Vec::with_capacity(partition.len() + 1);
+    push_part(&mut prefix, partition);
+    if last.len() > prefix.len() && last.starts_with(&prefix) {
+        Ok(last)
+    } else {
+        Err(TableError::BadCursor)
+    }
 }

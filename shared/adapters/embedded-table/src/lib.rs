@@ -200,7 +200,7 @@ fn read_query(db: &Database, query: &Query) -> Result<Page, TableError> {
 
     let (mut low, mut high) = query_bounds(&query.partition, query.sort.as_ref());
     if let Some(cursor) = &query.cursor {
-        let last = decode_cursor(cursor)?;
+        let last = decode_cursor(cursor, &query.partition)?;
         if query.descending {
             high = high.min(last);
         } else {
