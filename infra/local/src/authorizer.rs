@@ -138,10 +138,10 @@ impl JwtAuthorizer {
         if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
             return Err("the token's issuer is missing or not the configured one".into());
         }
-        if !claims
+        if claims
             .get("sub")
             .and_then(Value::as_str)
-            .is_some_and(|sub| !sub.is_empty())
+            .is_none_or(str::is_empty)
         {
             return Err("the token has no subject".into());
         }
