@@ -248,7 +248,8 @@ mod tests {
             verdict(&authorizer, &issuer, access).await,
             "access tokens pass"
         );
-        let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        type Change = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(&str, Change)> = vec![
             (
                 "no iss",
                 Box::new(|c| {
