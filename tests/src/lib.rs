@@ -1,10 +1,12 @@
 //! Test harness: each test gets its own gateway on a free port with its own data folder.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use tutorbridge_local::{Clock, Gateway, IssuerConfig, LocalConfig, start, system_clock};
+use tutorbridge_local::{Clock, Gateway, IssuerConfig, Limits, LocalConfig, start, system_clock};
 
 /// A running gateway with an isolated data folder and an HTTP client.
 pub struct TestApp {
@@ -21,6 +23,14 @@ pub struct Options {
     pub clock: Clock,
     /// Reuse an existing data folder (restart tests) instead of a fresh one.
     pub data_dir: Option<tempfile::TempDir>,
+    /// Listen here instead of a free loopback port.
+    pub addr: Option<SocketAddr>,
+    /// Allow a non-loopback listen address.
+    pub allow_remote: bool,
+    /// Connection limits other than the defaults.
+    pub header_timeout: Option<Duration>,
+    pub body_timeout: Option<Duration>,
+    pub max_connections: Option<usize>,
 }
 
 impl Default for Options {
@@ -29,6 +39,11 @@ impl Default for Options {
             issuer: IssuerConfig::Local,
             clock: system_clock(),
             data_dir: None,
+            addr: None,
+            allow_remote: false,
+            header_timeout: None,
+            body_timeout: None,
+            max_connections: None,
         }
     }
 }
@@ -40,26 +55,43 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: Options) -> TestApp {
+        TestApp::try_spawn_with(options)
+            .await
+            .expect("the gateway starts")
+    }
+
+    /// [`TestApp::spawn_with`], or why the gateway refused to start.
+    pub async fn try_spawn_with(options: Options) -> anyhow::Result<TestApp> {
         let data_dir = match options.data_dir {
             Some(dir) => dir,
-            None => tempfile::tempdir().expect("a temporary data folder"),
+            None => tempfile::tempdir()?,
         };
+        let defaults = Limits::default();
         let config = LocalConfig {
-            addr: "127.0.0.1:0".parse().expect("address"),
+            addr: options
+                .addr
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
             data_dir: PathBuf::from(data_dir.path()),
             issuer: options.issuer,
             settings: Default::default(),
+            allow_remote: options.allow_remote,
+            limits: Limits {
+                header_timeout: options.header_timeout.unwrap_or(defaults.header_timeout),
+                body_timeout: options.body_timeout.unwrap_or(defaults.body_timeout),
+                max_connections: options.max_connections.unwrap_or(defaults.max_connections),
+            },
         };
-        let gateway = start(config, options.clock)
-            .await
-            .expect("the gateway starts");
-        let url = gateway.url();
-        TestApp {
+        let gateway = start(config, options.clock).await?;
+        let url = match gateway.addr.ip().is_unspecified() {
+            true => format!("http://127.0.0.1:{}", gateway.addr.port()),
+            false => gateway.url(),
+        };
+        Ok(TestApp {
             gateway,
             url,
             client: reqwest::Client::new(),
             data_dir,
-        }
+        })
     }
 
     /// The demo token of `role`, fetched the way a developer would: over HTTP.

@@ -131,7 +131,7 @@ impl Pool {
                 audience: self.client_id.clone(),
             },
             clock: Arc::new(move || clock() + skew),
-            data_dir: None,
+            ..Options::default()
         })
         .await
     }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tutorbridge_app::config::Settings;
@@ -20,6 +21,31 @@ pub enum IssuerConfig {
     },
 }
 
+/// What one client may hold of the gateway: slow or idle clients are cut off, and connections
+/// beyond the limit are refused at once instead of starving everyone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Time to receive a request's headers (from the connection's start, or between requests).
+    pub header_timeout: Duration,
+    /// Time to receive a request's body once its headers are in.
+    pub body_timeout: Duration,
+    /// Open connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+        }
+    }
+}
+
+/// The variable that allows a non-loopback listen address.
+pub const ALLOW_REMOTE_VAR: &str = "TUTORBRIDGE_ALLOW_REMOTE";
+
 /// Everything the gateway needs to start.
 #[derive(Debug, Clone)]
 pub struct LocalConfig {
@@ -28,6 +54,10 @@ pub struct LocalConfig {
     pub issuer: IssuerConfig,
     /// The use cases' settings (`TUTORBRIDGE_PRACTICE_*`, `TUTORBRIDGE_LLM_*`), as in Lambda.
     pub settings: Settings,
+    /// Whether `addr` may be other than loopback (`TUTORBRIDGE_ALLOW_REMOTE=1`): the gateway
+    /// hands out demo tokens and has no TLS, so serving a network is an explicit choice.
+    pub allow_remote: bool,
+    pub limits: Limits,
 }
 
 impl LocalConfig {
@@ -62,11 +92,14 @@ impl LocalConfig {
         };
         let settings = Settings::from_lookup(|name| std::env::var(name).ok())
             .context("configuring the use cases")?;
+        let allow_remote = matches!(var(ALLOW_REMOTE_VAR).as_deref(), Some("1" | "true" | "yes"));
         Ok(LocalConfig {
             addr,
             data_dir,
             issuer,
             settings,
+            allow_remote,
+            limits: Limits::default(),
         })
     }
 }

@@ -6,9 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::Router;
 use axum::body::Body as AxumBody;
-use axum::extract::{Request as AxumRequest, State};
+use axum::extract::Request as AxumRequest;
 use axum::response::Response as AxumResponse;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -22,8 +21,9 @@ use tutorbridge_embedded_table::EmbeddedTable;
 use tutorbridge_http::{ApiError, Handler, MAX_BODY_BYTES, Route, RouteMatch, Wiring, match_route};
 
 use crate::authorizer::{Clock, JwtAuthorizer};
-use crate::config::{IssuerConfig, LocalConfig};
+use crate::config::{ALLOW_REMOTE_VAR, IssuerConfig, Limits, LocalConfig};
 use crate::demo::{self, DEMO_USERS};
+use crate::host::{is_loopback, request_host};
 use crate::issuer::{LOCAL_AUDIENCE, LOCAL_ISSUER, LocalIssuer};
 use crate::registry;
 
@@ -31,6 +31,9 @@ use crate::registry;
 const DEMO_TOKEN_TTL_SECONDS: u64 = 24 * 3600;
 
 struct GatewayState {
+    /// Where the gateway listens (the event's host when a request names none).
+    addr: SocketAddr,
+    limits: Limits,
     /// Every function of the registry, built once, in routing order.
     functions: Vec<Box<dyn Handler>>,
     authorizer: JwtAuthorizer,
@@ -99,11 +102,25 @@ async fn join(task: JoinHandle<std::io::Result<()>>) -> anyhow::Result<()> {
 
 /// Open the data folder, seed it on first start, and serve on `config.addr` (port 0 picks a
 /// free port; see [`Gateway::addr`]).
+///
+/// # Errors
+/// A non-loopback address without `allow_remote`, a data folder that cannot be made private,
+/// an unreadable table or key, a function whose configuration cannot work.
 pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
-    let table = EmbeddedTable::open(config.data_dir.join("table.redb"))
-        .context("opening the embedded table")?;
+    if !config.addr.ip().is_loopback() {
+        if !config.allow_remote {
+            anyhow::bail!(
+                "refusing to listen on {}: the local gateway hands out demo tokens and has no \
+                 TLS; set {ALLOW_REMOTE_VAR}=1 to serve a network anyway",
+                config.addr
+            );
+        }
+        tracing::warn!(addr = %config.addr, "listening beyond loopback ({ALLOW_REMOTE_VAR}): anyone who can reach this address can call the API; /local/* still answers loopback only");
+    }
+    make_private_dir(&config.data_dir)?;
+    let table_path = config.data_dir.join("table.redb");
+    let table = EmbeddedTable::open(&table_path).context("opening the embedded table")?;
+    make_private_file(&table_path)?;
     let store: Store = Arc::new(table);
     let seeded = demo::seed(&store).await.context("seeding the demo data")?;
     if seeded > 0 {
@@ -135,25 +152,28 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
     };
     let functions = registry::build(&wiring)
         .map_err(|error| anyhow::anyhow!("building the functions: {error}"))?;
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("listening on {}", config.addr))?;
+    let addr = listener.local_addr()?;
     let state = Arc::new(GatewayState {
+        addr,
+        limits: config.limits,
         functions,
         authorizer,
         issuer,
         clock,
     });
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("listening on {}", config.addr))?;
-    let addr = listener.local_addr()?;
-    let router = Router::new().fallback(serve).with_state(Arc::clone(&state));
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let serving = Arc::clone(&state);
+    let handle = move |peer: SocketAddr, request: AxumRequest| {
+        let state = Arc::clone(&serving);
+        async move { serve(state, peer, request).await }
+    };
+    let stopped = async move {
+        let _ = stopped.await;
+    };
+    let task = tokio::spawn(crate::server::run(listener, config.limits, handle, stopped));
     Ok(Gateway {
         addr,
         state,
@@ -183,8 +203,13 @@ fn json_ok(value: &impl serde::Serialize) -> AxumResponse {
     }
 }
 
-/// `/local/*`: demo tokens and the local issuer's JWKS. Never part of a Lambda deployment.
-fn local_route(state: &GatewayState, parts: &Parts, request_id: &str) -> AxumResponse {
+/// `/local/*`: demo tokens and the local issuer's JWKS. Never part of a Lambda deployment, and
+/// only for this machine: the peer must be loopback and so must the `Host` it asked for (a
+/// DNS-rebinding page in a browser names its own host). Anyone else is told there is no route.
+fn local_route(state: &GatewayState, parts: &Parts, local: bool, request_id: &str) -> AxumResponse {
+    if !local {
+        return problem(ApiError::RouteNotFound(parts.uri.path().into()), request_id);
+    }
     const LOCAL_ROUTES: &[Route] = &[
         Route::new("GET /local/tokens"),
         Route::new("GET /local/tokens/{role}"),
@@ -242,27 +267,39 @@ fn local_route(state: &GatewayState, parts: &Parts, request_id: &str) -> AxumRes
     }
 }
 
-async fn serve(State(state): State<Arc<GatewayState>>, request: AxumRequest) -> AxumResponse {
+async fn serve(state: Arc<GatewayState>, peer: SocketAddr, request: AxumRequest) -> AxumResponse {
     let request_id = ulid::Ulid::new().to_string();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
+    // The Host reaches URL parsers (lambda_http's request URI): checked here, once.
+    let host = match request_host(&parts.headers) {
+        Ok(host) => host,
+        Err(_) => {
+            return problem(
+                tutorbridge_app::AppError::Invalid("the Host header is malformed".into()).into(),
+                &request_id,
+            );
+        }
+    };
     if path.starts_with("/local/") {
-        return local_route(&state, &parts, &request_id);
+        let local = peer.ip().is_loopback() && host.as_deref().is_some_and(is_loopback);
+        return local_route(&state, &parts, local, &request_id);
     }
+    let host = host.unwrap_or_else(|| state.addr.to_string());
 
     let mut allowed = Vec::new();
     let mut found = None;
-    for function in &state.functions {
+    for (index, function) in state.functions.iter().enumerate() {
         match match_route(function.routes(), parts.method.as_str(), &path) {
             RouteMatch::Found { route, params } => {
-                found = Some((function.as_ref(), route, params));
+                found = Some((index, route, params));
                 break;
             }
             RouteMatch::MethodNotAllowed { allowed: methods } => allowed.extend(methods),
             RouteMatch::NotFound => {}
         }
     }
-    let Some((function, route, params)) = found else {
+    let Some((index, route, params)) = found else {
         let error = if allowed.is_empty() {
             ApiError::RouteNotFound(path)
         } else {
@@ -279,8 +316,21 @@ async fn serve(State(state): State<Arc<GatewayState>>, request: AxumRequest) -> 
     if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
         return problem(ApiError::PayloadTooLarge(MAX_BODY_BYTES), &request_id);
     }
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return problem(ApiError::PayloadTooLarge(MAX_BODY_BYTES), &request_id);
+    let read = tokio::time::timeout(
+        state.limits.body_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    );
+    let bytes = match read.await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return problem(ApiError::PayloadTooLarge(MAX_BODY_BYTES), &request_id),
+        Err(_) => {
+            let mut response = problem(ApiError::RequestTimeout, &request_id);
+            response.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
+            );
+            return response;
+        }
     };
 
     let authorization = parts
@@ -298,22 +348,57 @@ async fn serve(State(state): State<Arc<GatewayState>>, request: AxumRequest) -> 
         }
     };
 
-    let event = api_gateway_event(&parts, route, &params, claims, &bytes, &request_id);
-    let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
-        Ok(request) => request,
-        Err(error) => {
-            return problem(
-                tutorbridge_app::AppError::internal(error).into(),
-                &request_id,
-            );
+    let event = api_gateway_event(&parts, &host, route, &params, claims, &bytes, &request_id);
+    let task_state = Arc::clone(&state);
+    let task_id = request_id.clone();
+    // The request runs in its own task, so a panic anywhere in it (event parsing, a handler)
+    // ends that request with a 500 and leaves the gateway serving. (Release builds abort on
+    // panic, as Lambda's do: there the fix is never to panic, which is why every input above is
+    // checked first.)
+    let outcome = tokio::spawn(async move {
+        match lambda_http::request::from_str(&event.to_string()) {
+            Ok(request) => to_axum(task_state.functions[index].call(request).await),
+            Err(error) => problem(tutorbridge_app::AppError::internal(error).into(), &task_id),
         }
-    };
-    to_axum(function.call(lambda_request).await)
+    })
+    .await;
+    match outcome {
+        Ok(response) => response,
+        Err(error) => problem(
+            tutorbridge_app::AppError::internal(format!("the request task failed: {error}")).into(),
+            &request_id,
+        ),
+    }
+}
+
+/// The data folder, created if need be, readable by its owner only (it holds the table and
+/// the issuer's private key).
+fn make_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the data folder {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {} private", dir.display()))?;
+    }
+    Ok(())
+}
+
+fn make_private_file(path: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("making {} private", path.display()))?;
+    }
+    Ok(())
 }
 
 /// The API Gateway HTTP API (payload format 2.0) event for this request, as Lambda receives it.
 fn api_gateway_event(
     parts: &Parts,
+    host: &str,
     route: Route,
     params: &HashMap<String, String>,
     claims: HashMap<String, String>,
@@ -331,6 +416,12 @@ fn api_gateway_event(
             })
             .or_insert(value);
     }
+    // The checked host, and the scheme this gateway really serves: whatever a client claimed in
+    // X-Forwarded-* never reaches a URL parser.
+    headers.insert("host".into(), host.to_string());
+    headers.insert("x-forwarded-proto".into(), "http".into());
+    headers.remove("x-forwarded-host");
+    headers.remove("x-forwarded-port");
     let header = |name: &str| headers.get(name).cloned().unwrap_or_default();
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -101,8 +101,13 @@ impl LocalIssuer {
     }
 }
 
+/// Write `bytes` to `path` readable by the owner only, durably: a temporary file (0600) is
+/// written and synced, then renamed over `path`, and the folder synced, so a crash leaves
+/// either no key or the whole key, never half of one.
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
+    let temporary = path.with_extension("pem.tmp");
+    let _ = std::fs::remove_file(&temporary);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -111,8 +116,18 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         options.mode(0o600);
     }
     let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+        .open(&temporary)
+        .with_context(|| format!("creating {}", temporary.display()))?;
     file.write_all(bytes)
-        .with_context(|| format!("writing {}", path.display()))
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", temporary.display()))?;
+    drop(file);
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("moving the key into {}", path.display()))?;
+    if let Some(folder) = path.parent() {
+        std::fs::File::open(folder)
+            .and_then(|folder| folder.sync_all())
+            .with_context(|| format!("syncing {}", folder.display()))?;
+    }
+    Ok(())
 }

@@ -11,11 +11,13 @@ mod authorizer;
 mod config;
 mod demo;
 mod gateway;
+mod host;
 mod issuer;
 pub mod registry;
+mod server;
 
 pub use authorizer::{Clock, JwtAuthorizer, system_clock};
-pub use config::{IssuerConfig, LocalConfig};
+pub use config::{ALLOW_REMOTE_VAR, IssuerConfig, Limits, LocalConfig};
 pub use demo::{DEMO_USERS, DemoUser};
 pub use gateway::{Gateway, start};
 pub use issuer::LocalIssuer;

@@ -23,7 +23,13 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     /// The body is not JSON although the route expects JSON.
     UnsupportedMediaType,
+    /// The client did not send the body in time.
+    RequestTimeout,
 }
+
+/// Longest `detail` sent: details may quote the request (a parameter name, an id), and a
+/// client's input is not echoed back at any length.
+pub const MAX_DETAIL_CHARS: usize = 300;
 
 /// Problem body: one shape for every error of the API.
 #[derive(Serialize)]
@@ -76,6 +82,11 @@ impl ApiError {
                 "unsupported_media_type",
                 "Unsupported media type",
             ),
+            ApiError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "Request timeout",
+            ),
         }
     }
 
@@ -94,7 +105,19 @@ impl ApiError {
                 format!("request bodies are limited to {limit} bytes")
             }
             ApiError::UnsupportedMediaType => "send the body as application/json".into(),
+            ApiError::RequestTimeout => "the request body did not arrive in time".into(),
         }
+    }
+
+    /// [`ApiError::detail`], cut to [`MAX_DETAIL_CHARS`].
+    fn bounded_detail(&self) -> String {
+        let detail = self.detail();
+        if detail.chars().count() <= MAX_DETAIL_CHARS {
+            return detail;
+        }
+        let mut cut: String = detail.chars().take(MAX_DETAIL_CHARS - 1).collect();
+        cut.push('…');
+        cut
     }
 
     /// The problem response. Internal errors are logged here with their cause chain — the one
@@ -116,7 +139,7 @@ impl ApiError {
             title,
             status: status.as_u16(),
             code,
-            detail: self.detail(),
+            detail: self.bounded_detail(),
             request_id,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
