@@ -8,7 +8,7 @@ use serde_json::Value;
 use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::clock::FixedClock;
 use tutorbridge_app::config::PracticeSettings;
-use tutorbridge_app::goals::{GoalService, NewGoal};
+use tutorbridge_app::goals::{GoalChange, GoalService, NewGoal};
 use tutorbridge_app::ids::SequentialIds;
 use tutorbridge_app::practice::history::HistoryService;
 use tutorbridge_app::practice::review::ReviewService;
@@ -152,9 +152,26 @@ async fn answer_of(world: &World, assignment_id: &AssignmentId, right: bool) -> 
 impl World {
     /// Assign an item in `subject` to the student and answer it rightly.
     async fn practise_right(&self, subject: &str) -> (Assignment, CompletionResponse) {
+        self.practise(subject, None).await
+    }
+
+    /// [`World::practise_right`] on one topic.
+    async fn practise_right_on(
+        &self,
+        subject: &str,
+        topic: &str,
+    ) -> (Assignment, CompletionResponse) {
+        self.practise(subject, Some(topic)).await
+    }
+
+    async fn practise(
+        &self,
+        subject: &str,
+        topic: Option<&str>,
+    ) -> (Assignment, CompletionResponse) {
         let assignment = self
             .practice
-            .assign_to(&self.student, subject, None)
+            .assign_to(&self.student, subject, topic)
             .await
             .expect("assign");
         let answer = answer_of(self, &assignment.assignment_id, true).await;
@@ -891,6 +908,137 @@ async fn a_tutor_reads_a_students_practice_in_one_round_trip(store: Store) {
     assert_eq!(world.table.take_rounds(), 1, "goals: one parallel round");
 }
 
+/// An item is never open in two of a student's assignments, and a second first attempt on an
+/// item answered recently is not rated: one learned answer cannot be replayed for XP, goal
+/// progress or rating (the attack: ten assigns of the same item, the answer learned on one).
+async fn one_answer_is_scored_once(store: Store) {
+    let items: Vec<BankItem> = (0..3)
+        .map(|i| science_item(&format!("sci-{i}"), "Plants", -1.2 + f64::from(i) / 10.0))
+        .chain([science_item("sci-volcano", "Volcanoes", -1.1)])
+        .collect();
+    let world = world_with(store, &items, None).await;
+    let mut open = Vec::new();
+    for _ in 0..4 {
+        let assignment = world
+            .practice
+            .assign_to(&world.student, "Science", Some("Plants"))
+            .await
+            .expect("assign");
+        open.push(assignment.item.item_id);
+    }
+    let mut distinct = open.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        4,
+        "never the same item twice at once: {open:?}"
+    );
+
+    // The only Volcanoes item, and nothing to write a new one from: it is served again once
+    // answered, but its second first attempt moves nothing.
+    let (first, done) = world.practise_right_on("Science", "Volcanoes").await;
+    assert!(done.rated && done.xp == 10, "{done:?}");
+    let (second, again) = world.practise_right_on("Science", "Volcanoes").await;
+    assert_eq!(second.item.item_id, first.item.item_id);
+    assert!(again.correct && !again.rated, "{again:?}");
+    assert_eq!((again.xp, again.rating), (10, done.rating));
+    let attempts = world
+        .history
+        .attempts(&world.student, &world.student.user_id, "Science")
+        .await
+        .expect("history");
+    assert_eq!(attempts.len(), 1, "one rated attempt");
+}
+
+/// At most ten active goals per subject (409 beyond, also when reactivating), and a correct
+/// answer credits all ten in the same two round trips: the subject's goals are one item.
+async fn goals_are_bounded_and_one_write_credits_them_all(store: Store) {
+    let world = world(store).await;
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        let goal = world
+            .goals
+            .create_goal(
+                &world.student,
+                &world.student.user_id,
+                "Mathematics",
+                vec![],
+                5,
+            )
+            .await
+            .expect("goal");
+        ids.push(goal.goal_id);
+    }
+    let refused = world
+        .goals
+        .create_goal(
+            &world.student,
+            &world.student.user_id,
+            "Mathematics",
+            vec![],
+            5,
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(AppError::Conflict(detail)) if detail.contains("10")),
+        "{refused:?}"
+    );
+    world
+        .goals
+        .create_goal(&world.student, &world.student.user_id, "Science", vec![], 5)
+        .await
+        .expect("another subject has its own ten");
+    let archive = GoalChange {
+        target: None,
+        status: Some(GoalStatus::Archived),
+    };
+    world
+        .goals
+        .update(&world.student, &world.student.user_id, &ids[0], archive)
+        .await
+        .expect("archive");
+    let extra = world
+        .goals
+        .create_goal(
+            &world.student,
+            &world.student.user_id,
+            "Mathematics",
+            vec![],
+            5,
+        )
+        .await
+        .expect("room again");
+    let reactivate = GoalChange {
+        target: None,
+        status: Some(GoalStatus::Active),
+    };
+    assert!(matches!(
+        world
+            .goals
+            .update(&world.student, &world.student.user_id, &ids[0], reactivate)
+            .await,
+        Err(AppError::Conflict(_))
+    ));
+    world.table.take();
+    let (_, done) = world.practise_right("Mathematics").await;
+    assert_eq!(world.table.take_rounds(), 4, "assign 2 + complete 2");
+    assert_eq!(
+        done.goals.len(),
+        10,
+        "every active goal credited: {:?}",
+        done.goals
+    );
+    assert!(done.goals.iter().all(|g| g.progress == 1));
+    assert!(done.goals.iter().any(|g| g.goal_id == extra.goal_id));
+    let listed = world
+        .goals
+        .list(&world.student, &world.student.user_id)
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 12);
+}
+
 /// One slug for every key: a two-word subject is imported, assigned, completed, counted towards a
 /// goal and read back under any spelling (the bank index and the assign query once spelled it
 /// two ways, so its bank looked empty).
@@ -962,6 +1110,8 @@ tutorbridge_tests::on_both_backends!(
     the_latest_sessions_topic_is_preferred,
     a_two_word_subject_is_one_subject_everywhere,
     a_tutor_reads_a_students_practice_in_one_round_trip,
+    one_answer_is_scored_once,
+    goals_are_bounded_and_one_write_credits_them_all,
 );
 
 /// Streak days follow the student's time zone, whatever the hour the suite runs: the clock is

@@ -1,15 +1,19 @@
 //! Learning goals: set, list and change them. Progress is counted by practice completions
-//! (see `tutorbridge_domain::practice::Goal`); this service needs no AI.
+//! (see `tutorbridge_domain::practice::GoalSet`); this service needs no AI. A student's goals
+//! in one subject are one item (`GOALS#<subject>`), at most 10 of them active.
 
 use tutorbridge_domain::practice::{GOAL_TARGET_RANGE, Goal, GoalId, GoalStatus, SubjectSlug};
 use tutorbridge_domain::{Access, Caller, UserId};
-use tutorbridge_table::Condition;
+use tutorbridge_table::TableError;
 
 use crate::access::AccessService;
-use crate::keys;
+use crate::practice::records::GoalsRecord;
 use crate::practice::{resolve_subject, store};
-use crate::records::{Record, read};
+use crate::records::{Record, versioned};
 use crate::{AppError, Ports};
+
+/// Writes of a goal set a request makes when completions keep changing it.
+const MAX_WRITE_ATTEMPTS: u32 = 5;
 
 /// Most topics a goal may name, and longest topic.
 pub const MAX_GOAL_TOPICS: usize = 20;
@@ -62,7 +66,9 @@ impl GoalService {
     ///
     /// # Errors
     /// `NotFound` when the caller may not write for the student or the subject has no
-    /// practice; `Invalid` for a target or topics out of range.
+    /// practice; `Invalid` for a target or topics out of range; `Conflict` when the subject
+    /// already has [`tutorbridge_domain::practice::MAX_ACTIVE_GOALS`] active goals (or
+    /// [`tutorbridge_domain::practice::MAX_GOALS`] in all).
     pub async fn create(
         &self,
         caller: &Caller,
@@ -70,9 +76,10 @@ impl GoalService {
         goal: NewGoal,
     ) -> Result<Goal, AppError> {
         let store = &self.ports.store;
-        let (allowed, subjects) = tokio::join!(
+        let (allowed, subjects, existing) = tokio::join!(
             self.access.authorize(caller, student, Access::Write),
             store::subject_list(store),
+            store::goals_in_subject(store, student, &goal.subject),
         );
         allowed?;
         check_target(goal.target)?;
@@ -87,7 +94,7 @@ impl GoalService {
             )));
         }
         let subject = resolve_subject(&subjects?, &goal.subject)?;
-        let goal = Goal {
+        let new = Goal {
             goal_id: GoalId::parse(&self.ports.ids.lower())?,
             student: student.clone(),
             subject,
@@ -96,31 +103,56 @@ impl GoalService {
             progress: 0,
             status: GoalStatus::Active,
             created_at: self.ports.clock.now().to_string(),
-            version: 1,
         };
-        store.put(goal.to_item()?, Condition::NotExists).await?;
-        Ok(goal)
+        let mut record =
+            existing?.unwrap_or_else(|| GoalsRecord::empty(student.clone(), goal.subject.clone()));
+        for _ in 0..MAX_WRITE_ATTEMPTS {
+            let mut next = record.clone();
+            next.set
+                .add(new.clone())
+                .map_err(|limit| AppError::Conflict(limit.to_string()))?;
+            next.version += 1;
+            match store.put(next.to_item()?, versioned(record.version)).await {
+                Ok(()) => return Ok(new),
+                // A completion credited the subject's goals meanwhile: add to what is there now.
+                Err(TableError::Conflict(_)) => {
+                    record = store::goals_in_subject(store, student, &goal.subject)
+                        .await?
+                        .unwrap_or_else(|| {
+                            GoalsRecord::empty(student.clone(), goal.subject.clone())
+                        });
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(AppError::Conflict(
+            "the goals keep changing; try again".into(),
+        ))
     }
 
-    /// A student's goals, every status.
+    /// A student's goals, every status and subject.
     ///
     /// # Errors
     /// `NotFound` when the caller may not see the student.
     pub async fn list(&self, caller: &Caller, student: &UserId) -> Result<Vec<Goal>, AppError> {
         let store = &self.ports.store;
-        let (allowed, goals) = tokio::join!(
+        let (allowed, sets) = tokio::join!(
             self.access.authorize(caller, student, Access::Read),
-            store::goals_of_student(store, student),
+            store::goal_sets_of_student(store, student),
         );
         allowed?;
-        goals
+        Ok(sets?
+            .into_iter()
+            .flat_map(|record| record.set.goals)
+            .collect())
     }
 
     /// Change a goal's target or archive/reactivate it.
     ///
     /// # Errors
     /// `NotFound` for an unknown goal or a student the caller may not write for; `Invalid` for
-    /// a target out of range or a request to complete it; `Conflict` when it changed meanwhile.
+    /// a target out of range or a request to complete it; `Conflict` when reactivating would
+    /// pass the active limit, or the goals keep changing.
     pub async fn update(
         &self,
         caller: &Caller,
@@ -128,33 +160,57 @@ impl GoalService {
         goal_id: &GoalId,
         change: GoalChange,
     ) -> Result<Goal, AppError> {
-        let store = &self.ports.store;
-        let key = keys::goal(student, goal_id);
-        let (allowed, goal) = tokio::join!(
-            self.access.authorize(caller, student, Access::Write),
-            read::<Goal>(store, &key),
-        );
-        allowed?;
-        let mut goal = goal?.ok_or_else(|| AppError::NotFound(format!("no goal '{goal_id}'")))?;
-        let version = goal.version;
         if let Some(target) = change.target {
             check_target(target)?;
-            goal.target = target;
         }
-        match change.status {
-            Some(GoalStatus::Completed) => {
-                return Err(AppError::Invalid(
-                    "goals complete by practice, not by request".into(),
-                ));
+        if change.status == Some(GoalStatus::Completed) {
+            return Err(AppError::Invalid(
+                "goals complete by practice, not by request".into(),
+            ));
+        }
+        let store = &self.ports.store;
+        let (allowed, sets) = tokio::join!(
+            self.access.authorize(caller, student, Access::Write),
+            store::goal_sets_of_student(store, student),
+        );
+        allowed?;
+        let mut sets = sets?;
+        for _ in 0..MAX_WRITE_ATTEMPTS {
+            let not_found = || AppError::NotFound(format!("no goal '{goal_id}'"));
+            let (mut record, index) = sets
+                .into_iter()
+                .find_map(|record| {
+                    let index = record
+                        .set
+                        .goals
+                        .iter()
+                        .position(|g| &g.goal_id == goal_id)?;
+                    Some((record, index))
+                })
+                .ok_or_else(not_found)?;
+            let version = record.version;
+            if let Some(target) = change.target {
+                record.set.goals[index].target = target;
             }
-            Some(status) => goal.status = status,
-            None => {}
+            if let Some(status) = change.status {
+                record
+                    .set
+                    .set_status(index, status)
+                    .map_err(|limit| AppError::Conflict(limit.to_string()))?;
+            }
+            record.set.goals[index].settle();
+            record.version += 1;
+            let goal = record.set.goals[index].clone();
+            match store.put(record.to_item()?, versioned(version)).await {
+                Ok(()) => return Ok(goal),
+                Err(TableError::Conflict(_)) => {
+                    sets = store::goal_sets_of_student(store, student).await?;
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
-        goal.settle();
-        goal.version += 1;
-        store
-            .put(goal.to_item()?, Condition::VersionEquals(version))
-            .await?;
-        Ok(goal)
+        Err(AppError::Conflict(
+            "the goals keep changing; try again".into(),
+        ))
     }
 }

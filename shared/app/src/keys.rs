@@ -5,7 +5,7 @@
 use tutorbridge_domain::UserId;
 use tutorbridge_domain::bank::{ItemId, difficulty_key};
 use tutorbridge_domain::curriculum::{CurriculumName, Guideline, GuidelineId, Level};
-use tutorbridge_domain::practice::{AssignmentId, GoalId, SubjectSlug};
+use tutorbridge_domain::practice::{AssignmentId, SubjectSlug};
 use tutorbridge_domain::tutoring::SessionId;
 use tutorbridge_table::Key;
 
@@ -21,7 +21,8 @@ pub mod entity {
     pub const RATING: &str = "RATING";
     pub const ATTEMPT: &str = "ATTEMPT";
     pub const ASSIGNMENT: &str = "ASSIGNMENT";
-    pub const GOAL: &str = "GOAL";
+    pub const GOALS: &str = "GOALS";
+    pub const OPEN_ITEM: &str = "OPEN_ITEM";
     pub const SUBJECTS: &str = "SUBJECTS";
 }
 
@@ -157,13 +158,22 @@ pub fn assignment(student: &UserId, id: &AssignmentId) -> Key {
     Key::new(user(student), format!("ASSIGNMENT#{id}"))
 }
 
-/// `USER#<id>` / `GOAL#<id>`.
-pub fn goal(student: &UserId, id: &GoalId) -> Key {
-    Key::new(user(student), format!("{GOALS}{id}"))
+/// `USER#<id>` / `GOALS#<subject>`: a student's goals in one subject, one item.
+pub fn goals(student: &UserId, subject: &SubjectSlug) -> Key {
+    Key::new(user(student), format!("{GOAL_SETS}{subject}"))
 }
 
-/// Sort-key prefix of a student's goals.
-pub const GOALS: &str = "GOAL#";
+/// Sort-key prefix of a student's goal sets (one per subject).
+pub const GOAL_SETS: &str = "GOALS#";
+
+/// `USER#<id>` / `OPEN#<item>`: the item is open in one of the student's assignments (create-only,
+/// so it never is in two; gone when the first attempt is made or the assignment expires).
+pub fn open_item(student: &UserId, item: &ItemId) -> Key {
+    Key::new(user(student), format!("{OPEN_ITEMS}{item}"))
+}
+
+/// Sort-key prefix of a student's open items.
+pub const OPEN_ITEMS: &str = "OPEN#";
 
 /// GSI2 partition of a subject's guidelines across curricula: `SUBJECT#<slug>`.
 pub fn subject_guidelines(subject: &SubjectSlug) -> String {

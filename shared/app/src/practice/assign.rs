@@ -9,7 +9,7 @@ use tutorbridge_domain::{Caller, Role};
 use tutorbridge_table::Condition;
 
 use super::bank::{WritingBrief, generated_item, written_item};
-use super::records::{Assignment, AssignmentRecord, ItemView};
+use super::records::{Assignment, AssignmentRecord, ItemView, OpenItemRecord};
 use super::{PracticeService, resolve_subject, shown, store};
 use crate::AppError;
 use crate::curriculum::guidelines_of_subject;
@@ -29,9 +29,13 @@ impl PracticeService {
     /// and other subjects ask the AI port to write one from a guideline (stored with provenance
     /// `ai`, review `pending`).
     ///
-    /// Two sequential round trips: one parallel read (subjects, rating, goals, latest session,
-    /// one GSI query per difficulty band, and for non-maths subjects the subject's guidelines),
-    /// then one transaction.
+    /// An item already open in another of the student's assignments is never chosen, so one
+    /// answer cannot be scored on many assignments.
+    ///
+    /// Two sequential round trips: one parallel read (subjects, rating, the subject's goals,
+    /// open items, latest session, one GSI query per difficulty band, and for non-maths subjects
+    /// the subject's guidelines), then one transaction (the assignment, its open-item marker,
+    /// and a new item if one was made).
     ///
     /// # Errors
     /// `Forbidden` for non-students; `NotFound` for an unknown subject (listing the subjects) or
@@ -53,11 +57,12 @@ impl PracticeService {
             }
             guidelines_of_subject(store, subject, topic, MAX_GUIDELINES).await
         };
-        let (subjects, rating, bank, goals, session, guidelines) = tokio::join!(
+        let (subjects, rating, bank, goals, open, session, guidelines) = tokio::join!(
             store::subject_list(store),
             store::rating_of(store, student, subject),
             store::bank_bands(store, subject),
-            store::goals_of_student(store, student),
+            store::goals_in_subject(store, student, subject),
+            store::open_items_of_student(store, student),
             latest_session_of_student(store, student),
             guidelines,
         );
@@ -66,7 +71,13 @@ impl PracticeService {
         let skill = rating.as_ref().map_or(Estimate::new(0.0), |r| r.skill);
         let recent: Vec<String> = rating.map(|r| r.recent).unwrap_or_default();
         let bank: Vec<_> = bank?.into_iter().map(|record| record.item).collect();
+        let open: Vec<String> = open?
+            .into_iter()
+            .map(|record| record.item_id.to_string())
+            .collect();
         let mut preferred: Vec<String> = goals?
+            .map(|record| record.set.goals)
+            .unwrap_or_default()
             .iter()
             .filter(|g| g.is_active_in(subject))
             .flat_map(|g| g.topics.iter().map(|t| t.to_lowercase()))
@@ -84,6 +95,7 @@ impl PracticeService {
             skill: skill.value,
             target,
             recent: &recent,
+            open: &open,
             preferred: &preferred,
             topic,
         };
@@ -133,7 +145,18 @@ impl PracticeService {
             solved: None,
             version: 1,
         };
-        let mut ops = vec![record.put(Condition::NotExists)?];
+        // The item is now open in this assignment: create-only, so a concurrent assign that chose
+        // the same item fails instead of opening it twice.
+        let marker = OpenItemRecord {
+            student: student.clone(),
+            item_id: chosen.id.clone(),
+            assignment_id: assignment_id.clone(),
+            expires_at_ms: record.expires_at_ms,
+        };
+        let mut ops = vec![
+            record.put(Condition::NotExists)?,
+            marker.put(Condition::NotExists)?,
+        ];
         if let Some(new_item) = &new_item {
             ops.push(new_item.put(Condition::NotExists)?);
         }

@@ -9,7 +9,7 @@ use tutorbridge_domain::learner::{
     Estimate, Performance, difficulty_for, difficulty_label, display_rating, update,
 };
 use tutorbridge_domain::practice::{
-    AssignmentId, Goal, Malformed, Marked, TimeZoneName, malformed, mark_exactly, next_streak,
+    AssignmentId, Malformed, Marked, TimeZoneName, is_rated, malformed, mark_exactly, next_streak,
     remember_seen, xp_for,
 };
 use tutorbridge_domain::tutoring::Grading;
@@ -17,13 +17,14 @@ use tutorbridge_domain::tutoring::thresholds::{ADVANCE_MIN_CONFIDENCE, ADVANCE_M
 use tutorbridge_table::{Condition, TableError, WriteOp};
 
 use super::records::{
-    AssignmentRecord, AttemptRecord, CompletionResponse, ItemRecord, RatingRecord, StoredCompletion,
+    AssignmentRecord, AttemptRecord, CompletionResponse, GoalsRecord, ItemRecord, RatingRecord,
+    StoredCompletion,
 };
 use super::{MAX_ANSWER_CHARS, MAX_WRITE_ATTEMPTS, PracticeService, shown, store};
-use crate::AppError;
 use crate::fingerprint::digest;
 use crate::records::{Record, versioned};
 use crate::tutor_model::{Expected, PracticeAnswer, Question};
+use crate::{AppError, keys};
 
 impl PracticeService {
     /// Answer an assignment. Only the first attempt moves ratings; a wrong answer may be retried
@@ -62,7 +63,7 @@ impl PracticeService {
                 store::assignment_of(store, student, assignment_id),
                 store::rating_of(store, student, subject),
                 store::bank_item(store, assignment_id.item()),
-                store::goals_of_student(store, student),
+                store::goals_in_subject(store, student, subject),
             );
             let assignment = assignment?.ok_or_else(not_found)?;
             if &assignment.student != student {
@@ -213,7 +214,8 @@ pub(crate) struct Completion<'a> {
     pub assignment: AssignmentRecord,
     pub rating: Option<RatingRecord>,
     pub item: Option<ItemRecord>,
-    pub goals: Vec<Goal>,
+    /// The student's goals in the assignment's subject.
+    pub goals: Option<GoalsRecord>,
     pub answer: &'a str,
     pub marked: &'a Marked,
     pub hints_used: u32,
@@ -254,9 +256,19 @@ pub(crate) fn decide(
     assignment.attempts += 1;
     let mut ops = Vec::new();
     let first_attempt = assignment.first.is_none();
+    let item_id = assignment.item.id.clone();
+    // Only one first attempt per item per student counts within the recent window.
+    let rated = first_attempt && is_rated(&rating.recent, item_id.as_str());
+    if first_attempt {
+        // The item is no longer open: it may be assigned again once it leaves the recent window.
+        ops.push(WriteOp::Delete {
+            key: keys::open_item(&student, &item_id),
+            condition: Condition::None,
+        });
+    }
     let mut goal_progress = Vec::new();
     let (result, predicted, change);
-    if first_attempt {
+    if rated {
         let performance = Performance {
             correct,
             elapsed_seconds: now_ms.saturating_sub(assignment.issued_at_ms) as f64 / 1000.0,
@@ -312,14 +324,13 @@ pub(crate) fn decide(
         ops.push(rating.put(versioned(rating_version))?);
         ops.push(item.put(versioned(item_version))?);
         ops.push(attempt.put(Condition::NotExists)?);
-        if correct {
-            for mut goal in goals {
-                if goal.counts(&subject, &assignment.item.topic) {
-                    let version = goal.version;
-                    goal_progress.push(goal.credit());
-                    goal.version += 1;
-                    ops.push(goal.put(Condition::VersionEquals(version))?);
-                }
+        if correct && let Some(mut goals) = goals {
+            // Every goal of the subject lives in one item: one write however many count.
+            goal_progress = goals.set.credit(&subject, &assignment.item.topic);
+            if !goal_progress.is_empty() {
+                let version = goals.version;
+                goals.version += 1;
+                ops.push(goals.put(versioned(version))?);
             }
         }
     } else {
@@ -333,7 +344,7 @@ pub(crate) fn decide(
         correct,
         feedback: marked.feedback.clone(),
         confidence: (marked.confidence * 100.0).round() / 100.0,
-        rated: first_attempt,
+        rated,
         result: shown(result),
         predicted_success: shown(predicted),
         rating: display_rating(rating.skill.value),

@@ -18,7 +18,7 @@ mod assign;
 pub mod bank;
 mod complete;
 pub mod history;
-mod records;
+pub(crate) mod records;
 pub mod review;
 pub(crate) mod store;
 

@@ -2,9 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 use tutorbridge_domain::UserId;
-use tutorbridge_domain::bank::{BankItem, ChoiceOption, ItemBody, Provenance, Review};
+use tutorbridge_domain::bank::{BankItem, ChoiceOption, ItemBody, ItemId, Provenance, Review};
 use tutorbridge_domain::learner::Estimate;
-use tutorbridge_domain::practice::{AssignmentId, Goal, GoalProgress, SubjectSlug, TimeZoneName};
+use tutorbridge_domain::practice::{
+    AssignmentId, GoalProgress, GoalSet, SubjectSlug, TimeZoneName,
+};
 use tutorbridge_table::Key;
 
 use crate::keys::{self, entity};
@@ -171,11 +173,54 @@ impl Record for AttemptRecord {
     }
 }
 
-impl Record for Goal {
-    const ENTITY: &'static str = entity::GOAL;
+/// A student's goals in one subject (one item, so a completion's write does not grow with
+/// the number of goals).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct GoalsRecord {
+    pub student: UserId,
+    pub subject: SubjectSlug,
+    #[serde(flatten)]
+    pub set: GoalSet,
+    pub version: u64,
+}
+
+impl GoalsRecord {
+    pub fn empty(student: UserId, subject: SubjectSlug) -> GoalsRecord {
+        GoalsRecord {
+            student,
+            subject,
+            set: GoalSet::default(),
+            version: 0,
+        }
+    }
+}
+
+impl Record for GoalsRecord {
+    const ENTITY: &'static str = entity::GOALS;
 
     fn key(&self) -> Key {
-        keys::goal(&self.student, &self.goal_id)
+        keys::goals(&self.student, &self.subject)
+    }
+}
+
+/// An item open in one of the student's assignments; it expires with the assignment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct OpenItemRecord {
+    pub student: UserId,
+    pub item_id: ItemId,
+    pub assignment_id: AssignmentId,
+    pub expires_at_ms: u64,
+}
+
+impl Record for OpenItemRecord {
+    const ENTITY: &'static str = entity::OPEN_ITEM;
+
+    fn key(&self) -> Key {
+        keys::open_item(&self.student, &self.item_id)
+    }
+
+    fn expires_at(&self) -> Option<u64> {
+        Some(self.expires_at_ms.div_ceil(1000))
     }
 }
 

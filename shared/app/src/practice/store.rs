@@ -3,10 +3,13 @@
 use futures_util::future::try_join_all;
 use tutorbridge_domain::UserId;
 use tutorbridge_domain::bank::{ItemId, band_keys};
-use tutorbridge_domain::practice::{AssignmentId, Goal, SubjectSlug};
+use tutorbridge_domain::practice::{AssignmentId, SubjectSlug};
 use tutorbridge_table::{Cursor, Index, Query, SortKeyCondition};
 
-use super::records::{AssignmentRecord, AttemptRecord, ItemRecord, RatingRecord, SubjectsRecord};
+use super::records::{
+    AssignmentRecord, AttemptRecord, GoalsRecord, ItemRecord, OpenItemRecord, RatingRecord,
+    SubjectsRecord,
+};
 use crate::keys;
 use crate::records::{query_all, query_page, read};
 use crate::{AppError, Store};
@@ -60,14 +63,37 @@ pub(crate) async fn rating_of(
     read(store, &keys::rating(student, subject)).await
 }
 
-/// A student's goals, every status (one query).
-pub(crate) async fn goals_of_student(
+/// A student's goals in one subject (one read).
+pub(crate) async fn goals_in_subject(
     store: &Store,
     student: &UserId,
-) -> Result<Vec<Goal>, AppError> {
+    subject: &SubjectSlug,
+) -> Result<Option<GoalsRecord>, AppError> {
+    read(store, &keys::goals(student, subject)).await
+}
+
+/// A student's goals in every subject (one query: a set per subject).
+pub(crate) async fn goal_sets_of_student(
+    store: &Store,
+    student: &UserId,
+) -> Result<Vec<GoalsRecord>, AppError> {
     let query = Query::partition(Index::Base, keys::user(student))
-        .sort(SortKeyCondition::BeginsWith(keys::GOALS.into()));
+        .sort(SortKeyCondition::BeginsWith(keys::GOAL_SETS.into()));
     query_all(store, query).await
+}
+
+/// Most open items read for an assignment (each expires with its assignment).
+pub const MAX_OPEN_ITEMS: usize = 200;
+
+/// The items open in a student's unexpired assignments (one query).
+pub(crate) async fn open_items_of_student(
+    store: &Store,
+    student: &UserId,
+) -> Result<Vec<OpenItemRecord>, AppError> {
+    let query = Query::partition(Index::Base, keys::user(student))
+        .sort(SortKeyCondition::BeginsWith(keys::OPEN_ITEMS.into()))
+        .limit(MAX_OPEN_ITEMS as u32);
+    Ok(query_page(store, &query).await?.0)
 }
 
 /// One of a student's assignments (one read).

@@ -29,8 +29,10 @@ pub const XP_WRONG: u32 = 2;
 pub struct Ranking<'a> {
     pub skill: f64,
     pub target: f64,
-    /// Item ids seen recently.
+    /// Item ids seen recently (avoided while anything else is suitable).
     pub recent: &'a [String],
+    /// Item ids open in another of the student's assignments (never served twice at once).
+    pub open: &'a [String],
     /// Preferred topics, lower-cased.
     pub preferred: &'a [String],
     /// The one topic asked for, if any.
@@ -38,9 +40,11 @@ pub struct Ranking<'a> {
 }
 
 impl Ranking<'_> {
-    /// Whether an item may be served at all: not rejected, on the asked topic.
+    /// Whether an item may be served at all: not rejected, not open elsewhere, on the asked
+    /// topic.
     pub fn in_scope(&self, item: &BankItem) -> bool {
         item.review != Review::Rejected
+            && !self.open.iter().any(|id| id == item.id.as_str())
             && self
                 .topic
                 .is_none_or(|topic| item.topic.eq_ignore_ascii_case(topic))
@@ -93,6 +97,12 @@ impl Ranking<'_> {
             .take(max)
             .collect()
     }
+}
+
+/// Whether a first attempt on `item` moves the ratings: not when the student answered the same
+/// item within the recent window (a second first attempt would score one answer twice).
+pub fn is_rated(recent: &[String], item: &str) -> bool {
+    !recent.iter().any(|id| id == item)
 }
 
 /// Remember `item` as the newest seen, keeping at most [`RECENT_ITEMS`].
@@ -215,8 +225,6 @@ pub struct Goal {
     pub progress: u32,
     pub status: GoalStatus,
     pub created_at: String,
-    /// Optimistic-lock version of the stored goal.
-    pub version: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,8 +244,93 @@ pub struct GoalProgress {
     pub status: GoalStatus,
 }
 
-/// Most goals a student may have, and most topics per goal.
+/// Targets a goal may have.
 pub const GOAL_TARGET_RANGE: std::ops::RangeInclusive<u32> = 1..=1000;
+/// Active goals a student may have in one subject.
+pub const MAX_ACTIVE_GOALS: usize = 10;
+/// Goals (of any status) kept for one subject.
+pub const MAX_GOALS: usize = 100;
+
+/// Why a goal cannot be added or reactivated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GoalLimit {
+    /// [`MAX_ACTIVE_GOALS`] are active in the subject already.
+    TooManyActive,
+    /// The subject holds [`MAX_GOALS`] goals already.
+    TooMany,
+}
+
+impl std::fmt::Display for GoalLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GoalLimit::TooManyActive => write!(
+                f,
+                "at most {MAX_ACTIVE_GOALS} goals may be active in a subject: archive one first"
+            ),
+            GoalLimit::TooMany => write!(f, "a subject holds at most {MAX_GOALS} goals"),
+        }
+    }
+}
+
+/// One student's goals in one subject: stored as one item, so a completion updates all of
+/// them with one write however many there are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GoalSet {
+    pub goals: Vec<Goal>,
+}
+
+impl GoalSet {
+    fn active(&self) -> usize {
+        self.goals
+            .iter()
+            .filter(|g| g.status == GoalStatus::Active)
+            .count()
+    }
+
+    /// Add an active goal.
+    ///
+    /// # Errors
+    /// When the subject is at one of its limits.
+    pub fn add(&mut self, goal: Goal) -> Result<(), GoalLimit> {
+        if self.goals.len() >= MAX_GOALS {
+            return Err(GoalLimit::TooMany);
+        }
+        if goal.status == GoalStatus::Active && self.active() >= MAX_ACTIVE_GOALS {
+            return Err(GoalLimit::TooManyActive);
+        }
+        self.goals.push(goal);
+        Ok(())
+    }
+
+    /// Change a goal's status (archive or reactivate); reactivating respects the active limit.
+    ///
+    /// # Errors
+    /// When reactivating would pass [`MAX_ACTIVE_GOALS`].
+    pub fn set_status(&mut self, index: usize, status: GoalStatus) -> Result<(), GoalLimit> {
+        let was_active = self
+            .goals
+            .get(index)
+            .is_some_and(|g| g.status == GoalStatus::Active);
+        if status == GoalStatus::Active && !was_active && self.active() >= MAX_ACTIVE_GOALS {
+            return Err(GoalLimit::TooManyActive);
+        }
+        if let Some(goal) = self.goals.get_mut(index) {
+            goal.status = status;
+            goal.settle();
+        }
+        Ok(())
+    }
+
+    /// Credit a correct first attempt on an item of `subject`/`topic` to every goal it counts
+    /// for; the progress of those goals.
+    pub fn credit(&mut self, subject: &SubjectSlug, topic: &str) -> Vec<GoalProgress> {
+        self.goals
+            .iter_mut()
+            .filter(|goal| goal.counts(subject, topic))
+            .map(Goal::credit)
+            .collect()
+    }
+}
 
 impl Goal {
     /// Whether a correct first attempt on an item of `subject`/`topic` counts towards it.

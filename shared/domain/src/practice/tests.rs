@@ -40,6 +40,7 @@ fn ranking<'a>(recent: &'a [String], preferred: &'a [String]) -> Ranking<'a> {
         skill: 0.0,
         target: 0.75,
         recent,
+        open: &[],
         preferred,
         topic: None,
     }
@@ -185,7 +186,6 @@ fn goals_count_active_matching_answers_and_complete_at_target() {
         progress: 0,
         status: GoalStatus::Active,
         created_at: "2026-01-01T00:00:00Z".into(),
-        version: 1,
     };
     let subject = SubjectSlug::parse("social studies").unwrap();
     assert!(goal.counts(&subject, "maps"));
@@ -197,4 +197,56 @@ fn goals_count_active_matching_answers_and_complete_at_target() {
         !goal.counts(&subject, "Maps"),
         "completed goals stop counting"
     );
+}
+
+#[test]
+fn a_subject_holds_at_most_ten_active_goals_and_one_answer_credits_them_all() {
+    let goal = |n: u32| Goal {
+        goal_id: GoalId::parse(&format!("g{n}")).unwrap(),
+        student: UserId::parse("stu").unwrap(),
+        subject: "Science".into(),
+        topics: vec![],
+        target: 3,
+        progress: 0,
+        status: GoalStatus::Active,
+        created_at: "2026-01-01T00:00:00Z".into(),
+    };
+    let mut set = GoalSet::default();
+    for n in 0..MAX_ACTIVE_GOALS as u32 {
+        set.add(goal(n)).unwrap();
+    }
+    assert_eq!(set.add(goal(99)), Err(GoalLimit::TooManyActive));
+    let science = SubjectSlug::parse("Science").unwrap();
+    let credited = set.credit(&science, "Plants");
+    assert_eq!(credited.len(), MAX_ACTIVE_GOALS);
+    assert!(credited.iter().all(|p| p.progress == 1));
+    set.set_status(0, GoalStatus::Archived).unwrap();
+    set.add(goal(10)).unwrap();
+    assert_eq!(
+        set.set_status(0, GoalStatus::Active),
+        Err(GoalLimit::TooManyActive)
+    );
+}
+
+#[test]
+fn an_item_open_elsewhere_is_never_served_and_a_recent_one_is_not_rated_again() {
+    let items = vec![short("near", "A", -1.1), short("close", "A", -0.9)];
+    let open = vec!["near".to_string()];
+    let none: Vec<String> = vec![];
+    let one_open = Ranking {
+        open: &open,
+        ..ranking(&none, &none)
+    };
+    assert_eq!(one_open.suitable(&items).unwrap().id.as_str(), "close");
+    let all_open = vec!["near".to_string(), "close".to_string()];
+    let both_open = Ranking {
+        open: &all_open,
+        ..ranking(&none, &none)
+    };
+    assert!(
+        both_open.closest(&items).is_none(),
+        "not even as a last resort"
+    );
+    assert!(is_rated(&none, "near"));
+    assert!(!is_rated(&open, "near"));
 }
