@@ -31,6 +31,7 @@ use crate::registry;
 const DEMO_TOKEN_TTL_SECONDS: u64 = 24 * 3600;
 
 struct GatewayState {
+    store: Store,
     /// Where the gateway listens (the event's host when a request names none).
     addr: SocketAddr,
     limits: Limits,
@@ -71,6 +72,28 @@ impl Gateway {
     /// `http://<addr>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The embedded table this gateway serves (tests arrange data in it directly).
+    pub fn store(&self) -> Store {
+        self.state.store.clone()
+    }
+
+    /// A token from the local issuer for any user: `sub` with `groups` (Cognito group names),
+    /// valid for an hour. For tests that need more principals than the demo users; `None` with
+    /// an external issuer. Not reachable over HTTP.
+    pub fn mint_token(&self, sub: &str, groups: &[&str]) -> Option<anyhow::Result<String>> {
+        let issuer = self.state.issuer.as_ref()?;
+        let now = (self.state.clock)();
+        Some(issuer.sign(&json!({
+            "sub": sub,
+            "aud": LOCAL_AUDIENCE,
+            "iss": LOCAL_ISSUER,
+            "token_use": "id",
+            "cognito:groups": groups,
+            "iat": now,
+            "exp": now + 3600,
+        })))
     }
 
     /// Fresh tokens for the demo users, when the gateway runs its own issuer.
@@ -147,7 +170,7 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         ),
     };
     let wiring = Wiring {
-        ports: Ports::new(store),
+        ports: Ports::new(store.clone()),
         settings: config.settings.clone(),
     };
     let functions = registry::build(&wiring)
@@ -157,6 +180,7 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         .with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;
     let state = Arc::new(GatewayState {
+        store,
         addr,
         limits: config.limits,
         functions,
