@@ -48,7 +48,13 @@ struct Acknowledged {
     goals: BTreeSet<String>,
 }
 
-async fn load(client: reqwest::Client, url: String, token: String, seen: Arc<Mutex<Acknowledged>>, n: usize) {
+async fn load(
+    client: reqwest::Client,
+    url: String,
+    token: String,
+    seen: Arc<Mutex<Acknowledged>>,
+    n: usize,
+) {
     let post = |path: &str, body: Value| {
         client
             .post(format!("{url}{path}"))
@@ -64,7 +70,9 @@ async fn load(client: reqwest::Client, url: String, token: String, seen: Arc<Mut
                 return;
             };
             if response.status().as_u16() == 201 {
-                let Ok(goal) = response.json::<Value>().await else { return };
+                let Ok(goal) = response.json::<Value>().await else {
+                    return;
+                };
                 if let Some(id) = goal["goal_id"].as_str() {
                     seen.lock().await.goals.insert(id.to_string());
                 }
@@ -74,14 +82,24 @@ async fn load(client: reqwest::Client, url: String, token: String, seen: Arc<Mut
         let Ok(response) = post("/practice/assign", json!({"subject": "Mathematics"})).await else {
             return;
         };
-        let Ok(assignment) = response.json::<Value>().await else { return };
-        let Some(id) = assignment["assignment_id"].as_str() else { continue };
-        let Ok(response) = post("/practice/complete", json!({"assignment_id": id, "answer": "7"})).await
+        let Ok(assignment) = response.json::<Value>().await else {
+            return;
+        };
+        let Some(id) = assignment["assignment_id"].as_str() else {
+            continue;
+        };
+        let Ok(response) = post(
+            "/practice/complete",
+            json!({"assignment_id": id, "answer": "7"}),
+        )
+        .await
         else {
             return;
         };
         if response.status().as_u16() == 200 {
-            let Ok(done) = response.json::<Value>().await else { return };
+            let Ok(done) = response.json::<Value>().await else {
+                return;
+            };
             if done["rated"] == json!(true) {
                 seen.lock().await.completions.insert(id.to_string());
             }
@@ -144,7 +162,11 @@ async fn acknowledged_writes_survive_sigkill_and_nothing_is_half_applied() {
             .expect("json")
     };
     let seen = seen.lock().await;
-    assert!(seen.completions.len() >= 10, "the load did real work: {}", seen.completions.len());
+    assert!(
+        seen.completions.len() >= 10,
+        "the load did real work: {}",
+        seen.completions.len()
+    );
 
     let practice = get("/students/demo-student/practice?subject=Mathematics").await;
     let attempts = practice["attempts"].as_array().expect("attempts");
@@ -157,7 +179,11 @@ async fn acknowledged_writes_survive_sigkill_and_nothing_is_half_applied() {
     // Each attempt applied whole: the rating counts exactly the attempts stored, and its XP is
     // theirs (10 for a right answer, 2 for a wrong one).
     let rating = &practice["rating"];
-    assert_eq!(rating["answers"].as_u64(), Some(attempts.len() as u64), "{rating}");
+    assert_eq!(
+        rating["answers"].as_u64(),
+        Some(attempts.len() as u64),
+        "{rating}"
+    );
     let xp: u64 = attempts
         .iter()
         .map(|a| if a["correct"] == json!(true) { 10 } else { 2 })

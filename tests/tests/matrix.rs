@@ -32,7 +32,11 @@ fn table() -> BTreeMap<&'static str, (Row, &'static str, Option<Value>)> {
     let mut rows = BTreeMap::new();
     rows.insert(
         "GET /curriculum",
-        ([200; 8], "/curriculum?country=India&board=CBSE&grade=3", None),
+        (
+            [200; 8],
+            "/curriculum?country=India&board=CBSE&grade=3",
+            None,
+        ),
     );
     rows.insert(
         "GET /guidelines/{id}",
@@ -171,10 +175,14 @@ async fn every_route_answers_every_principal_as_the_table_says() {
         }
         let response = request.send().await.expect("request");
         let status = response.status().as_u16();
-        (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        (
+            status,
+            response.json::<Value>().await.unwrap_or(Value::Null),
+        )
     };
     // The owner's objects: a session, an assignment, a goal.
-    let guideline = json!({"goal": {"guideline_id": "cbse3-maths-multiplication-repeated-addition"}});
+    let guideline =
+        json!({"goal": {"guideline_id": "cbse3-maths-multiplication-repeated-addition"}});
     let (_, session) = call("owner", Method::POST, "/sessions", Some(guideline)).await;
     let (_, assignment) = call(
         "owner",
@@ -192,8 +200,17 @@ async fn every_route_answers_every_principal_as_the_table_says() {
     .await;
     let objects: BTreeMap<&str, String> = BTreeMap::from([
         ("owner", "m-owner".to_string()),
-        ("session", session["session_id"].as_str().expect("session").to_string()),
-        ("assignment", assignment["assignment_id"].as_str().expect("assignment").to_string()),
+        (
+            "session",
+            session["session_id"].as_str().expect("session").to_string(),
+        ),
+        (
+            "assignment",
+            assignment["assignment_id"]
+                .as_str()
+                .expect("assignment")
+                .to_string(),
+        ),
         ("goal", goal["goal_id"].as_str().expect("goal").to_string()),
     ]);
 
@@ -241,7 +258,15 @@ async fn every_route_answers_every_principal_as_the_table_says() {
             }
         }
     }
-    assert!(missing.is_empty(), "routes without a row in the matrix: {missing:?}");
-    assert!(wrong.is_empty(), "{} of {cells} cells differ:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the matrix: {missing:?}"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
     assert!(cells >= 15 * 9, "{cells} cells");
 }

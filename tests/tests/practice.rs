@@ -599,7 +599,17 @@ async fn two_hundred_concurrent_completions_lose_no_update(store: Store, contain
     let items: Vec<BankItem> = (0..12)
         .map(|i| science_item(&format!("sci-{i}"), "Plants", -1.6 + f64::from(i) / 10.0))
         .collect();
-    let world = Arc::new(world_with(store, &items, None).await);
+    let mut world = world_with(store, &items, None).await;
+    // 200 open at once: more than the default quota of open assignments.
+    world.practice = PracticeService::with_settings(
+        world.table.clone() as Store,
+        OfflineTutor::tutor(),
+        PracticeSettings {
+            max_open_assignments: 200,
+            ..PracticeSettings::default()
+        },
+    );
+    let world = Arc::new(world);
     let mut ids = Vec::new();
     for _ in 0..200 {
         ids.push(
@@ -1200,4 +1210,35 @@ async fn without_a_zone_streak_days_are_utc_days() {
         streaks.push(done.streak_days);
     }
     assert_eq!(streaks, vec![1, 2]);
+}
+
+/// A student may hold at most 50 open assignments (429 beyond); answering one makes room.
+#[tokio::test]
+async fn open_assignments_are_capped_per_student() {
+    let world = world(embedded().await).await;
+    let mut first = None;
+    for _ in 0..tutorbridge_app::config::OPEN_ASSIGNMENTS {
+        let assignment = world
+            .practice
+            .assign_to(&world.student, "Mathematics", None)
+            .await
+            .expect("assign");
+        first.get_or_insert(assignment);
+    }
+    let refused = world
+        .practice
+        .assign_to(&world.student, "Mathematics", None)
+        .await;
+    assert!(matches!(refused, Err(AppError::TooMany(_))), "{refused:?}");
+    let first = first.expect("an assignment");
+    world
+        .practice
+        .answer(&world.student, &first.assignment_id, "1", 0)
+        .await
+        .expect("answered");
+    world
+        .practice
+        .assign_to(&world.student, "Mathematics", None)
+        .await
+        .expect("room again");
 }

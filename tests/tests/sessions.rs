@@ -459,3 +459,33 @@ async fn a_failing_table_is_an_internal_error_not_a_404_or_409() {
         .await
         .expect("nothing half-written: the session reads back");
 }
+
+/// A student may start at most 50 sessions in 24 hours (429 beyond), counted on a fixed clock.
+#[tokio::test]
+async fn sessions_started_per_day_are_capped() {
+    use tutorbridge_app::Ports;
+    use tutorbridge_app::clock::FixedClock;
+    let at = |text: &str| text.parse::<jiff::Timestamp>().expect("time");
+    let clock = Arc::new(FixedClock::at(at("2099-01-01T08:00:00Z")));
+    let store = tutorbridge_tests::backends::embedded().await;
+    tutorbridge_app::seed::ensure_demo_curriculum(&store)
+        .await
+        .expect("seed");
+    let sessions = SessionService::new(
+        Ports::new(store).with_clock(clock.clone()),
+        OfflineTutor::tutor(),
+    );
+    let student = caller(&unique("stu"), Role::Student);
+    let guideline = GuidelineId::parse(MATHS).expect("id");
+    for _ in 0..tutorbridge_app::sessions::MAX_SESSIONS_PER_DAY {
+        clock.advance(std::time::Duration::from_secs(60));
+        sessions.create(&student, &guideline).await.expect("create");
+    }
+    let refused = sessions.create(&student, &guideline).await;
+    assert!(matches!(refused, Err(AppError::TooMany(_))), "{refused:?}");
+    clock.advance(std::time::Duration::from_secs(24 * 3600));
+    sessions
+        .create(&student, &guideline)
+        .await
+        .expect("a new day");
+}

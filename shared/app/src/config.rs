@@ -56,13 +56,22 @@ pub struct PracticeSettings {
     /// The predicted success assignments aim at (default 0.75).
     pub target_success: f64,
     pub assignment_lifetime: Duration,
+    /// Assignments a student may have open at once (each may have made an item); at most
+    /// [`MAX_OPEN_ASSIGNMENTS`].
+    pub max_open_assignments: usize,
 }
+
+/// The default quota of open assignments per student.
+pub const OPEN_ASSIGNMENTS: usize = 50;
+/// The largest quota of open assignments (what one assign reads of them).
+pub const MAX_OPEN_ASSIGNMENTS: usize = 200;
 
 impl Default for PracticeSettings {
     fn default() -> Self {
         PracticeSettings {
             target_success: TARGET_SUCCESS,
             assignment_lifetime: ASSIGNMENT_LIFETIME,
+            max_open_assignments: OPEN_ASSIGNMENTS,
         }
     }
 }

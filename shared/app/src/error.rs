@@ -18,6 +18,9 @@ pub enum AppError {
     /// The thing existed but is no longer usable, e.g. an expired assignment (410).
     #[error("{0}")]
     Gone(String),
+    /// The caller has used up a quota, e.g. open assignments or sessions started today (429).
+    #[error("{0}")]
+    TooMany(String),
     /// The caller is known but their role does not allow this action (403).
     #[error("{0}")]
     Forbidden(String),

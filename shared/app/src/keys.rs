@@ -107,6 +107,15 @@ pub fn student_session(student: &UserId, created_at: &str, id: &SessionId) -> (S
 /// GSI1 sort-key prefix of a student's sessions (in [`user`]'s partition).
 pub const STUDENT_SESSIONS: &str = "SESSION#";
 
+/// GSI1 sort-key range of a student's sessions created at or after `since` (an RFC 3339 UTC
+/// time, the form `created_at` is stored in, so text order is time order).
+pub fn student_sessions_since(since: &str) -> (String, String) {
+    (
+        format!("{STUDENT_SESSIONS}{since}"),
+        format!("{STUDENT_SESSIONS}~"),
+    )
+}
+
 /// `ITEM#<id>` / `ITEM`: a bank item (versioned difficulty).
 pub fn item(id: &ItemId) -> Key {
     Key::new(format!("ITEM#{id}"), "ITEM")

@@ -75,6 +75,15 @@ impl PracticeService {
             .into_iter()
             .map(|record| record.item_id.to_string())
             .collect();
+        let quota = self
+            .settings
+            .max_open_assignments
+            .min(crate::config::MAX_OPEN_ASSIGNMENTS);
+        if open.len() >= quota {
+            return Err(AppError::TooMany(format!(
+                "at most {quota} assignments may be open at once: answer some, or let them expire"
+            )));
+        }
         let mut preferred: Vec<String> = goals?
             .map(|record| record.set.goals)
             .unwrap_or_default()

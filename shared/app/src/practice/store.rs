@@ -82,9 +82,6 @@ pub(crate) async fn goal_sets_of_student(
     query_all(store, query).await
 }
 
-/// Most open items read for an assignment (each expires with its assignment).
-pub const MAX_OPEN_ITEMS: usize = 200;
-
 /// The items open in a student's unexpired assignments (one query).
 pub(crate) async fn open_items_of_student(
     store: &Store,
@@ -92,7 +89,7 @@ pub(crate) async fn open_items_of_student(
 ) -> Result<Vec<OpenItemRecord>, AppError> {
     let query = Query::partition(Index::Base, keys::user(student))
         .sort(SortKeyCondition::BeginsWith(keys::OPEN_ITEMS.into()))
-        .limit(MAX_OPEN_ITEMS as u32);
+        .limit(crate::config::MAX_OPEN_ASSIGNMENTS as u32);
     Ok(query_page(store, &query).await?.0)
 }
 

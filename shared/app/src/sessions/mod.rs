@@ -35,6 +35,8 @@ use records::{EventRecord, StoredResult, shown};
 
 /// Largest page of a student's session list.
 pub const MAX_PAGE: u32 = 100;
+/// Sessions a student may start in any 24 hours (the AI behind each one costs money).
+pub const MAX_SESSIONS_PER_DAY: usize = 50;
 /// Page size when none is asked for.
 pub const DEFAULT_PAGE: u32 = 20;
 
@@ -146,9 +148,12 @@ impl SessionService {
 
     /// Start a session for the calling student on a guideline.
     ///
+    /// Two round trips: the guideline and the student's sessions of the last 24 hours in
+    /// parallel, then one transaction.
+    ///
     /// # Errors
     /// `Forbidden` for callers who are not students; `NotFound` for an unknown guideline
-    /// (before anything is written).
+    /// (before anything is written); `TooMany` past [`MAX_SESSIONS_PER_DAY`].
     pub async fn create(
         &self,
         caller: &Caller,
@@ -159,9 +164,28 @@ impl SessionService {
                 "only students start tutoring sessions".into(),
             ));
         }
-        let guideline = self.curriculum.guideline(guideline_id).await?;
+        let now = self.ports.clock.now();
+        let day_ago = now
+            .checked_sub(jiff::SignedDuration::from_hours(24))
+            .map_err(AppError::internal)?
+            .to_string();
+        let (guideline, started) = tokio::join!(
+            self.curriculum.guideline(guideline_id),
+            store::sessions_created_since(
+                &self.ports.store,
+                &caller.user_id,
+                &day_ago,
+                MAX_SESSIONS_PER_DAY as u32,
+            ),
+        );
+        if started? >= MAX_SESSIONS_PER_DAY {
+            return Err(AppError::TooMany(format!(
+                "at most {MAX_SESSIONS_PER_DAY} sessions may be started in 24 hours"
+            )));
+        }
+        let guideline = guideline?;
         let session_id = SessionId::parse(&self.ports.ids.ulid().to_string())?;
-        let created_at = self.ports.clock.now().to_string();
+        let created_at = now.to_string();
         let mut record = SessionRecord {
             session_id: session_id.clone(),
             student_id: caller.user_id.clone(),

@@ -52,3 +52,18 @@ pub(crate) async fn latest_session_of_student(
         .into_iter()
         .next())
 }
+
+/// How many sessions the student created at or after `since`, counting at most `limit` (one
+/// GSI1 query).
+pub(crate) async fn sessions_created_since(
+    store: &Store,
+    student: &UserId,
+    since: &str,
+    limit: u32,
+) -> Result<usize, AppError> {
+    let (low, high) = keys::student_sessions_since(since);
+    let query = Query::partition(Index::Gsi1, keys::user(student))
+        .sort(SortKeyCondition::Between(low, high))
+        .limit(limit);
+    Ok(store.query(&query).await?.items.len())
+}
