@@ -64,7 +64,7 @@ async fn load(
             .send()
     };
     for round in 0.. {
-        if (round + n) % 5 == 0 {
+        if (round + n).is_multiple_of(5) {
             let Ok(response) = post("/goals", json!({"subject": "Science", "target": 1000})).await
             else {
                 return;
