@@ -87,11 +87,16 @@ step "cargo test (unit, contract and sessions on both backends, handlers, journe
 cargo test --workspace --no-fail-fast 2>&1 | tee "$work/test.log"
 test_status=${PIPESTATUS[0]}
 
+step "Schemathesis against the local gateway (scripts/fuzz.sh), as each role"
+fuzz_status=0
+scripts/fuzz.sh 25 2>&1 | tee "$work/fuzz.log" || fuzz_status=1
+
 step "cfn-lint template.yaml"
 "$venv/bin/cfn-lint" template.yaml
 echo "template.yaml: no findings"
 
 step "Summary"
+grep -E "^schema fuzzing as" "$work/fuzz.log" || true
 # Passing tests per tier, read from cargo's own output.
 awk '
   /^ *Running / { binary = $2 }
@@ -121,4 +126,8 @@ awk '
     printf "%-50s %d\n", "unit and handler tests:", unit
     printf "%d passed, %d failed\n", passed, failed
   }' "$work/test.log"
+if [ "$test_status" -eq 0 ] && [ "$fuzz_status" -ne 0 ]; then
+  echo "schema fuzzing failed (see above)" >&2
+  exit 1
+fi
 exit "$test_status"

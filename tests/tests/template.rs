@@ -115,3 +115,61 @@ fn the_readme_route_table_is_the_registry() {
         );
     }
 }
+
+/// The committed `openapi.json` is what the code generates (`UPDATE_OPENAPI=1` rewrites it).
+#[test]
+fn the_committed_openapi_document_is_the_codes() {
+    let path = format!("{}/../openapi.json", env!("CARGO_MANIFEST_DIR"));
+    let generated = tutorbridge_local::registry::openapi_json().expect("document");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != generated {
+        if std::env::var("UPDATE_OPENAPI").is_ok() {
+            std::fs::write(&path, generated).expect("write openapi.json");
+            return;
+        }
+        panic!(
+            "openapi.json is stale; run `UPDATE_OPENAPI=1 cargo test -p tutorbridge-tests --test template`"
+        );
+    }
+}
+
+/// Every route of every function is an operation of the document, with the bearer scheme and
+/// the problem responses, and the document has nothing else.
+#[test]
+fn every_route_is_documented_and_nothing_else() {
+    let document: serde_json::Value =
+        serde_json::from_str(&tutorbridge_local::registry::openapi_json().expect("document"))
+            .expect("json");
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(
+        document["components"]["securitySchemes"]["cognito"]["scheme"],
+        "bearer"
+    );
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("item") {
+            documented.insert(format!("{} {path}", method.to_uppercase()));
+            for status in ["200", "201"] {
+                if let Some(ok) = operation["responses"].get(status) {
+                    assert!(
+                        ok["content"]["application/json"].is_object(),
+                        "{method} {path}"
+                    );
+                }
+            }
+            for status in ["400", "401", "404", "500"] {
+                assert_eq!(
+                    operation["responses"][status]["content"]["application/problem+json"]["schema"]
+                        ["$ref"],
+                    "#/components/schemas/Problem",
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+    let routed: std::collections::BTreeSet<String> = FUNCTIONS
+        .iter()
+        .flat_map(|f| f.routes.iter().map(|r| r.key.to_string()))
+        .collect();
+    assert_eq!(documented, routed);
+}

@@ -44,6 +44,10 @@ impl Function for Curriculum {
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
         handle(self, request)
     }
+
+    fn openapi() -> utoipa::openapi::OpenApi {
+        <doc::Api as utoipa::OpenApi>::openapi()
+    }
 }
 
 /// Serve one request. Any authenticated caller may browse the curriculum.
@@ -119,6 +123,8 @@ async fn guideline(app: &Curriculum, request: &ApiRequest) -> Result<Response<Bo
     let guideline = app.service.guideline(&id).await?;
     json_response(StatusCode::OK, &guideline)
 }
+
+mod doc;
 
 #[cfg(test)]
 mod tests;

@@ -49,9 +49,13 @@ impl Function for Goals {
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
         handle(self, request)
     }
+
+    fn openapi() -> utoipa::openapi::OpenApi {
+        <doc::Api as utoipa::OpenApi>::openapi()
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateGoal {
     /// Defaults to the caller (a tutor or admin may set goals for a student they may write for).
@@ -62,7 +66,7 @@ struct CreateGoal {
     target: u32,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateGoal {
     student_id: Option<String>,
@@ -136,6 +140,8 @@ pub async fn handle(app: &Goals, request: Request) -> Response<Body> {
     })
     .await
 }
+
+mod doc;
 
 #[cfg(test)]
 mod tests;

@@ -40,9 +40,13 @@ impl Function for PracticeAssign {
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
         handle(self, request)
     }
+
+    fn openapi() -> utoipa::openapi::OpenApi {
+        <doc::Api as utoipa::OpenApi>::openapi()
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AssignBody {
     subject: String,
@@ -72,6 +76,8 @@ pub async fn handle(app: &PracticeAssign, request: Request) -> Response<Body> {
     })
     .await
 }
+
+mod doc;
 
 #[cfg(test)]
 mod tests;

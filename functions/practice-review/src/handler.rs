@@ -41,9 +41,13 @@ impl Function for PracticeReview {
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
         handle(self, request)
     }
+
+    fn openapi() -> utoipa::openapi::OpenApi {
+        <doc::Api as utoipa::OpenApi>::openapi()
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Decision {
     review: Review,
@@ -80,6 +84,8 @@ pub async fn handle(app: &PracticeReview, request: Request) -> Response<Body> {
     })
     .await
 }
+
+mod doc;
 
 #[cfg(test)]
 mod tests;

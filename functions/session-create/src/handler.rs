@@ -39,15 +39,19 @@ impl Function for SessionCreate {
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
         handle(self, request)
     }
+
+    fn openapi() -> utoipa::openapi::OpenApi {
+        <doc::Api as utoipa::OpenApi>::openapi()
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     goal: Goal,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Goal {
     guideline_id: String,
@@ -69,6 +73,8 @@ pub async fn handle(app: &SessionCreate, request: Request) -> Response<Body> {
     })
     .await
 }
+
+mod doc;
 
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,10 @@ impl Function for SessionRead {
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
         handle(self, request)
     }
+
+    fn openapi() -> utoipa::openapi::OpenApi {
+        <doc::Api as utoipa::OpenApi>::openapi()
+    }
 }
 
 pub async fn handle(app: &SessionRead, request: Request) -> Response<Body> {
@@ -93,6 +97,8 @@ pub async fn handle(app: &SessionRead, request: Request) -> Response<Body> {
     })
     .await
 }
+
+mod doc;
 
 #[cfg(test)]
 mod tests;

@@ -32,6 +32,8 @@ const DEMO_TOKEN_TTL_SECONDS: u64 = 24 * 3600;
 
 struct GatewayState {
     store: Store,
+    /// The OpenAPI document, serialised once.
+    openapi: String,
     /// Where the gateway listens (the event's host when a request names none).
     addr: SocketAddr,
     limits: Limits,
@@ -179,8 +181,10 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;
+    let openapi = registry::openapi_json().context("serialising the OpenAPI document")?;
     let state = Arc::new(GatewayState {
         store,
+        openapi,
         addr,
         limits: config.limits,
         functions,
@@ -224,6 +228,50 @@ fn json_ok(value: &impl serde::Serialize) -> AxumResponse {
     match tutorbridge_http::json(http::StatusCode::OK, value) {
         Ok(response) => to_axum(response),
         Err(error) => problem(error, "-"),
+    }
+}
+
+/// `/openapi.json` and the interactive docs at `/docs/` (Swagger UI, its assets compiled into
+/// the binary: no CDN, works offline). No token needed: the document is public.
+fn docs_route(state: &GatewayState, parts: &Parts) -> Option<AxumResponse> {
+    if parts.method != http::Method::GET {
+        return None;
+    }
+    let path = parts.uri.path();
+    let file = |bytes: Vec<u8>, content_type: &str, gzipped: bool| {
+        let mut builder = AxumResponse::builder()
+            .header(http::header::CONTENT_TYPE, content_type)
+            .header(http::header::CACHE_CONTROL, "no-cache");
+        if gzipped {
+            builder = builder.header(http::header::CONTENT_ENCODING, "gzip");
+        }
+        builder.body(AxumBody::from(bytes)).unwrap_or_default()
+    };
+    match path {
+        "/openapi.json" => Some(file(
+            state.openapi.as_bytes().to_vec(),
+            "application/json",
+            false,
+        )),
+        "/docs" => Some(
+            AxumResponse::builder()
+                .status(http::StatusCode::PERMANENT_REDIRECT)
+                .header(http::header::LOCATION, "/docs/")
+                .body(AxumBody::empty())
+                .unwrap_or_default(),
+        ),
+        _ => {
+            let tail = path.strip_prefix("/docs/")?;
+            let config = Arc::new(utoipa_swagger_ui::Config::from("/openapi.json"));
+            match utoipa_swagger_ui::serve(tail, config) {
+                Ok(Some(asset)) => Some(file(
+                    asset.bytes.into_owned(),
+                    &asset.content_type,
+                    asset.gzpipped,
+                )),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -308,6 +356,9 @@ async fn serve(state: Arc<GatewayState>, peer: SocketAddr, request: AxumRequest)
     if path.starts_with("/local/") {
         let local = peer.ip().is_loopback() && host.as_deref().is_some_and(is_loopback);
         return local_route(&state, &parts, local, &request_id);
+    }
+    if let Some(response) = docs_route(&state, &parts) {
+        return response;
     }
     let host = host.unwrap_or_else(|| state.addr.to_string());
 

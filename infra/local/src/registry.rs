@@ -41,3 +41,18 @@ pub fn route_table() -> String {
     }
     table
 }
+
+/// The API's OpenAPI 3.1 document (served at `/openapi.json`, committed as `openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    tutorbridge_http::openapi::document(FUNCTIONS)
+}
+
+/// [`openapi`] as the pretty-printed JSON that is committed and served.
+///
+/// # Errors
+/// Never in practice (the document is plain data); a serialisation error otherwise.
+pub fn openapi_json() -> serde_json::Result<String> {
+    let mut text = openapi().to_pretty_json()?;
+    text.push('\n');
+    Ok(text)
+}

@@ -13,7 +13,7 @@ crate::id::text_id!(
 );
 
 /// One option of a multiple-choice item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChoiceOption {
     pub id: String,
     pub text: String,
@@ -40,7 +40,7 @@ pub enum ItemBody {
 }
 
 /// Where an item came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Provenance {
     #[default]
@@ -51,7 +51,7 @@ pub enum Provenance {
 
 /// Whether a tutor has approved the item. Pending items (written by the AI port) are served
 /// until reviewed; rejected ones never again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Review {
     #[default]
@@ -61,7 +61,7 @@ pub enum Review {
 }
 
 /// A bank item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BankItem {
     pub id: ItemId,
     pub subject: String,
@@ -69,6 +69,8 @@ pub struct BankItem {
     /// Difficulty b on the learner model's logistic scale.
     pub difficulty: f64,
     pub expected_seconds: u32,
+    /// What the student is asked and how it is marked (`kind`: maths, choice or short).
+    #[schema(value_type = Object)]
     pub body: ItemBody,
     #[serde(default)]
     pub provenance: Provenance,

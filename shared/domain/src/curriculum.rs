@@ -10,7 +10,7 @@ pub const MAX_NAME_LEN: usize = 80;
 
 /// A curriculum name as typed by a person ("Mathematics", "CBSE"). Stored as given; matched
 /// case-insensitively through [`CurriculumName::key`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct CurriculumName(String);
 
@@ -58,7 +58,9 @@ impl From<CurriculumName> for String {
 }
 
 /// A school grade (year), 1 to 12.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "u8", into = "u8")]
 pub struct Grade(u8);
 
@@ -96,7 +98,7 @@ impl From<Grade> for u8 {
 }
 
 /// A country, exam board and grade: the root of one curriculum.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Level {
     pub country: CurriculumName,
     pub board: CurriculumName,
@@ -113,7 +115,7 @@ crate::id::text_id!(
 
 /// How to teach one subtopic: what the student should be able to do, where students usually
 /// go wrong, how to scaffold, and how to tell that they have got it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Guideline {
     pub id: GuidelineId,
     #[serde(flatten)]
@@ -132,7 +134,7 @@ pub struct Guideline {
 }
 
 /// A subtopic in a listing, with the guideline that teaches it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SubtopicEntry {
     pub subtopic: String,
     pub guideline_id: String,

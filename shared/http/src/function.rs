@@ -37,6 +37,10 @@ pub trait Function: Sized + Send + Sync + 'static {
 
     /// Handle one API Gateway request; never fails (errors are problem responses).
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send;
+
+    /// The OpenAPI paths of [`Function::ROUTES`] (written beside the handler with `utoipa`);
+    /// the shared problem responses and security are added by [`crate::openapi::document`].
+    fn openapi() -> utoipa::openapi::OpenApi;
 }
 
 /// A built function behind a pointer, for a gateway that routes to many.
@@ -65,6 +69,7 @@ impl<F: Function> Handler for F {
 pub struct FunctionSpec {
     pub name: &'static str,
     pub routes: &'static [Route],
+    pub openapi: fn() -> utoipa::openapi::OpenApi,
 }
 
 impl FunctionSpec {
@@ -72,6 +77,7 @@ impl FunctionSpec {
         FunctionSpec {
             name: F::NAME,
             routes: F::ROUTES,
+            openapi: F::openapi,
         }
     }
 

@@ -8,6 +8,7 @@
 //! bodies, problem bodies, the request log line — happens here, once.
 
 mod function;
+pub mod openapi;
 mod problem;
 mod request;
 mod route;

@@ -144,7 +144,7 @@ pub(crate) struct StoredCompletion {
 }
 
 /// One first attempt, in the student's history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AttemptRecord {
     pub student: UserId,
     pub subject: SubjectSlug,
@@ -239,7 +239,7 @@ impl Record for SubjectsRecord {
 }
 
 /// A student's standing in a subject (`GET /students/{id}/practice`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Standing {
     pub subject: String,
     pub skill: f64,
@@ -250,7 +250,7 @@ pub struct Standing {
 }
 
 /// The item as the student sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemView {
     pub item_id: String,
     pub subject: String,
@@ -294,7 +294,7 @@ impl From<&BankItem> for ItemView {
 }
 
 /// The answer to `POST /practice/assign`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Assignment {
     pub assignment_id: AssignmentId,
     pub item: ItemView,
@@ -305,7 +305,7 @@ pub struct Assignment {
 }
 
 /// The answer to `POST /practice/complete`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompletionResponse {
     pub assignment_id: AssignmentId,
     pub attempt: u32,

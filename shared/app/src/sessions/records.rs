@@ -92,7 +92,7 @@ impl Record for EventRecord {
 }
 
 /// The turn as the student sees it: no expected answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TurnView {
     pub message: String,
     pub hints: Vec<String>,
@@ -116,7 +116,7 @@ impl TurnView {
 }
 
 /// A grading as reported to the student.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GradingView {
     pub score: f64,
     pub confidence: f64,
@@ -140,7 +140,7 @@ impl GradingView {
 }
 
 /// The rung of the hint ladder given for a wrong reply.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RemediationView {
     pub rung: u8,
     pub message: String,
@@ -149,7 +149,7 @@ pub struct RemediationView {
 }
 
 /// The answer to `POST /sessions/{id}/step`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StepResponse {
     pub session_id: SessionId,
     /// The step this reply answered.
@@ -165,7 +165,7 @@ pub struct StepResponse {
 }
 
 /// The answer to `POST /sessions` and `GET /sessions/{id}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub session_id: SessionId,
     pub student_id: UserId,
@@ -204,14 +204,14 @@ impl From<&SessionRecord> for SessionView {
 }
 
 /// A misconception and how often it was seen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MisconceptionCount {
     pub label: String,
     pub count: u32,
 }
 
 /// The answer to `GET /sessions/{id}/summary`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionSummary {
     pub session_id: SessionId,
     pub subtopic: String,
@@ -223,7 +223,7 @@ pub struct SessionSummary {
 }
 
 /// One page of `GET /students/{id}/sessions`, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionPage {
     pub sessions: Vec<SessionListEntry>,
     /// Pass as `cursor` for the next page; absent on the last page.
@@ -231,7 +231,7 @@ pub struct SessionPage {
 }
 
 /// A session in a student's list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionListEntry {
     pub session_id: SessionId,
     pub guideline_id: String,

@@ -12,12 +12,16 @@ use crate::bank::ItemId;
 /// `socialstudies`). Every key that names a subject (bank, ratings, attempts, review queue,
 /// guidelines by subject) is built from this one type, so two spellings of a subject can never
 /// land in two partitions.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct SubjectSlug(String);
 
 /// Longest subject slug.
 pub const MAX_SUBJECT_SLUG: usize = 64;
+/// Longest subject as written (what the API documents).
+pub const MAX_SUBJECT_CHARS: usize = 80;
 
 impl SubjectSlug {
     /// The slug of a subject as a person spells it.
@@ -25,6 +29,11 @@ impl SubjectSlug {
     /// # Errors
     /// When the subject has no letter or digit, or more than [`MAX_SUBJECT_SLUG`] of them.
     pub fn parse(subject: &str) -> Result<SubjectSlug, ValidationError> {
+        if subject.chars().count() > MAX_SUBJECT_CHARS || subject.chars().any(char::is_control) {
+            return Err(ValidationError::new(format!(
+                "a subject is at most {MAX_SUBJECT_CHARS} characters, none of them control characters"
+            )));
+        }
         let slug: String = subject
             .chars()
             .filter(char::is_ascii_alphanumeric)
@@ -133,6 +142,20 @@ fn subject_text(raw: &str) -> &str {
     raw.split('.').next().unwrap_or_default()
 }
 
+impl utoipa::PartialSchema for AssignmentId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "`<subject slug>.<item id>.<nonce>`, as assign returned it",
+            ))
+            .examples(["mathematics.maths-addition-d02-1.01jdemo0000000000000000000"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AssignmentId {}
+
 impl TryFrom<String> for AssignmentId {
     type Error = ValidationError;
     fn try_from(raw: String) -> Result<Self, Self::Error> {
@@ -161,7 +184,7 @@ crate::id::text_id!(
 );
 
 /// An IANA time zone (`Asia/Kolkata`), checked against the bundled tz database.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct TimeZoneName(String);
 
@@ -232,6 +255,8 @@ mod tests {
         }
         assert!(SubjectSlug::parse(" # ").is_err());
         assert!(SubjectSlug::parse(&"a".repeat(65)).is_err());
+        assert!(SubjectSlug::parse(&format!("Science{}", "\u{e9}".repeat(80))).is_err());
+        assert!(SubjectSlug::parse("Sci\u{0}ence").is_err());
     }
 
     #[test]

@@ -212,7 +212,7 @@ pub fn xp_for(correct: bool) -> u32 {
 }
 
 /// A learning goal: `target` correct first attempts in a subject (optionally some topics).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Goal {
     pub goal_id: GoalId,
     pub student: UserId,
@@ -227,7 +227,7 @@ pub struct Goal {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GoalStatus {
     Active,
@@ -236,7 +236,7 @@ pub enum GoalStatus {
 }
 
 /// A goal's progress as a completion reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GoalProgress {
     pub goal_id: GoalId,
     pub progress: u32,
