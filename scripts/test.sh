@@ -84,8 +84,11 @@ step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "cargo test (unit, contract and sessions on both backends, handlers, journeys, emulator, real model)"
+# A failing test must not stop the rest (fuzzing, cfn-lint, the summary): its status is kept.
+set +e
 cargo test --workspace --no-fail-fast 2>&1 | tee "$work/test.log"
 test_status=${PIPESTATUS[0]}
+set -e
 
 step "Schemathesis against the local gateway (scripts/fuzz.sh), as each role"
 fuzz_status=0

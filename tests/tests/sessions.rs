@@ -87,9 +87,9 @@ async fn correct_answers_complete_the_session_in_two_round_trips_per_step(store:
     world.table.take();
     let id = start(&world).await;
     assert_eq!(
-        world.table.take(),
+        world.table.take_rounds(),
         2,
-        "create: read the guideline, write state and event together"
+        "create: read the guideline (and the day's sessions, for the quota), then write state and event together"
     );
     let mut steps = 0;
     loop {
@@ -312,7 +312,11 @@ async fn bad_input_writes_nothing(store: Store) {
         world.sessions.create(&world.student, &missing).await,
         Err(AppError::NotFound(_))
     ));
-    assert_eq!(world.table.take(), 1, "only the guideline read");
+    assert_eq!(
+        world.table.take_rounds(),
+        1,
+        "one read round (the guideline and the day's sessions), nothing written"
+    );
     let id = start(&world).await;
     for reply in ["   ", &"x".repeat(4001)] {
         assert!(matches!(
