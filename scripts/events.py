@@ -76,3 +76,25 @@ write("practice-review", "queue.json", event("GET", "/practice/review", "GET /pr
 write("practice-review", "approve.json", event("PATCH", "/practice/items/ITEMID", "PATCH /practice/items/{id}", body={"review": "approved"}, groups="[tutor]", sub="demo-tutor", path_params={"id": "ITEMID"}))
 write("practice-review", "reject-as-student.json", event("PATCH", "/practice/items/ITEMID", "PATCH /practice/items/{id}", body={"review": "rejected"}, path_params={"id": "ITEMID"}))
 write("goals", "archive.json", event("PATCH", "/goals/GOALID", "PATCH /goals/{id}", body={"status": "archived"}, path_params={"id": "GOALID"}))
+
+write("me", "get.json", event("GET", "/me", "GET /me"))
+write("me", "patch.json", event("PATCH", "/me", "PATCH /me", body={"time_zone": "Asia/Kolkata", "daily_cap": 2, "quiet_hours": {"start": "22:00", "end": "07:00"}}))
+write("me", "patch-bad-zone.json", event("PATCH", "/me", "PATCH /me", body={"time_zone": "Mars/Olympus"}))
+write("me", "patch-bad-cap.json", event("PATCH", "/me", "PATCH /me", body={"daily_cap": 9}))
+link = {"kind": "tutor", "adult": "demo-tutor", "student": "demo-student"}
+write("people", "link-tutor.json", event("PUT", "/admin/links/tutor/demo-tutor/demo-student", "PUT /admin/links/{kind}/{adult}/{student}", groups="[admin]", sub="demo-admin", path_params=link))
+write("people", "unlink-tutor.json", event("DELETE", "/admin/links/tutor/demo-tutor/demo-student", "DELETE /admin/links/{kind}/{adult}/{student}", groups="[admin]", sub="demo-admin", path_params=link))
+write("people", "link-as-tutor.json", event("PUT", "/admin/links/tutor/demo-tutor/demo-student", "PUT /admin/links/{kind}/{adult}/{student}", groups="[tutor]", sub="demo-tutor", path_params=link))
+write("people", "students-as-tutor.json", event("GET", "/students", "GET /students", groups="[tutor]", sub="demo-tutor"))
+write("people", "audit.json", event("GET", "/admin/audit", "GET /admin/audit", "target=demo-student", groups="[admin]", sub="demo-admin"))
+
+# The Cognito post-confirmation trigger (aws_lambda_events' fixture with real-looking values).
+confirmed = {
+    "version": "1", "triggerSource": "PostConfirmation_ConfirmSignUp", "region": "eu-west-1",
+    "userPoolId": "eu-west-1_Example1", "userName": "3f1c22ab-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+    "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "6example1clientid2abc3"},
+    "request": {"userAttributes": {"sub": "3f1c22ab-4d5e-4f60-8a7b-9c0d1e2f3a4b", "email": "ada@example.com",
+                                   "email_verified": "true", "cognito:user_status": "CONFIRMED"}},
+    "response": {},
+}
+write("profile-created", "post-confirmation.json", confirmed)

@@ -1,7 +1,7 @@
 //! The deployment template agrees with the code: the table block is the shared definition, and
 //! every route a function serves is wired to that function in the HttpApi.
 
-use tutorbridge_local::registry::{FUNCTIONS, route_table};
+use tutorbridge_local::registry::{FUNCTIONS, TRIGGERS, route_table};
 use tutorbridge_table::definition::cloudformation_properties;
 
 const BEGIN: &str = "# BEGIN table-definition";
@@ -88,9 +88,15 @@ fn every_route_is_an_http_api_event_of_its_function() {
     let declared = template.matches("BuildMethod: rust-cargolambda").count();
     assert_eq!(
         declared,
-        FUNCTIONS.len(),
+        FUNCTIONS.len() + TRIGGERS.len(),
         "functions in template.yaml vs the registry"
     );
+    for trigger in TRIGGERS {
+        assert!(
+            template.contains(&format!("Binary: {trigger}")),
+            "{trigger} is built by the template"
+        );
+    }
 }
 
 const ROUTES_BEGIN: &str = "<!-- BEGIN routes (generated from infra/local/src/registry.rs) -->\n";

@@ -29,7 +29,13 @@ registry!(
     practice_complete::PracticeComplete,
     goals::Goals,
     practice_review::PracticeReview,
+    me::Me,
+    people::People,
 );
+
+/// Functions that serve no route: they answer events (a Cognito trigger). Listed so the
+/// template test knows every function the template builds.
+pub const TRIGGERS: &[&str] = &["profile-created"];
 
 /// The README's route table: one row per route, with the function serving it.
 pub fn route_table() -> String {

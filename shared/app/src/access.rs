@@ -112,22 +112,9 @@ impl AccessService {
         from: &UserId,
         student: &UserId,
     ) -> Result<(), AppError> {
-        let ops = [false, true]
-            .into_iter()
-            .map(|reverse| {
-                LinkRecord {
-                    relationship: match relationship {
-                        Relationship::Tutor => "tutor".into(),
-                        Relationship::Parent => "parent".into(),
-                    },
-                    from: from.clone(),
-                    student: student.clone(),
-                    reverse,
-                }
-                .put(Condition::None)
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
-        self.store.transact_write(ops).await?;
+        self.store
+            .transact_write(link_ops(relationship, from, student)?)
+            .await?;
         Ok(())
     }
 
@@ -138,17 +125,50 @@ impl AccessService {
         from: &UserId,
         student: &UserId,
     ) -> Result<(), AppError> {
-        let (forward, reverse) = link_keys(relationship, from, student);
-        let ops = [forward, reverse]
-            .into_iter()
-            .map(|key| WriteOp::Delete {
-                key,
-                condition: Condition::None,
-            })
-            .collect();
-        self.store.transact_write(ops).await?;
+        self.store
+            .transact_write(unlink_ops(relationship, from, student))
+            .await?;
         Ok(())
     }
+}
+
+/// The writes of a link, both directions (for a transaction that may carry more).
+pub(crate) fn link_ops(
+    relationship: Relationship,
+    from: &UserId,
+    student: &UserId,
+) -> Result<Vec<WriteOp>, AppError> {
+    [false, true]
+        .into_iter()
+        .map(|reverse| {
+            LinkRecord {
+                relationship: match relationship {
+                    Relationship::Tutor => "tutor".into(),
+                    Relationship::Parent => "parent".into(),
+                },
+                from: from.clone(),
+                student: student.clone(),
+                reverse,
+            }
+            .put(Condition::None)
+        })
+        .collect()
+}
+
+/// The deletes of a link, both directions.
+pub(crate) fn unlink_ops(
+    relationship: Relationship,
+    from: &UserId,
+    student: &UserId,
+) -> Vec<WriteOp> {
+    let (forward, reverse) = link_keys(relationship, from, student);
+    [forward, reverse]
+        .into_iter()
+        .map(|key| WriteOp::Delete {
+            key,
+            condition: Condition::None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

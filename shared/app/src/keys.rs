@@ -23,6 +23,9 @@ pub mod entity {
     pub const ASSIGNMENT: &str = "ASSIGNMENT";
     pub const GOALS: &str = "GOALS";
     pub const OPEN_ITEM: &str = "OPEN_ITEM";
+    pub const PROFILE: &str = "PROFILE";
+    pub const ACTIVITY: &str = "ACTIVITY";
+    pub const AUDIT: &str = "AUDIT";
     pub const SUBJECTS: &str = "SUBJECTS";
 }
 
@@ -61,7 +64,7 @@ pub fn curriculum_prefix(parts: &[&CurriculumName]) -> String {
 
 /// `USER#<tutor>` / `STUDENT#<student>`: the tutor is assigned to the student.
 pub fn tutor_link(tutor: &UserId, student: &UserId) -> Key {
-    Key::new(user(tutor), format!("STUDENT#{student}"))
+    Key::new(user(tutor), format!("{TUTOR_STUDENTS}{student}"))
 }
 
 /// `USER#<student>` / `TUTOR#<tutor>`: the reverse of [`tutor_link`].
@@ -71,7 +74,7 @@ pub fn tutor_link_reverse(tutor: &UserId, student: &UserId) -> Key {
 
 /// `USER#<parent>` / `CHILD#<child>`: the parent is linked to the child.
 pub fn parent_link(parent: &UserId, child: &UserId) -> Key {
-    Key::new(user(parent), format!("CHILD#{child}"))
+    Key::new(user(parent), format!("{PARENT_CHILDREN}{child}"))
 }
 
 /// `USER#<child>` / `PARENT#<parent>`: the reverse of [`parent_link`].
@@ -219,3 +222,69 @@ pub fn review_entry(subject: &SubjectSlug, id: &ItemId) -> (String, String) {
 pub fn review_prefix(subject: &SubjectSlug) -> String {
     format!("{subject}#")
 }
+
+/// `USER#<id>` / `PROFILE`: who a user is and how they want to be nudged (versioned).
+pub fn profile(user: &UserId) -> Key {
+    Key::new(user_partition(user), "PROFILE")
+}
+
+fn user_partition(id: &UserId) -> String {
+    user(id)
+}
+
+/// GSI1 entry of a student's profile: `ROLE#student` / `<id>` (every student, for admins).
+pub fn student_profile_entry(student: &UserId) -> (String, String) {
+    (STUDENT_PROFILES.to_string(), student.to_string())
+}
+
+/// GSI1 partition of every student's profile.
+pub const STUDENT_PROFILES: &str = "ROLE#student";
+
+/// `USER#<id>` / `ACTIVITY`: when a student last practised or stepped a session (written whole
+/// by those writes, so no read is needed).
+pub fn activity(user: &UserId) -> Key {
+    Key::new(user_partition(user), "ACTIVITY")
+}
+
+/// Shards of the activity index (the nudge job scans them in parallel).
+pub const ACTIVITY_SHARDS: u64 = 8;
+
+/// GSI2 entry of a student's activity: `ACTIVITY#<shard>` / `<last_active_at>#<id>`, so the
+/// inactive are the oldest entries of each shard.
+pub fn activity_entry(user: &UserId, shard: u64, last_active_at: &str) -> (String, String) {
+    (
+        format!("ACTIVITY#{shard}"),
+        format!("{last_active_at}#{user}"),
+    )
+}
+
+/// `USER#<target>` / `AUDIT#<at>#<id>`: who did what to the target, newest last.
+pub fn audit(target: &UserId, at: &str, id: &str) -> Key {
+    Key::new(user_partition(target), format!("{AUDIT}{at}#{id}"))
+}
+
+/// Sort-key prefix of a user's audit trail.
+pub const AUDIT: &str = "AUDIT#";
+
+/// GSI1 entry of an audit item in the whole trail: `AUDIT` / `<at>#<id>`.
+pub fn audit_entry(at: &str, id: &str) -> (String, String) {
+    (AUDIT_TRAIL.to_string(), format!("{at}#{id}"))
+}
+
+/// GSI1 partition of the whole audit trail.
+pub const AUDIT_TRAIL: &str = "AUDIT";
+
+/// GSI2 entry of an audit item under its actor: `ACTOR#<actor>` / `<at>#<id>`.
+pub fn audit_actor_entry(actor: &UserId, at: &str, id: &str) -> (String, String) {
+    (audit_actor_partition(actor), format!("{at}#{id}"))
+}
+
+/// GSI2 partition of one actor's audit items.
+pub fn audit_actor_partition(actor: &UserId) -> String {
+    format!("ACTOR#{actor}")
+}
+
+/// Sort-key prefix of the students a tutor coaches (in the tutor's partition).
+pub const TUTOR_STUDENTS: &str = "STUDENT#";
+/// Sort-key prefix of a parent's children (in the parent's partition).
+pub const PARENT_CHILDREN: &str = "CHILD#";

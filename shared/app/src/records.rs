@@ -2,6 +2,7 @@
 //! its key, its entity name and its index entries, so an item is always written whole and the
 //! same way (see `docs/data-model.md`).
 
+use base64::Engine as _;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tutorbridge_table::definition::{
@@ -125,5 +126,28 @@ pub(crate) async fn query_all<T: DeserializeOwned>(
             Some(next) => cursor = Some(next),
             None => return Ok(all),
         }
+    }
+}
+
+/// Page tokens name the partition they belong to, so a token from one student's list cannot
+/// be replayed against another's.
+pub(crate) fn encode_page_token(cursor: &tutorbridge_table::Cursor, partition: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{partition}\n{}", cursor.0))
+}
+
+pub(crate) fn decode_page_token(
+    token: &str,
+    partition: &str,
+) -> Result<tutorbridge_table::Cursor, AppError> {
+    let invalid = || AppError::Invalid("cursor is not a page token from this list".into());
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    match text.split_once('\n') {
+        Some((owner, cursor)) if owner == partition => {
+            Ok(tutorbridge_table::Cursor(cursor.to_string()))
+        }
+        _ => Err(invalid()),
     }
 }

@@ -9,6 +9,7 @@ mod id;
 pub mod identity;
 pub mod learner;
 pub mod maths;
+pub mod people;
 pub mod practice;
 pub mod text;
 pub mod tutoring;

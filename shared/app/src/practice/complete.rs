@@ -22,6 +22,7 @@ use super::records::{
 };
 use super::{MAX_ANSWER_CHARS, MAX_WRITE_ATTEMPTS, PracticeService, shown, store};
 use crate::fingerprint::digest;
+use crate::people::activity_put;
 use crate::records::{Record, versioned};
 use crate::tutor_model::{Expected, PracticeAnswer, Question};
 use crate::{AppError, keys};
@@ -266,6 +267,9 @@ pub(crate) fn decide(
             condition: Condition::None,
         });
     }
+    let now = jiff::Timestamp::from_millisecond(now_ms as i64).map_err(AppError::internal)?;
+    // The student was active now: recorded in this same transaction (no extra round trip).
+    ops.push(activity_put(&student, &now.to_string())?);
     let mut goal_progress = Vec::new();
     let (result, predicted, change);
     if rated {
@@ -298,7 +302,6 @@ pub(crate) fn decide(
         remember_seen(&mut rating.recent, item.item.id.as_str());
         rating.xp += xp_for(correct);
         let zone = rating.time_zone.clone().unwrap_or_else(TimeZoneName::utc);
-        let now = jiff::Timestamp::from_millisecond(now_ms as i64).map_err(AppError::internal)?;
         let today = zone.date_at(now);
         rating.streak_days = next_streak(rating.last_day, rating.streak_days, today);
         rating.last_day = Some(today);

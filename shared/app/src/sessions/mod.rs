@@ -27,6 +27,7 @@ use tutorbridge_table::{Condition, TableError, WriteOp};
 use crate::access::AccessService;
 use crate::curriculum::CurriculumService;
 use crate::fingerprint::{digest, fingerprint};
+use crate::people::activity_put;
 use crate::records::Record;
 use crate::tutor_model::{LessonContext, ModelError, Produced, Tutor};
 use crate::{AppError, Ports};
@@ -454,6 +455,8 @@ impl SessionService {
             stored.put(Condition::NotExists)?,
         ];
         ops.extend(log.items);
+        // The student was active now: recorded in this same transaction.
+        ops.push(activity_put(&record.student_id, &record.updated_at)?);
         Ok((ops, response))
     }
 }

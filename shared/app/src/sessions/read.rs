@@ -3,17 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tutorbridge_domain::tutoring::SessionId;
 use tutorbridge_domain::{Access, Caller, UserId};
-use tutorbridge_table::Cursor;
 
 use super::records::{
     MisconceptionCount, SessionListEntry, SessionPage, SessionRecord, SessionSummary, SessionView,
     shown,
 };
 use super::{DEFAULT_PAGE, MAX_PAGE, SessionService, store};
+use crate::records::{decode_page_token, encode_page_token};
 use crate::{AppError, keys};
 
 impl SessionService {
@@ -133,21 +131,5 @@ impl SessionService {
             sessions,
             next: next.map(|next| encode_page_token(&next, &owner)),
         })
-    }
-}
-
-/// Page tokens name the partition they belong to, so a token from one student's list cannot
-/// be replayed against another's.
-fn encode_page_token(cursor: &Cursor, partition: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{partition}\n{}", cursor.0))
-}
-
-fn decode_page_token(token: &str, partition: &str) -> Result<Cursor, AppError> {
-    let invalid = || AppError::Invalid("cursor is not a page token from this list".into());
-    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    match text.split_once('\n') {
-        Some((owner, cursor)) if owner == partition => Ok(Cursor(cursor.to_string())),
-        _ => Err(invalid()),
     }
 }

@@ -1,0 +1,222 @@
+//! The people an adult oversees: admins link tutors and parents to students (audited), tutors
+//! and parents list their students, admins read the audit trail.
+
+use serde::Serialize;
+use tutorbridge_domain::{Caller, Relationship, Role, UserId};
+use tutorbridge_table::Condition;
+
+use super::records::AuditEntry;
+use super::store::{self, AuditScope};
+use crate::access::{link_ops, unlink_ops};
+use crate::keys;
+use crate::records::{Record, decode_page_token, encode_page_token};
+use crate::{AppError, Ports};
+
+/// Largest page of students or audit entries.
+pub const MAX_PAGE: u32 = 100;
+/// Page size when none is asked for.
+pub const DEFAULT_PAGE: u32 = 50;
+
+/// One page of students.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StudentPage {
+    pub students: Vec<UserId>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next: Option<String>,
+}
+
+/// One page of the audit trail, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next: Option<String>,
+}
+
+/// Which audit entries to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<UserId>,
+    pub target: Option<UserId>,
+    /// An RFC 3339 time: entries at or after it.
+    pub since: Option<jiff::Timestamp>,
+}
+
+fn page_size(limit: Option<u32>) -> Result<u32, AppError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if (1..=MAX_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(AppError::Invalid(format!("limit must be 1 to {MAX_PAGE}")))
+    }
+}
+
+fn admin_only(caller: &Caller) -> Result<(), AppError> {
+    if caller.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only admins manage people".into()))
+    }
+}
+
+/// People oversight.
+#[derive(Clone)]
+pub struct PeopleService {
+    ports: Ports,
+}
+
+impl PeopleService {
+    pub fn new(ports: impl Into<Ports>) -> Self {
+        PeopleService {
+            ports: ports.into(),
+        }
+    }
+
+    fn audit(&self, caller: &Caller, action: &str, target: &UserId, summary: String) -> AuditEntry {
+        AuditEntry {
+            audit_id: self.ports.ids.lower(),
+            actor: caller.user_id.clone(),
+            actor_roles: caller.roles.iter().copied().collect(),
+            action: action.into(),
+            target: target.clone(),
+            summary,
+            at: self.ports.clock.now().to_string(),
+        }
+    }
+
+    /// Link an adult to a student as their tutor or parent: both directions and the audit
+    /// entry in one transaction (idempotent).
+    ///
+    /// # Errors
+    /// `Forbidden` unless the caller is an admin; `Invalid` when adult and student are one.
+    pub async fn link(
+        &self,
+        caller: &Caller,
+        relationship: Relationship,
+        adult: &UserId,
+        student: &UserId,
+    ) -> Result<AuditEntry, AppError> {
+        admin_only(caller)?;
+        if adult == student {
+            return Err(AppError::Invalid(
+                "a user cannot be linked to themself".into(),
+            ));
+        }
+        let entry = self.audit(
+            caller,
+            "link.add",
+            student,
+            format!("{adult} is now the student's {}", name(relationship)),
+        );
+        let mut ops = link_ops(relationship, adult, student)?;
+        ops.push(entry.put(Condition::NotExists)?);
+        self.ports.store.transact_write(ops).await?;
+        Ok(entry)
+    }
+
+    /// Remove a link, both directions and the audit entry in one transaction (idempotent).
+    ///
+    /// # Errors
+    /// `Forbidden` unless the caller is an admin.
+    pub async fn unlink(
+        &self,
+        caller: &Caller,
+        relationship: Relationship,
+        adult: &UserId,
+        student: &UserId,
+    ) -> Result<AuditEntry, AppError> {
+        admin_only(caller)?;
+        let entry = self.audit(
+            caller,
+            "link.remove",
+            student,
+            format!("{adult} is no longer the student's {}", name(relationship)),
+        );
+        let mut ops = unlink_ops(relationship, adult, student);
+        ops.push(entry.put(Condition::NotExists)?);
+        self.ports.store.transact_write(ops).await?;
+        Ok(entry)
+    }
+
+    /// The caller's students: a tutor's assigned students, a parent's children, every student
+    /// for an admin (one query per page).
+    ///
+    /// # Errors
+    /// `Forbidden` for students and callers without a role; `Invalid` for a bad limit or cursor.
+    pub async fn students(
+        &self,
+        caller: &Caller,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<StudentPage, AppError> {
+        let limit = page_size(limit)?;
+        let store = &self.ports.store;
+        let (owner, ids, next) = if caller.has(Role::Admin) {
+            let owner = keys::STUDENT_PROFILES.to_string();
+            let cursor = cursor.map(|t| decode_page_token(t, &owner)).transpose()?;
+            let (records, next) = store::student_profiles(store, limit, cursor).await?;
+            let ids = records.into_iter().map(|r| r.profile.user_id).collect();
+            (owner, ids, next)
+        } else {
+            let prefix = if caller.has(Role::Tutor) {
+                keys::TUTOR_STUDENTS
+            } else if caller.has(Role::Parent) {
+                keys::PARENT_CHILDREN
+            } else {
+                return Err(AppError::Forbidden(
+                    "only tutors, parents and admins have students".into(),
+                ));
+            };
+            let owner = format!("{}{prefix}", keys::user(&caller.user_id));
+            let cursor = cursor.map(|t| decode_page_token(t, &owner)).transpose()?;
+            let (raw, next) =
+                store::linked_students(store, &caller.user_id, prefix, limit, cursor).await?;
+            let ids = raw.iter().filter_map(|id| UserId::parse(id).ok()).collect();
+            (owner, ids, next)
+        };
+        Ok(StudentPage {
+            students: ids,
+            next: next.map(|next| encode_page_token(&next, &owner)),
+        })
+    }
+
+    /// The audit trail, newest first, by actor, by target, or all (admins).
+    ///
+    /// # Errors
+    /// `Forbidden` unless the caller is an admin; `Invalid` for both actor and target, or a bad
+    /// limit or cursor.
+    pub async fn audit_trail(
+        &self,
+        caller: &Caller,
+        filter: &AuditFilter,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<AuditPage, AppError> {
+        admin_only(caller)?;
+        let limit = page_size(limit)?;
+        let (scope, owner) = match (&filter.actor, &filter.target) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::Invalid(
+                    "filter by actor or by target, not both".into(),
+                ));
+            }
+            (Some(actor), None) => (AuditScope::Actor(actor), keys::audit_actor_partition(actor)),
+            (None, Some(target)) => (AuditScope::Target(target), keys::user(target)),
+            (None, None) => (AuditScope::All, keys::AUDIT_TRAIL.to_string()),
+        };
+        let cursor = cursor.map(|t| decode_page_token(t, &owner)).transpose()?;
+        let since = filter.since.map(|since| since.to_string());
+        let (entries, next) =
+            store::audit_page(&self.ports.store, scope, since.as_deref(), limit, cursor).await?;
+        Ok(AuditPage {
+            entries,
+            next: next.map(|next| encode_page_token(&next, &owner)),
+        })
+    }
+}
+
+fn name(relationship: Relationship) -> &'static str {
+    match relationship {
+        Relationship::Tutor => "tutor",
+        Relationship::Parent => "parent",
+    }
+}

@@ -1,0 +1,176 @@
+//! People: profiles (`/me`), created by the identity provider's confirmation trigger or on first
+//! use; the activity marker the practice and session writes keep; and the admin's view of
+//! people — links, the student list, the audit trail (see [`admin`]).
+
+pub mod admin;
+pub(crate) mod records;
+pub(crate) mod store;
+
+pub use records::AuditEntry;
+
+use serde::Serialize;
+use tutorbridge_domain::people::{Profile, ProfileChange};
+use tutorbridge_domain::{Caller, UserId};
+use tutorbridge_table::{Condition, TableError, WriteOp};
+
+use crate::records::{Record, versioned};
+use crate::{AppError, Ports};
+use records::{ActivityRecord, ProfileRecord};
+
+/// Writes of a profile a request makes when it keeps changing underneath.
+const MAX_WRITE_ATTEMPTS: u32 = 5;
+
+/// The answer to `GET /me` and `PATCH /me`.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    #[serde(flatten)]
+    pub profile: Profile,
+    /// When the student last practised or stepped a session (absent until they have).
+    pub last_active_at: Option<String>,
+}
+
+/// The write that records a student's activity at `at`, for the transaction of the practice or
+/// session write that is the activity (no read needed: the item is written whole).
+pub(crate) fn activity_put(student: &UserId, at: &str) -> Result<WriteOp, AppError> {
+    ActivityRecord {
+        user_id: student.clone(),
+        last_active_at: at.to_string(),
+    }
+    .put(Condition::None)
+}
+
+/// Profiles.
+#[derive(Clone)]
+pub struct ProfileService {
+    ports: Ports,
+}
+
+impl ProfileService {
+    pub fn new(ports: impl Into<Ports>) -> Self {
+        ProfileService {
+            ports: ports.into(),
+        }
+    }
+
+    /// Create the profile of a newly confirmed user, unless it exists (the trigger may run more
+    /// than once). `true` when this call created it.
+    ///
+    /// # Errors
+    /// A table failure (the trigger then fails and the identity provider retries it).
+    pub async fn confirmed(&self, user: &UserId, email: Option<&str>) -> Result<bool, AppError> {
+        let profile = Profile::new(
+            user.clone(),
+            Vec::new(),
+            email.map(str::to_string),
+            self.ports.clock.now().to_string(),
+        );
+        let record = ProfileRecord {
+            profile,
+            version: 1,
+        };
+        match self
+            .ports
+            .store
+            .put(record.to_item()?, Condition::NotExists)
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(TableError::Conflict(_)) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The caller's profile, created from the token's claims on first use, with its roles kept
+    /// in step with the token's groups. One parallel read (and one write when it had to be
+    /// created or its roles changed).
+    ///
+    /// # Errors
+    /// A table failure.
+    pub async fn me(&self, caller: &Caller) -> Result<Me, AppError> {
+        let store = &self.ports.store;
+        let (profile, activity) = tokio::join!(
+            store::profile_of(store, &caller.user_id),
+            store::activity_of(store, &caller.user_id),
+        );
+        let record = self.current(caller, profile?).await?;
+        Ok(Me {
+            profile: record.profile,
+            last_active_at: activity?.map(|a| a.last_active_at),
+        })
+    }
+
+    /// Change the caller's own profile (not their roles).
+    ///
+    /// # Errors
+    /// `Invalid` naming the field for a value out of range (nothing is written); `Conflict`
+    /// when the profile keeps changing underneath.
+    pub async fn update_me(&self, caller: &Caller, change: &ProfileChange) -> Result<Me, AppError> {
+        let store = &self.ports.store;
+        for _ in 0..MAX_WRITE_ATTEMPTS {
+            let (profile, activity) = tokio::join!(
+                store::profile_of(store, &caller.user_id),
+                store::activity_of(store, &caller.user_id),
+            );
+            let record = self.current(caller, profile?).await?;
+            let next = ProfileRecord {
+                profile: change.apply(&record.profile)?,
+                version: record.version + 1,
+            };
+            match store.put(next.to_item()?, versioned(record.version)).await {
+                Ok(()) => {
+                    return Ok(Me {
+                        profile: next.profile,
+                        last_active_at: activity?.map(|a| a.last_active_at),
+                    });
+                }
+                Err(TableError::Conflict(_)) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(AppError::Conflict(
+            "the profile keeps changing; try again".into(),
+        ))
+    }
+
+    /// `stored`, or a new profile from the caller's claims; the roles brought up to date with
+    /// the token's groups (the identity provider owns roles).
+    async fn current(
+        &self,
+        caller: &Caller,
+        stored: Option<ProfileRecord>,
+    ) -> Result<ProfileRecord, AppError> {
+        let roles: Vec<_> = caller.roles.iter().copied().collect();
+        let (record, expected) = match stored {
+            Some(record) if record.profile.roles == roles => return Ok(record),
+            Some(mut record) => {
+                let version = record.version;
+                record.profile.roles = roles;
+                record.version += 1;
+                (record, versioned(version))
+            }
+            None => {
+                let profile = Profile::new(
+                    caller.user_id.clone(),
+                    roles,
+                    caller.email.clone(),
+                    self.ports.clock.now().to_string(),
+                );
+                (
+                    ProfileRecord {
+                        profile,
+                        version: 1,
+                    },
+                    Condition::NotExists,
+                )
+            }
+        };
+        match self.ports.store.put(record.to_item()?, expected).await {
+            Ok(()) => Ok(record),
+            // Created or changed meanwhile (another request, the trigger): read what won.
+            Err(TableError::Conflict(_)) => store::profile_of(&self.ports.store, &caller.user_id)
+                .await?
+                .ok_or_else(|| AppError::Conflict("the profile keeps changing; try again".into())),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
