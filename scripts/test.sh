@@ -110,6 +110,8 @@ awk '
     else if ($2 ~ /^embedded_sessions::/) sessions_embedded++
     else if ($2 ~ /^dynamodb_practice::/) practice_dynamodb++
     else if ($2 ~ /^embedded_practice::/ || $2 ~ /^embedded_two_hundred/) practice_embedded++
+    else if ($2 ~ /^dynamodb_oversight::/) oversight_dynamodb++
+    else if ($2 ~ /^embedded_oversight::/) oversight_embedded++
     else if (binary ~ /tests\/cognito\.rs/) cognito++
     else if (binary ~ /tests\/real_model\.rs/) real_model++
     else if (binary ~ /^tests\//) integration++
@@ -123,6 +125,8 @@ awk '
     printf "%-50s %d\n", "session scenarios, DynamoDB backend against moto:", sessions_dynamodb
     printf "%-50s %d\n", "practice scenarios, embedded backend:", practice_embedded
     printf "%-50s %d\n", "practice scenarios, DynamoDB backend against moto:", practice_dynamodb
+    printf "%-50s %d\n", "oversight scenarios, embedded backend:", oversight_embedded
+    printf "%-50s %d\n", "oversight scenarios, DynamoDB backend against moto:", oversight_dynamodb
     printf "%-50s %d\n", "Cognito (moto) tokens through the gateway:", cognito
     printf "%-50s %d\n", "real model (SmolLM2 on llama.cpp) plumbing:", real_model
     printf "%-50s %d\n", "other integration (journeys over HTTP, template):", integration

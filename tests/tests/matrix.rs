@@ -148,6 +148,43 @@ fn table() -> BTreeMap<&'static str, (Row, &'static str, Option<Value>)> {
         ([403, 403, 200, 200, 200, 200, 200, 403], "/students", None),
     );
     rows.insert("GET /admin/audit", (admin_only, "/admin/audit", None));
+    rows.insert(
+        "GET /students/{id}/progress",
+        (read, "/students/{owner}/progress", None),
+    );
+    rows.insert(
+        "POST /students/{id}/overrides",
+        (
+            [403, 403, 201, 404, 403, 403, 201, 403],
+            "/students/{owner}/overrides",
+            Some(json!({
+                "change": {"kind": "goal_progress", "goal_id": "{goal}", "progress": 1},
+                "reason": "matrix"
+            })),
+        ),
+    );
+    rows.insert(
+        "GET /students/{id}/overrides",
+        (read, "/students/{owner}/overrides", None),
+    );
+    rows.insert(
+        "GET /students/{id}/export",
+        (
+            [200, 404, 403, 403, 200, 404, 200, 403],
+            "/students/{owner}/export",
+            None,
+        ),
+    );
+    // Destructive, so last: the owner's parent erases them (200); the admin, asking after,
+    // finds nothing left (404).
+    rows.insert(
+        "DELETE /students/{id}",
+        (
+            [403, 404, 403, 403, 200, 404, 404, 403],
+            "/students/{owner}",
+            None,
+        ),
+    );
     rows
 }
 
@@ -296,5 +333,5 @@ async fn every_route_answers_every_principal_as_the_table_says() {
         wrong.len(),
         wrong.join("\n")
     );
-    assert!(cells >= 21 * 9, "{cells} cells");
+    assert!(cells >= 26 * 9, "{cells} cells");
 }

@@ -31,6 +31,8 @@ registry!(
     practice_review::PracticeReview,
     me::Me,
     people::People,
+    progress::Progress,
+    privacy::Privacy,
 );
 
 /// Functions that serve no route: they answer events (a Cognito trigger). Listed so the

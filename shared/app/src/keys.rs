@@ -69,8 +69,13 @@ pub fn tutor_link(tutor: &UserId, student: &UserId) -> Key {
 
 /// `USER#<student>` / `TUTOR#<tutor>`: the reverse of [`tutor_link`].
 pub fn tutor_link_reverse(tutor: &UserId, student: &UserId) -> Key {
-    Key::new(user(student), format!("TUTOR#{tutor}"))
+    Key::new(user(student), format!("{STUDENT_TUTORS}{tutor}"))
 }
+
+/// Sort-key prefix of a student's tutors (the reverse links, in the student's partition).
+pub const STUDENT_TUTORS: &str = "TUTOR#";
+/// Sort-key prefix of a student's parents (the reverse links, in the student's partition).
+pub const STUDENT_PARENTS: &str = "PARENT#";
 
 /// `USER#<parent>` / `CHILD#<child>`: the parent is linked to the child.
 pub fn parent_link(parent: &UserId, child: &UserId) -> Key {
@@ -79,7 +84,7 @@ pub fn parent_link(parent: &UserId, child: &UserId) -> Key {
 
 /// `USER#<child>` / `PARENT#<parent>`: the reverse of [`parent_link`].
 pub fn parent_link_reverse(parent: &UserId, child: &UserId) -> Key {
-    Key::new(user(child), format!("PARENT#{parent}"))
+    Key::new(user(child), format!("{STUDENT_PARENTS}{parent}"))
 }
 
 /// Marker recording that a seed data set was loaded: `SEED#<name>` / `VERSION#<n>`.

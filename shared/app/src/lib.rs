@@ -15,6 +15,7 @@ mod fingerprint;
 pub mod goals;
 pub mod ids;
 pub mod keys;
+pub mod oversight;
 pub mod people;
 pub mod practice;
 mod records;

@@ -120,6 +120,20 @@ pub(crate) async fn attempts_of_student(
     query_page(store, &query).await
 }
 
+/// A student's latest `limit` first attempts in a subject, newest first (one query).
+pub(crate) async fn attempts_recent(
+    store: &Store,
+    student: &UserId,
+    subject: &SubjectSlug,
+    limit: u32,
+) -> Result<Vec<AttemptRecord>, AppError> {
+    let query = Query::partition(Index::Base, keys::user(student))
+        .sort(SortKeyCondition::BeginsWith(keys::attempts_prefix(subject)))
+        .descending()
+        .limit(limit);
+    Ok(query_page(store, &query).await?.0)
+}
+
 /// The oldest `limit` items waiting for review, in one subject or all (one GSI2 query).
 pub(crate) async fn review_queue(
     store: &Store,

@@ -115,18 +115,8 @@ impl SessionService {
             store::sessions_of_student(&self.ports.store, student, limit, cursor).await?;
         let sessions = records
             .into_iter()
-            .map(|record| {
-                Ok(SessionListEntry {
-                    session_id: record.session_id,
-                    guideline_id: record.guideline.id.as_str().to_string(),
-                    subtopic: record.guideline.subtopic.as_str().to_string(),
-                    created_at: record.created_at,
-                    step: record.progress.step,
-                    mastery: shown(record.progress.mastery),
-                    completed: record.progress.completed,
-                })
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
+            .map(|record| SessionListEntry::from(&record))
+            .collect();
         Ok(SessionPage {
             sessions,
             next: next.map(|next| encode_page_token(&next, &owner)),

@@ -241,3 +241,17 @@ pub struct SessionListEntry {
     pub mastery: f64,
     pub completed: bool,
 }
+
+impl From<&SessionRecord> for SessionListEntry {
+    fn from(record: &SessionRecord) -> SessionListEntry {
+        SessionListEntry {
+            session_id: record.session_id.clone(),
+            guideline_id: record.guideline.id.as_str().to_string(),
+            subtopic: record.guideline.subtopic.as_str().to_string(),
+            created_at: record.created_at.clone(),
+            step: record.progress.step,
+            mastery: shown(record.progress.mastery),
+            completed: record.progress.completed,
+        }
+    }
+}
