@@ -192,3 +192,120 @@ async fn a_token_for_another_app_client_is_refused() {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 }
+
+/// Inviting users through the Directory port on the emulator's Cognito: the user is created in
+/// the pool and put in their role's group, their `sub` becomes their id, a second invitation of
+/// the same email is refused; the use case stores the profile, the link and the audit entry in
+/// DynamoDB.
+#[tokio::test]
+async fn admins_invite_users_into_the_emulators_pool() {
+    use tutorbridge_app::directory::{Directory, DirectoryError, Email};
+    use tutorbridge_app::people::admin::{Invitation, PeopleService};
+    use tutorbridge_aws::cognito::CognitoDirectory;
+    use tutorbridge_domain::{Access, Role};
+    use tutorbridge_tests::backends::{caller, dynamodb, unique};
+
+    let cognito = Client::new(&tutorbridge_aws::emulator::config().await);
+    let pool_id = cognito
+        .create_user_pool()
+        .pool_name(unique("invites"))
+        .send()
+        .await
+        .expect("pool")
+        .user_pool
+        .and_then(|p| p.id)
+        .expect("pool id");
+    for group in ["student", "tutor", "parent", "admin"] {
+        cognito
+            .create_group()
+            .user_pool_id(&pool_id)
+            .group_name(group)
+            .send()
+            .await
+            .expect("group");
+    }
+    let directory = CognitoDirectory::new(cognito.clone(), &pool_id);
+    let email = Email::parse(&format!("{}@example.com", unique("tutor"))).expect("email");
+    let tutor = directory
+        .invite(&email, Role::Tutor)
+        .await
+        .expect("invited");
+    let user = cognito
+        .admin_get_user()
+        .user_pool_id(&pool_id)
+        .username(email.as_str())
+        .send()
+        .await
+        .expect("the user is in the pool");
+    let sub = user
+        .user_attributes
+        .unwrap_or_default()
+        .into_iter()
+        .find(|a| a.name == "sub")
+        .and_then(|a| a.value);
+    assert_eq!(sub.as_deref(), Some(tutor.as_str()));
+    let groups = cognito
+        .admin_list_groups_for_user()
+        .user_pool_id(&pool_id)
+        .username(email.as_str())
+        .send()
+        .await
+        .expect("groups");
+    let names: Vec<String> = groups
+        .groups
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|g| g.group_name)
+        .collect();
+    assert_eq!(names, vec!["tutor".to_string()]);
+    assert!(matches!(
+        directory.invite(&email, Role::Tutor).await,
+        Err(DirectoryError::Exists)
+    ));
+
+    // The use case over DynamoDB: profile, link and audit in one transaction; 409 for a taken
+    // email.
+    let store = dynamodb().await;
+    let people = PeopleService::new(store.clone());
+    let admin = caller("root", Role::Admin);
+    let student = caller(&unique("stu"), Role::Student);
+    let invited = people
+        .invite(
+            &admin,
+            &directory,
+            &Invitation {
+                email: format!("{}@example.com", unique("parent")),
+                role: Role::Parent,
+                student: Some(student.user_id.clone()),
+            },
+        )
+        .await
+        .expect("invited");
+    assert_eq!(invited.audit.action, "user.invite");
+    let parent = caller(invited.user_id.as_str(), Role::Parent);
+    tutorbridge_app::access::AccessService::new(store.clone())
+        .authorize(&parent, &student.user_id, Access::Read)
+        .await
+        .expect("the new parent sees the child");
+    let profile = tutorbridge_app::people::ProfileService::new(store)
+        .profile(&invited.user_id)
+        .await
+        .expect("read")
+        .expect("the profile exists");
+    assert_eq!(profile.roles, vec![Role::Parent]);
+    let again = people
+        .invite(
+            &admin,
+            &directory,
+            &Invitation {
+                email: email.as_str().to_string(),
+                role: Role::Student,
+                student: None,
+            },
+        )
+        .await;
+    assert!(
+        matches!(again, Err(tutorbridge_app::AppError::Conflict(_))),
+        "{again:?}"
+    );
+}

@@ -272,3 +272,155 @@ async fn a_student_is_tutored_to_mastery_over_http() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "parents read but never step");
 }
+
+/// The README's people walk-through, over HTTP on the embedded default: an admin invites a
+/// tutor and a student and links them, the student practises, the tutor reads the dashboard
+/// and overrides a rating, the audit shows it, the student exports their data, the admin erases
+/// the student and the export is then 404.
+#[tokio::test]
+async fn an_admin_invites_links_oversees_and_erases() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    let send = async |method: reqwest::Method,
+                      path: &str,
+                      token: &str,
+                      body: Option<serde_json::Value>| {
+        let mut request = app
+            .client
+            .request(method, format!("{}{path}", app.url))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        (
+            status,
+            response
+                .json::<serde_json::Value>()
+                .await
+                .unwrap_or_default(),
+        )
+    };
+    let invite = async |email: &str, role: &str| {
+        let (status, invited) = send(
+            reqwest::Method::POST,
+            "/admin/users",
+            &admin,
+            Some(json!({"email": email, "role": role})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{invited}");
+        invited["user_id"].as_str().expect("id").to_string()
+    };
+    let tutor = invite("grace@example.com", "tutor").await;
+    let student = invite("ada@example.com", "student").await;
+    let (status, _) = send(
+        reqwest::Method::POST,
+        "/admin/users",
+        &admin,
+        Some(json!({"email": "ada@example.com", "role": "student"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "an email is invited once");
+    let (status, _) = send(
+        reqwest::Method::PUT,
+        &format!("/admin/links/tutor/{tutor}/{student}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let student_token = app.token(&student).await;
+    let tutor_token = app.token(&tutor).await;
+
+    let (_, assignment) = send(
+        reqwest::Method::POST,
+        "/practice/assign",
+        &student_token,
+        Some(json!({"subject": "Mathematics"})),
+    )
+    .await;
+    let (status, _) = send(
+        reqwest::Method::POST,
+        "/practice/complete",
+        &student_token,
+        Some(json!({"assignment_id": assignment["assignment_id"], "answer": "1"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, progress) = send(
+        reqwest::Method::GET,
+        &format!("/students/{student}/progress"),
+        &tutor_token,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{progress}");
+    assert_eq!(progress["subjects"][0]["subject"], "Mathematics");
+    let (status, entry) = send(
+        reqwest::Method::POST,
+        &format!("/students/{student}/overrides"),
+        &tutor_token,
+        Some(json!({
+            "change": {"kind": "rating", "subject": "Mathematics", "rating": 1500},
+            "reason": "placement test"
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{entry}");
+    let (_, progress) = send(
+        reqwest::Method::GET,
+        &format!("/students/{student}/progress"),
+        &tutor_token,
+        None,
+    )
+    .await;
+    assert_eq!(progress["subjects"][0]["rating"], 1500);
+    let (_, trail) = send(
+        reqwest::Method::GET,
+        &format!("/admin/audit?target={student}"),
+        &admin,
+        None,
+    )
+    .await;
+    let actions: Vec<&str> = trail["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, vec!["override.rating", "link.add", "user.invite"]);
+
+    let (status, export) = send(
+        reqwest::Method::GET,
+        &format!("/students/{student}/export"),
+        &student_token,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        export["records"]["ATTEMPT"]
+            .as_array()
+            .is_some_and(|a| a.len() == 1),
+        "{export}"
+    );
+    let (status, erased) = send(
+        reqwest::Method::DELETE,
+        &format!("/students/{student}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{erased}");
+    let (status, _) = send(
+        reqwest::Method::GET,
+        &format!("/students/{student}/export"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing left to export");
+}

@@ -149,6 +149,14 @@ fn table() -> BTreeMap<&'static str, (Row, &'static str, Option<Value>)> {
     );
     rows.insert("GET /admin/audit", (admin_only, "/admin/audit", None));
     rows.insert(
+        "POST /admin/users",
+        (
+            [403, 403, 403, 403, 403, 403, 201, 403],
+            "/admin/users",
+            Some(json!({"email": "matrix-invite@example.com", "role": "student"})),
+        ),
+    );
+    rows.insert(
         "GET /students/{id}/progress",
         (read, "/students/{owner}/progress", None),
     );
@@ -333,5 +341,5 @@ async fn every_route_answers_every_principal_as_the_table_says() {
         wrong.len(),
         wrong.join("\n")
     );
-    assert!(cells >= 26 * 9, "{cells} cells");
+    assert!(cells >= 27 * 9, "{cells} cells");
 }

@@ -174,6 +174,9 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
     let wiring = Wiring {
         ports: Ports::new(store.clone()),
         settings: config.settings.clone(),
+        directory: Some(Arc::new(crate::directory::LocalDirectory::new(
+            store.clone(),
+        ))),
     };
     let functions = registry::build(&wiring)
         .map_err(|error| anyhow::anyhow!("building the functions: {error}"))?;
@@ -231,6 +234,30 @@ fn json_ok(value: &impl serde::Serialize) -> AxumResponse {
     }
 }
 
+/// A token for a user the local directory invited (their profile holds their roles).
+async fn invited_token(state: &GatewayState, user: &str) -> Option<String> {
+    let issuer = state.issuer.as_ref()?;
+    let user = tutorbridge_domain::UserId::parse(user).ok()?;
+    let profile = tutorbridge_app::people::ProfileService::new(state.store.clone())
+        .profile(&user)
+        .await
+        .ok()??;
+    let groups: Vec<&str> = profile.roles.iter().map(|role| role.group()).collect();
+    let now = (state.clock)();
+    issuer
+        .sign(&json!({
+            "sub": user.as_str(),
+            "aud": LOCAL_AUDIENCE,
+            "iss": LOCAL_ISSUER,
+            "token_use": "id",
+            "email": profile.email,
+            "cognito:groups": groups,
+            "iat": now,
+            "exp": now + DEMO_TOKEN_TTL_SECONDS,
+        }))
+        .ok()
+}
+
 /// `/openapi.json` and the interactive docs at `/docs/` (Swagger UI, its assets compiled into
 /// the binary: no CDN, works offline). No token needed: the document is public.
 fn docs_route(state: &GatewayState, parts: &Parts) -> Option<AxumResponse> {
@@ -278,7 +305,12 @@ fn docs_route(state: &GatewayState, parts: &Parts) -> Option<AxumResponse> {
 /// `/local/*`: demo tokens and the local issuer's JWKS. Never part of a Lambda deployment, and
 /// only for this machine: the peer must be loopback and so must the `Host` it asked for (a
 /// DNS-rebinding page in a browser names its own host). Anyone else is told there is no route.
-fn local_route(state: &GatewayState, parts: &Parts, local: bool, request_id: &str) -> AxumResponse {
+async fn local_route(
+    state: &GatewayState,
+    parts: &Parts,
+    local: bool,
+    request_id: &str,
+) -> AxumResponse {
     if !local {
         return problem(ApiError::RouteNotFound(parts.uri.path().into()), request_id);
     }
@@ -320,7 +352,12 @@ fn local_route(state: &GatewayState, parts: &Parts, local: bool, request_id: &st
         "GET /local/tokens" => json_ok(&tokens),
         "GET /local/tokens/{role}" => {
             let role = params.get("role").map(String::as_str).unwrap_or_default();
-            match tokens.get(role) {
+            let token = match tokens.get(role) {
+                Some(token) => Some(token.clone()),
+                // Not a demo role: a user invited through POST /admin/users, by id.
+                None => invited_token(state, role).await,
+            };
+            match token.as_ref() {
                 // Plain text, so a shell can say TOKEN=$(curl -s …/local/tokens/student).
                 Some(token) => AxumResponse::builder()
                     .header(http::header::CONTENT_TYPE, "text/plain")
@@ -355,7 +392,7 @@ async fn serve(state: Arc<GatewayState>, peer: SocketAddr, request: AxumRequest)
     };
     if path.starts_with("/local/") {
         let local = peer.ip().is_loopback() && host.as_deref().is_some_and(is_loopback);
-        return local_route(&state, &parts, local, &request_id);
+        return local_route(&state, &parts, local, &request_id).await;
     }
     if let Some(response) = docs_route(&state, &parts) {
         return response;

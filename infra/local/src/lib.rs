@@ -10,6 +10,7 @@
 mod authorizer;
 mod config;
 mod demo;
+mod directory;
 mod gateway;
 mod host;
 mod issuer;

@@ -33,6 +33,7 @@ registry!(
     people::People,
     progress::Progress,
     privacy::Privacy,
+    admin_users::AdminUsers,
 );
 
 /// Functions that serve no route: they answer events (a Cognito trigger). Listed so the

@@ -293,3 +293,9 @@ pub fn audit_actor_partition(actor: &UserId) -> String {
 pub const TUTOR_STUDENTS: &str = "STUDENT#";
 /// Sort-key prefix of a parent's children (in the parent's partition).
 pub const PARENT_CHILDREN: &str = "CHILD#";
+
+/// `LOCALUSER#<email>` / `USER`: a user the local gateway's directory created (create-only, so
+/// an email is taken once). Never written in AWS, where Cognito holds users.
+pub fn local_user(email: &str) -> Key {
+    Key::new(format!("LOCALUSER#{email}"), "USER")
+}

@@ -10,6 +10,7 @@ pub mod access;
 pub mod clock;
 pub mod config;
 pub mod curriculum;
+pub mod directory;
 mod error;
 mod fingerprint;
 pub mod goals;

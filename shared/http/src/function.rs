@@ -20,6 +20,9 @@ pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
 pub struct Wiring {
     pub ports: Ports,
     pub settings: Settings,
+    /// Where users are created (a Cognito pool, the local issuer's list); only the functions
+    /// that invite users need it, and only their `main` builds one.
+    pub directory: Option<std::sync::Arc<dyn tutorbridge_app::directory::Directory>>,
 }
 
 /// One Lambda function.

@@ -68,6 +68,7 @@ pub async fn wiring(config: &Config) -> Wiring {
     Wiring {
         ports: Ports::new(dynamodb_store(config).await),
         settings: config.settings.clone(),
+        directory: None,
     }
 }
 

@@ -3,6 +3,9 @@
 //! In Lambda the standard provider chain supplies region and credentials. An endpoint override
 //! (`TUTORBRIDGE_AWS_ENDPOINT`) points every client at a wire-compatible emulator instead.
 
+#[cfg(feature = "cognito")]
+pub mod cognito;
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 

@@ -173,6 +173,19 @@ impl PrivacyService {
                 "nothing is stored about '{student}'"
             )));
         }
+        let audit = AuditEntry {
+            audit_id: self.ports.ids.lower(),
+            actor: caller.user_id.clone(),
+            actor_roles: caller.roles.iter().copied().collect(),
+            action: "privacy.export".into(),
+            target: student.clone(),
+            summary: format!("exported {} records", holdings.own.len()),
+            at: self.ports.clock.now().to_string(),
+        };
+        self.ports
+            .store
+            .put(audit.to_item()?, Condition::NotExists)
+            .await?;
         tracing::info!(actor = %caller.user_id, student = %student, "data exported");
         Ok(Export {
             student: student.clone(),

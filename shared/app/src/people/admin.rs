@@ -214,6 +214,99 @@ impl PeopleService {
     }
 }
 
+/// `POST /admin/users`.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Invitation {
+    #[schema(max_length = 254)]
+    pub email: String,
+    pub role: Role,
+    /// For a tutor or parent: the student to link them to.
+    #[schema(value_type = Option<String>)]
+    pub student: Option<UserId>,
+}
+
+/// The answer to an invitation.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Invited {
+    pub user_id: UserId,
+    pub email: String,
+    pub role: Role,
+    pub linked_student: Option<UserId>,
+    pub audit: AuditEntry,
+}
+
+impl PeopleService {
+    /// Invite a user: created in the directory with their role, then their profile, the link to
+    /// a student (for a tutor or parent) and the audit entry in one transaction.
+    ///
+    /// # Errors
+    /// `Forbidden` unless the caller is an admin; `Invalid` for a bad email, or a student to
+    /// link for a student or admin; `Conflict` when the email is taken.
+    pub async fn invite(
+        &self,
+        caller: &Caller,
+        directory: &dyn crate::directory::Directory,
+        invitation: &Invitation,
+    ) -> Result<Invited, AppError> {
+        use crate::directory::{DirectoryError, Email};
+        admin_only(caller)?;
+        let email = Email::parse(&invitation.email)?;
+        let relationship = match (invitation.role, &invitation.student) {
+            (_, None) => None,
+            (Role::Tutor, Some(_)) => Some(Relationship::Tutor),
+            (Role::Parent, Some(_)) => Some(Relationship::Parent),
+            (role, Some(_)) => {
+                return Err(AppError::Invalid(format!(
+                    "a {} is not linked to a student",
+                    role.group()
+                )));
+            }
+        };
+        let user_id =
+            directory
+                .invite(&email, invitation.role)
+                .await
+                .map_err(|error| match error {
+                    DirectoryError::Exists => AppError::Conflict(format!(
+                        "a user with the email {} exists",
+                        email.as_str()
+                    )),
+                    other => AppError::internal(other),
+                })?;
+        let profile = super::records::ProfileRecord {
+            profile: tutorbridge_domain::people::Profile::new(
+                user_id.clone(),
+                vec![invitation.role],
+                Some(email.as_str().to_string()),
+                self.ports.clock.now().to_string(),
+            ),
+            version: 1,
+        };
+        let audit = self.audit(
+            caller,
+            "user.invite",
+            &user_id,
+            format!("invited as {}", invitation.role.group()),
+        );
+        let mut ops = vec![
+            profile.put(Condition::NotExists)?,
+            audit.put(Condition::NotExists)?,
+        ];
+        if let (Some(relationship), Some(student)) = (relationship, &invitation.student) {
+            ops.extend(link_ops(relationship, &user_id, student)?);
+        }
+        self.ports.store.transact_write(ops).await?;
+        Ok(Invited {
+            user_id,
+            email: email.as_str().to_string(),
+            role: invitation.role,
+            linked_student: relationship.and(invitation.student.clone()),
+            audit,
+        })
+    }
+}
+
 fn name(relationship: Relationship) -> &'static str {
     match relationship {
         Relationship::Tutor => "tutor",

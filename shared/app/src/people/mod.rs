@@ -80,6 +80,16 @@ impl ProfileService {
         }
     }
 
+    /// A user's stored profile, if any (one read; nothing is created).
+    ///
+    /// # Errors
+    /// A table failure.
+    pub async fn profile(&self, user: &UserId) -> Result<Option<Profile>, AppError> {
+        Ok(store::profile_of(&self.ports.store, user)
+            .await?
+            .map(|record| record.profile))
+    }
+
     /// The caller's profile, created from the token's claims on first use, with its roles kept
     /// in step with the token's groups. One parallel read (and one write when it had to be
     /// created or its roles changed).
@@ -140,10 +150,23 @@ impl ProfileService {
         stored: Option<ProfileRecord>,
     ) -> Result<ProfileRecord, AppError> {
         let roles: Vec<_> = caller.roles.iter().copied().collect();
+        let mut audit = None;
         let (record, expected) = match stored {
             Some(record) if record.profile.roles == roles => return Ok(record),
             Some(mut record) => {
                 let version = record.version;
+                // The identity provider changed the user's groups: audited.
+                let before: Vec<&str> = record.profile.roles.iter().map(|r| r.group()).collect();
+                let after: Vec<&str> = roles.iter().map(|r| r.group()).collect();
+                audit = Some(AuditEntry {
+                    audit_id: self.ports.ids.lower(),
+                    actor: caller.user_id.clone(),
+                    actor_roles: roles.clone(),
+                    action: "profile.roles".into(),
+                    target: caller.user_id.clone(),
+                    summary: format!("roles {before:?} -> {after:?} (from the identity provider)"),
+                    at: self.ports.clock.now().to_string(),
+                });
                 record.profile.roles = roles;
                 record.version += 1;
                 (record, versioned(version))
@@ -164,7 +187,11 @@ impl ProfileService {
                 )
             }
         };
-        match self.ports.store.put(record.to_item()?, expected).await {
+        let mut ops = vec![record.put(expected)?];
+        if let Some(audit) = &audit {
+            ops.push(audit.put(Condition::NotExists)?);
+        }
+        match self.ports.store.transact_write(ops).await {
             Ok(()) => Ok(record),
             // Created or changed meanwhile (another request, the trigger): read what won.
             Err(TableError::Conflict(_)) => store::profile_of(&self.ports.store, &caller.user_id)
