@@ -80,6 +80,7 @@ write("goals", "archive.json", event("PATCH", "/goals/GOALID", "PATCH /goals/{id
 write("me", "get.json", event("GET", "/me", "GET /me"))
 write("me", "patch.json", event("PATCH", "/me", "PATCH /me", body={"time_zone": "Asia/Kolkata", "daily_cap": 2, "quiet_hours": {"start": "22:00", "end": "07:00"}}))
 write("me", "patch-bad-zone.json", event("PATCH", "/me", "PATCH /me", body={"time_zone": "Mars/Olympus"}))
+write("me", "patch-bad-quiet-hours.json", event("PATCH", "/me", "PATCH /me", body={"quiet_hours": {"start": "9pm", "end": "07:00"}}))
 write("me", "patch-bad-cap.json", event("PATCH", "/me", "PATCH /me", body={"daily_cap": 9}))
 link = {"kind": "tutor", "adult": "demo-tutor", "student": "demo-student"}
 write("people", "link-tutor.json", event("PUT", "/admin/links/tutor/demo-tutor/demo-student", "PUT /admin/links/{kind}/{adult}/{student}", groups="[admin]", sub="demo-admin", path_params=link))

@@ -19,7 +19,11 @@ impl ClockTime {
     /// # Errors
     /// When `raw` is not `HH:MM` with HH 00-23 and MM 00-59.
     pub fn parse(raw: &str) -> Result<ClockTime, ValidationError> {
-        let invalid = || ValidationError::new(format!("'{raw}' is not a time of day like 21:00"));
+        let invalid = || {
+            ValidationError::new(format!(
+                "quiet_hours: '{raw}' is not a time of day like 21:00"
+            ))
+        };
         let (hours, minutes) = raw.split_once(':').ok_or_else(invalid)?;
         if hours.len() != 2 || minutes.len() != 2 {
             return Err(invalid());

@@ -31,10 +31,11 @@ pub struct Me {
 
 /// The write that records a student's activity at `at`, for the transaction of the practice or
 /// session write that is the activity (no read needed: the item is written whole).
-pub(crate) fn activity_put(student: &UserId, at: &str) -> Result<WriteOp, AppError> {
+/// Times are kept to the second in one fixed form, so the index's text order is time order.
+pub(crate) fn activity_put(student: &UserId, at: jiff::Timestamp) -> Result<WriteOp, AppError> {
     ActivityRecord {
         user_id: student.clone(),
-        last_active_at: at.to_string(),
+        last_active_at: at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
     }
     .put(Condition::None)
 }

@@ -269,7 +269,7 @@ pub(crate) fn decide(
     }
     let now = jiff::Timestamp::from_millisecond(now_ms as i64).map_err(AppError::internal)?;
     // The student was active now: recorded in this same transaction (no extra round trip).
-    ops.push(activity_put(&student, &now.to_string())?);
+    ops.push(activity_put(&student, now)?);
     let mut goal_progress = Vec::new();
     let (result, predicted, change);
     if rated {

@@ -334,11 +334,8 @@ impl SessionService {
             .ok_or_else(|| AppError::internal("an open session has no question"))?;
         let lesson = lesson_for(&record, step);
         // The log numbers steps from the session's start (0) to the n-th reply (n).
-        let mut log = EventLog::new(
-            &record.session_id,
-            step + 1,
-            self.ports.clock.now().to_string(),
-        );
+        let now = self.ports.clock.now();
+        let mut log = EventLog::new(&record.session_id, step + 1, now.to_string());
 
         let grading = self.tutor.grade(&lesson, &question, reply).await?;
         let decision = record
@@ -456,7 +453,7 @@ impl SessionService {
         ];
         ops.extend(log.items);
         // The student was active now: recorded in this same transaction.
-        ops.push(activity_put(&record.student_id, &record.updated_at)?);
+        ops.push(activity_put(&record.student_id, now)?);
         Ok((ops, response))
     }
 }
