@@ -41,6 +41,18 @@ async fn spawn(data_dir: &std::path::Path) -> Running {
     Running { child, url }
 }
 
+/// The demo student's token from a running gateway.
+async fn student_token(client: &reqwest::Client, url: &str) -> String {
+    client
+        .get(format!("{url}/local/tokens/student"))
+        .send()
+        .await
+        .expect("token")
+        .text()
+        .await
+        .expect("token text")
+}
+
 /// Acknowledged writes, as the client saw them.
 #[derive(Default)]
 struct Acknowledged {
@@ -114,14 +126,7 @@ async fn acknowledged_writes_survive_sigkill_and_nothing_is_half_applied() {
     let seen = Arc::new(Mutex::new(Acknowledged::default()));
     for kill in 0..KILLS {
         let mut gateway = spawn(data.path()).await;
-        let token = client
-            .get(format!("{}/local/tokens/student", gateway.url))
-            .send()
-            .await
-            .expect("token")
-            .text()
-            .await
-            .expect("token text");
+        let token = student_token(&client, &gateway.url).await;
         let writers: Vec<_> = (0..WRITERS)
             .map(|n| {
                 tokio::spawn(load(
@@ -143,14 +148,7 @@ async fn acknowledged_writes_survive_sigkill_and_nothing_is_half_applied() {
 
     let gateway = spawn(data.path()).await;
     let get = async |path: &str| -> Value {
-        let token = client
-            .get(format!("{}/local/tokens/student", gateway.url))
-            .send()
-            .await
-            .expect("token")
-            .text()
-            .await
-            .expect("text");
+        let token = student_token(&client, &gateway.url).await;
         client
             .get(format!("{}{path}", gateway.url))
             .bearer_auth(token)

@@ -155,6 +155,19 @@ impl World {
         self.practise(subject, None).await
     }
 
+    /// A goal of `target` correct answers in `subject`, set by the student for themself.
+    async fn set_goal(&self, subject: &str, target: u32) -> Result<Goal, AppError> {
+        self.goals
+            .create_goal(
+                &self.student,
+                &self.student.user_id,
+                subject,
+                vec![],
+                target,
+            )
+            .await
+    }
+
     /// [`World::practise_right`] on one topic.
     async fn practise_right_on(
         &self,
@@ -428,17 +441,7 @@ async fn wrong_then_right_moves_ratings_once_within_two_round_trips_each(store: 
 
 async fn a_correct_first_answer_raises_skill_streak_xp_and_goal_progress(store: Store) {
     let world = world(store).await;
-    let goal = world
-        .goals
-        .create_goal(
-            &world.student,
-            &world.student.user_id,
-            "mathematics",
-            vec![],
-            1,
-        )
-        .await
-        .expect("goal");
+    let goal = world.set_goal("mathematics", 1).await.expect("goal");
     let (_, done) = world.practise_right("Mathematics").await;
     assert!(done.correct && done.rated && done.rating_change >= 0 && done.xp == 10);
     assert_eq!(done.goals.len(), 1);
@@ -967,36 +970,16 @@ async fn goals_are_bounded_and_one_write_credits_them_all(store: Store) {
     let world = world(store).await;
     let mut ids = Vec::new();
     for _ in 0..10 {
-        let goal = world
-            .goals
-            .create_goal(
-                &world.student,
-                &world.student.user_id,
-                "Mathematics",
-                vec![],
-                5,
-            )
-            .await
-            .expect("goal");
+        let goal = world.set_goal("Mathematics", 5).await.expect("goal");
         ids.push(goal.goal_id);
     }
-    let refused = world
-        .goals
-        .create_goal(
-            &world.student,
-            &world.student.user_id,
-            "Mathematics",
-            vec![],
-            5,
-        )
-        .await;
+    let refused = world.set_goal("Mathematics", 5).await;
     assert!(
         matches!(&refused, Err(AppError::Conflict(detail)) if detail.contains("10")),
         "{refused:?}"
     );
     world
-        .goals
-        .create_goal(&world.student, &world.student.user_id, "Science", vec![], 5)
+        .set_goal("Science", 5)
         .await
         .expect("another subject has its own ten");
     let archive = GoalChange {
@@ -1008,17 +991,7 @@ async fn goals_are_bounded_and_one_write_credits_them_all(store: Store) {
         .update(&world.student, &world.student.user_id, &ids[0], archive)
         .await
         .expect("archive");
-    let extra = world
-        .goals
-        .create_goal(
-            &world.student,
-            &world.student.user_id,
-            "Mathematics",
-            vec![],
-            5,
-        )
-        .await
-        .expect("room again");
+    let extra = world.set_goal("Mathematics", 5).await.expect("room again");
     let reactivate = GoalChange {
         target: None,
         status: Some(GoalStatus::Active),
@@ -1060,17 +1033,7 @@ async fn a_two_word_subject_is_one_subject_everywhere(store: Store) {
         })
         .collect();
     let world = world_with(store, &items, None).await;
-    let goal = world
-        .goals
-        .create_goal(
-            &world.student,
-            &world.student.user_id,
-            "SOCIAL studies",
-            vec![],
-            1,
-        )
-        .await
-        .expect("goal");
+    let goal = world.set_goal("SOCIAL studies", 1).await.expect("goal");
     assert_eq!(goal.subject, "Social Studies", "the bank's spelling");
     let assignment = world
         .practice

@@ -7,7 +7,9 @@ use lambda_http::{Body, Request, Response};
 use tutorbridge_app::people::admin::{AuditFilter, PeopleService};
 use tutorbridge_app::{AppError, Ports};
 use tutorbridge_domain::{Relationship, UserId};
-use tutorbridge_http::{ApiError, ApiRequest, BuildError, Function, Route, Wiring, json, respond};
+use tutorbridge_http::{
+    ApiError, ApiRequest, BuildError, Function, Route, Wiring, json, page_limit, respond,
+};
 
 pub const ROUTES: &[Route] = &[
     Route::new("PUT /admin/links/{kind}/{adult}/{student}"),
@@ -65,14 +67,6 @@ fn link_of(request: &ApiRequest) -> Result<(Relationship, UserId, UserId), ApiEr
     ))
 }
 
-fn limit(raw: Option<&&str>) -> Result<Option<u32>, ApiError> {
-    raw.map(|raw| {
-        raw.parse::<u32>()
-            .map_err(|_| ApiError::from(AppError::Invalid("limit must be a whole number".into())))
-    })
-    .transpose()
-}
-
 pub async fn handle(app: &People, request: Request) -> Response<Body> {
     respond(request, ROUTES, async |request: ApiRequest| {
         match request.route {
@@ -100,7 +94,7 @@ pub async fn handle(app: &People, request: Request) -> Response<Body> {
                     .people
                     .students(
                         &request.caller,
-                        limit(query.get("limit"))?,
+                        page_limit(&query)?,
                         query.get("cursor").copied(),
                     )
                     .await?;
@@ -129,7 +123,7 @@ pub async fn handle(app: &People, request: Request) -> Response<Body> {
                     .audit_trail(
                         &request.caller,
                         &filter,
-                        limit(query.get("limit"))?,
+                        page_limit(&query)?,
                         query.get("cursor").copied(),
                     )
                     .await?;

@@ -9,7 +9,9 @@ use tutorbridge_app::tutor_model::Tutor;
 use tutorbridge_app::{AppError, Ports};
 use tutorbridge_domain::UserId;
 use tutorbridge_domain::tutoring::SessionId;
-use tutorbridge_http::{ApiError, ApiRequest, BuildError, Function, Route, Wiring, json, respond};
+use tutorbridge_http::{
+    ApiError, ApiRequest, BuildError, Function, Route, Wiring, json, page_limit, respond,
+};
 
 pub const ROUTES: &[Route] = &[
     Route::new("GET /sessions/{id}"),
@@ -72,13 +74,7 @@ pub async fn handle(app: &SessionRead, request: Request) -> Response<Body> {
             "GET /students/{id}/sessions" => {
                 let query = request.query(&["limit", "cursor"])?;
                 let student = UserId::parse(request.param("id")?)?;
-                let limit = query
-                    .get("limit")
-                    .map(|raw| {
-                        raw.parse::<u32>()
-                            .map_err(|_| AppError::Invalid("limit must be a whole number".into()))
-                    })
-                    .transpose()?;
+                let limit = page_limit(&query)?;
                 let page = app
                     .sessions
                     .list(

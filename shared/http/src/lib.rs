@@ -17,7 +17,7 @@ pub mod testing;
 
 pub use function::{BuildError, Function, FunctionSpec, Handler, Wiring};
 pub use problem::ApiError;
-pub use request::{ApiRequest, MAX_BODY_BYTES};
+pub use request::{ApiRequest, MAX_BODY_BYTES, page_limit};
 pub use route::{Route, RouteMatch, match_route};
 
 use lambda_http::http::StatusCode;

@@ -176,3 +176,18 @@ fn is_json_media_type(content_type: &str) -> bool {
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     media_type.eq_ignore_ascii_case("application/json")
 }
+
+/// A page size from the query (`limit`), if given: a whole number (its range is the use
+/// case's to check).
+///
+/// # Errors
+/// `Invalid` when it is not a whole number.
+pub fn page_limit(query: &HashMap<&'static str, &str>) -> Result<Option<u32>, ApiError> {
+    query
+        .get("limit")
+        .map(|raw| {
+            raw.parse::<u32>()
+                .map_err(|_| AppError::Invalid("limit must be a whole number".into()).into())
+        })
+        .transpose()
+}

@@ -95,22 +95,8 @@ impl PeopleService {
         adult: &UserId,
         student: &UserId,
     ) -> Result<AuditEntry, AppError> {
-        admin_only(caller)?;
-        if adult == student {
-            return Err(AppError::Invalid(
-                "a user cannot be linked to themself".into(),
-            ));
-        }
-        let entry = self.audit(
-            caller,
-            "link.add",
-            student,
-            format!("{adult} is now the student's {}", name(relationship)),
-        );
-        let mut ops = link_ops(relationship, adult, student)?;
-        ops.push(entry.put(Condition::NotExists)?);
-        self.ports.store.transact_write(ops).await?;
-        Ok(entry)
+        self.change_link(caller, relationship, adult, student, true)
+            .await
     }
 
     /// Remove a link, both directions and the audit entry in one transaction (idempotent).
@@ -124,14 +110,39 @@ impl PeopleService {
         adult: &UserId,
         student: &UserId,
     ) -> Result<AuditEntry, AppError> {
+        self.change_link(caller, relationship, adult, student, false)
+            .await
+    }
+
+    async fn change_link(
+        &self,
+        caller: &Caller,
+        relationship: Relationship,
+        adult: &UserId,
+        student: &UserId,
+        add: bool,
+    ) -> Result<AuditEntry, AppError> {
         admin_only(caller)?;
+        if adult == student {
+            return Err(AppError::Invalid(
+                "a user cannot be linked to themself".into(),
+            ));
+        }
+        let (action, verb, mut ops) = if add {
+            ("link.add", "now", link_ops(relationship, adult, student)?)
+        } else {
+            (
+                "link.remove",
+                "no longer",
+                unlink_ops(relationship, adult, student),
+            )
+        };
         let entry = self.audit(
             caller,
-            "link.remove",
+            action,
             student,
-            format!("{adult} is no longer the student's {}", name(relationship)),
+            format!("{adult} is {verb} the student's {}", name(relationship)),
         );
-        let mut ops = unlink_ops(relationship, adult, student);
         ops.push(entry.put(Condition::NotExists)?);
         self.ports.store.transact_write(ops).await?;
         Ok(entry)
