@@ -299,3 +299,13 @@ pub const PARENT_CHILDREN: &str = "CHILD#";
 pub fn local_user(email: &str) -> Key {
     Key::new(format!("LOCALUSER#{email}"), "USER")
 }
+
+/// The object key of a file: `<purpose folder>/<owner>/<file id>` (no part can hold a `/`, so a
+/// key never reaches outside its folder).
+pub fn object(
+    purpose: tutorbridge_domain::files::Purpose,
+    owner: &UserId,
+    file: &tutorbridge_domain::files::FileId,
+) -> String {
+    format!("{}/{owner}/{file}", purpose.folder())
+}

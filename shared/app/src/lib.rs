@@ -12,6 +12,7 @@ pub mod config;
 pub mod curriculum;
 pub mod directory;
 mod error;
+pub mod file_store;
 mod fingerprint;
 pub mod goals;
 pub mod ids;

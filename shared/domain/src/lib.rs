@@ -5,6 +5,7 @@
 pub mod access;
 pub mod bank;
 pub mod curriculum;
+pub mod files;
 mod id;
 pub mod identity;
 pub mod learner;

@@ -5,6 +5,8 @@
 
 #[cfg(feature = "cognito")]
 pub mod cognito;
+#[cfg(feature = "s3")]
+pub mod s3;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
