@@ -231,3 +231,106 @@ async fn problem_details_do_not_echo_unbounded_input() {
     let detail = body["detail"].as_str().expect("detail");
     assert!(detail.chars().count() <= 300, "{} characters", detail.len());
 }
+
+/// The local file store's signed forms and URLs, served by the gateway: an upload within what
+/// was signed is stored and downloadable; another type, a larger file, a tampered field or a
+/// tampered download URL is refused and nothing is stored.
+#[tokio::test]
+async fn local_uploads_are_held_to_what_was_signed() {
+    let app = TestApp::spawn().await;
+    let files = app.gateway.files();
+    let key = "materials/stu-1/01abc";
+    let post = files
+        .presign_post(key, "application/pdf", 16, Duration::from_secs(60))
+        .await
+        .expect("presign");
+    let send = async |fields: &std::collections::BTreeMap<String, String>,
+                      body: &[u8],
+                      part_type: &str| {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.clone(), value.clone());
+        }
+        let part = reqwest::multipart::Part::bytes(body.to_vec())
+            .file_name("w.pdf")
+            .mime_str(part_type)
+            .expect("mime");
+        app.client
+            .post(&post.url)
+            .multipart(form.part("file", part))
+            .send()
+            .await
+            .expect("upload")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(
+        send(&post.fields, &[b'x'; 17], "application/pdf").await,
+        400,
+        "too large"
+    );
+    let mut wrong_type = post.fields.clone();
+    wrong_type.insert("Content-Type".into(), "text/html".into());
+    assert_eq!(
+        send(&wrong_type, b"<script>", "text/html").await,
+        403,
+        "type not signed"
+    );
+    let mut wrong_key = post.fields.clone();
+    wrong_key.insert("key".into(), "avatars/other/1".into());
+    assert_eq!(
+        send(&wrong_key, b"pdf", "application/pdf").await,
+        403,
+        "key not signed"
+    );
+    assert_eq!(
+        files.head(key).await.expect("head"),
+        None,
+        "nothing stored yet"
+    );
+    assert_eq!(
+        send(&post.fields, b"%PDF-1.4", "application/pdf").await,
+        204
+    );
+    let stored = files.head(key).await.expect("head").expect("stored");
+    assert_eq!(
+        (stored.size, stored.content_type.as_deref()),
+        (8, Some("application/pdf"))
+    );
+    let url = files
+        .presign_get(key, Duration::from_secs(60))
+        .await
+        .expect("url");
+    let download = app.client.get(&url).send().await.expect("download");
+    assert_eq!(download.status().as_u16(), 200);
+    assert_eq!(download.bytes().await.expect("bytes").as_ref(), b"%PDF-1.4");
+    let tampered = url.replace("materials/stu-1/01abc", "materials/stu-1/01abd");
+    assert_eq!(
+        app.client
+            .get(&tampered)
+            .send()
+            .await
+            .expect("get")
+            .status()
+            .as_u16(),
+        403
+    );
+    let expired = with_past_expiry(&url);
+    assert_eq!(
+        app.client
+            .get(&expired)
+            .send()
+            .await
+            .expect("get")
+            .status()
+            .as_u16(),
+        403
+    );
+}
+
+/// The URL with its `expires` moved to the past (the signature then no longer matches either).
+fn with_past_expiry(url: &str) -> String {
+    let (head, tail) = url.split_once("expires=").expect("expires");
+    let (_, rest) = tail.split_once('&').expect("signature follows");
+    format!("{head}expires=1&{rest}")
+}

@@ -32,6 +32,8 @@ const DEMO_TOKEN_TTL_SECONDS: u64 = 24 * 3600;
 
 struct GatewayState {
     store: Store,
+    /// Uploads and downloads through signed URLs (`/local/objects`).
+    files: Arc<crate::files::LocalFileStore>,
     /// The OpenAPI document, serialised once.
     openapi: String,
     /// Where the gateway listens (the event's host when a request names none).
@@ -79,6 +81,11 @@ impl Gateway {
     /// The embedded table this gateway serves (tests arrange data in it directly).
     pub fn store(&self) -> Store {
         self.state.store.clone()
+    }
+
+    /// The file store behind `/local/objects` (tests sign forms with it).
+    pub fn files(&self) -> Arc<dyn tutorbridge_app::file_store::FileStore> {
+        self.state.files.clone()
     }
 
     /// A token from the local issuer for any user: `sub` with `groups` (Cognito group names),
@@ -171,22 +178,32 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
             None,
         ),
     };
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("listening on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    let base_url = match addr.ip().is_unspecified() {
+        true => format!("http://127.0.0.1:{}", addr.port()),
+        false => format!("http://{addr}"),
+    };
+    let files = Arc::new(crate::files::LocalFileStore::open(
+        &config.data_dir,
+        &base_url,
+    )?);
     let wiring = Wiring {
         ports: Ports::new(store.clone()),
         settings: config.settings.clone(),
         directory: Some(Arc::new(crate::directory::LocalDirectory::new(
             store.clone(),
         ))),
+        files: Some(files.clone()),
     };
     let functions = registry::build(&wiring)
         .map_err(|error| anyhow::anyhow!("building the functions: {error}"))?;
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("listening on {}", config.addr))?;
-    let addr = listener.local_addr()?;
     let openapi = registry::openapi_json().context("serialising the OpenAPI document")?;
     let state = Arc::new(GatewayState {
         store,
+        files,
         openapi,
         addr,
         limits: config.limits,
@@ -392,6 +409,9 @@ async fn serve(state: Arc<GatewayState>, peer: SocketAddr, request: AxumRequest)
     };
     if path.starts_with("/local/") {
         let local = peer.ip().is_loopback() && host.as_deref().is_some_and(is_loopback);
+        if local && let Some(response) = crate::objects::serve(&state.files, &parts, body).await {
+            return response;
+        }
         return local_route(&state, &parts, local, &request_id).await;
     }
     if let Some(response) = docs_route(&state, &parts) {

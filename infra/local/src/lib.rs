@@ -11,9 +11,11 @@ mod authorizer;
 mod config;
 mod demo;
 mod directory;
+mod files;
 mod gateway;
 mod host;
 mod issuer;
+mod objects;
 pub mod registry;
 mod server;
 

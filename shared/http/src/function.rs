@@ -23,6 +23,9 @@ pub struct Wiring {
     /// Where users are created (a Cognito pool, the local issuer's list); only the functions
     /// that invite users need it, and only their `main` builds one.
     pub directory: Option<std::sync::Arc<dyn tutorbridge_app::directory::Directory>>,
+    /// Where uploads and transcripts are kept (S3, the local folder); only the functions that
+    /// handle files need it.
+    pub files: Option<std::sync::Arc<dyn tutorbridge_app::file_store::FileStore>>,
 }
 
 /// One Lambda function.

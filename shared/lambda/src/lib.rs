@@ -69,6 +69,7 @@ pub async fn wiring(config: &Config) -> Wiring {
         ports: Ports::new(dynamodb_store(config).await),
         settings: config.settings.clone(),
         directory: None,
+        files: None,
     }
 }
 
