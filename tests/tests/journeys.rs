@@ -424,3 +424,185 @@ async fn an_admin_invites_links_oversees_and_erases() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "nothing left to export");
 }
+
+/// Uploading study material on the embedded default: ask, upload through the presigned form,
+/// complete, read it back (the student's tutor too), delete. Bad names, types and sizes are
+/// refused before anything is stored, and a completion whose object differs from what was
+/// declared leaves the file pending.
+#[tokio::test]
+async fn a_student_uploads_downloads_and_deletes_a_file() {
+    let app = TestApp::spawn().await;
+    let student = app.token("student").await;
+    let tutor = app.token("tutor").await;
+    let post = async |path: &str, token: &str, body: serde_json::Value| {
+        let response = app
+            .client
+            .post(format!("{}{path}", app.url))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (
+            status,
+            response
+                .json::<serde_json::Value>()
+                .await
+                .unwrap_or_default(),
+        )
+    };
+    let ask = |name: &str, content_type: &str, size: u64| json!({"purpose": "material", "name": name, "content_type": content_type, "size": size});
+    for (bad, why) in [
+        (ask("../etc/passwd", "text/plain", 10), "path characters"),
+        (
+            ask(&"x".repeat(300), "text/plain", 10),
+            "a 300-character name",
+        ),
+        (
+            ask("notes.html", "text/html", 10),
+            "a type materials do not take",
+        ),
+        (
+            ask("big.pdf", "application/pdf", 21 * 1024 * 1024),
+            "over 20 MB",
+        ),
+        (
+            json!({"purpose": "avatar", "name": "me.pdf", "content_type": "application/pdf", "size": 10}),
+            "an avatar PDF",
+        ),
+    ] {
+        let (status, problem) = post("/uploads", &student, bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{why}: {problem}");
+    }
+
+    let upload_form = async |upload: &serde_json::Value, bytes: &[u8]| {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in upload["fields"].as_object().expect("fields") {
+            form = form.text(name.clone(), value.as_str().unwrap_or_default().to_string());
+        }
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+            .file_name("notes.txt")
+            .mime_str("text/plain")
+            .expect("mime");
+        app.client
+            .post(upload["url"].as_str().expect("url"))
+            .multipart(form.part("file", part))
+            .send()
+            .await
+            .expect("upload")
+            .status()
+    };
+    // Declared 100 bytes, uploaded 10: the completion refuses, the file stays pending.
+    let (_, short) = post("/uploads", &student, ask("short.txt", "text/plain", 100)).await;
+    let short_id = short["file"]["file_id"].as_str().expect("id").to_string();
+    let (status, _) = post(
+        &format!("/uploads/{short_id}/complete"),
+        &student,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing uploaded yet");
+    assert!(
+        upload_form(&short["upload"], b"ten bytes!")
+            .await
+            .is_success()
+    );
+    let (status, problem) = post(
+        &format!("/uploads/{short_id}/complete"),
+        &student,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+
+    let text = b"Fractions: 3/4 = 0.75";
+    let (status, started) = post(
+        "/uploads",
+        &student,
+        ask("notes.txt", "text/plain", text.len() as u64),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    assert_eq!(started["file"]["status"], "pending");
+    let id = started["file"]["file_id"].as_str().expect("id").to_string();
+    assert!(upload_form(&started["upload"], text).await.is_success());
+    let (status, ready) = post(&format!("/uploads/{id}/complete"), &student, json!({})).await;
+    assert_eq!(
+        (status, ready["status"].as_str()),
+        (StatusCode::OK, Some("ready")),
+        "{ready}"
+    );
+
+    for reader in [&student, &tutor] {
+        let (status, file) = app.get(&format!("/files/{id}"), Some(reader)).await;
+        assert_eq!(status, StatusCode::OK, "{file}");
+        let url = file["download_url"].as_str().expect("a download URL");
+        let bytes = app
+            .client
+            .get(url)
+            .send()
+            .await
+            .expect("download")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert_eq!(bytes.as_ref(), text);
+    }
+    let stranger = app
+        .gateway
+        .mint_token("someone-else", &["student"])
+        .expect("local issuer")
+        .expect("token");
+    let (status, _) = app.get(&format!("/files/{id}"), Some(&stranger)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let deleted = app
+        .client
+        .delete(format!("{}/files/{id}", app.url))
+        .bearer_auth(&student)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let (status, _) = app.get(&format!("/files/{id}"), Some(&student)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Erasing a student removes their uploaded objects too, not only the records.
+#[tokio::test]
+async fn erasure_removes_uploaded_objects() {
+    let app = TestApp::spawn().await;
+    let student = app.token("student").await;
+    let admin = app.token("admin").await;
+    let started: serde_json::Value = app
+        .client
+        .post(format!("{}/uploads", app.url))
+        .bearer_auth(&student)
+        .json(
+            &json!({"purpose": "avatar", "name": "me.png", "content_type": "image/png", "size": 4}),
+        )
+        .send()
+        .await
+        .expect("start")
+        .json()
+        .await
+        .expect("json");
+    let key = started["upload"]["fields"]["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    app.gateway
+        .files()
+        .put(&key, b"\x89PNG".to_vec(), "image/png")
+        .await
+        .expect("the browser's upload");
+    let erased = app
+        .client
+        .delete(format!("{}/students/demo-student", app.url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("erase");
+    assert_eq!(erased.status(), StatusCode::OK);
+    assert_eq!(app.gateway.files().head(&key).await.expect("head"), None);
+}

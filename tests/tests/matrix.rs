@@ -156,6 +156,28 @@ fn table() -> BTreeMap<&'static str, (Row, &'static str, Option<Value>)> {
             Some(json!({"email": "matrix-invite@example.com", "role": "student"})),
         ),
     );
+    let upload =
+        json!({"purpose": "material", "name": "n.txt", "content_type": "text/plain", "size": 5});
+    rows.insert("POST /uploads", ([201; 8], "/uploads", Some(upload)));
+    // The owner's file is pending (nothing uploaded): its owner is told so, others learn nothing.
+    rows.insert(
+        "POST /uploads/{id}/complete",
+        (
+            [409, 404, 404, 404, 404, 404, 404, 404],
+            "/uploads/{file}/complete",
+            None,
+        ),
+    );
+    rows.insert("GET /files/{id}", (read, "/files/{file}", None));
+    // Destructive: the owner's tutor deletes it first (200); after that it is gone for everyone.
+    rows.insert(
+        "DELETE /files/{id}",
+        (
+            [404, 404, 200, 404, 404, 404, 404, 404],
+            "/files/{file}",
+            None,
+        ),
+    );
     rows.insert(
         "GET /students/{id}/progress",
         (read, "/students/{owner}/progress", None),
@@ -271,7 +293,18 @@ async fn every_route_answers_every_principal_as_the_table_says() {
         Some(json!({"subject": "Mathematics", "target": 5})),
     )
     .await;
+    let (_, file) = call(
+        "owner",
+        Method::POST,
+        "/uploads",
+        Some(json!({"purpose": "material", "name": "notes.txt", "content_type": "text/plain", "size": 5})),
+    )
+    .await;
     let objects: BTreeMap<&str, String> = BTreeMap::from([
+        (
+            "file",
+            file["file"]["file_id"].as_str().expect("file").to_string(),
+        ),
         ("owner", "m-owner".to_string()),
         (
             "session",
@@ -341,5 +374,5 @@ async fn every_route_answers_every_principal_as_the_table_says() {
         wrong.len(),
         wrong.join("\n")
     );
-    assert!(cells >= 27 * 9, "{cells} cells");
+    assert!(cells >= 31 * 9, "{cells} cells");
 }

@@ -33,7 +33,11 @@ impl Function for Privacy {
     const ROUTES: &'static [Route] = ROUTES;
 
     fn build(wiring: &Wiring) -> Result<Self, BuildError> {
-        Ok(Privacy::new(wiring.ports.clone()))
+        let mut privacy = PrivacyService::new(wiring.ports.clone());
+        if let Some(files) = &wiring.files {
+            privacy = privacy.with_files(files.clone());
+        }
+        Ok(Privacy { privacy })
     }
 
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {

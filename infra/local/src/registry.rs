@@ -31,9 +31,10 @@ registry!(
     practice_review::PracticeReview,
     me::Me,
     people::People,
+    admin_users::AdminUsers,
+    files::Files,
     progress::Progress,
     privacy::Privacy,
-    admin_users::AdminUsers,
 );
 
 /// Functions that serve no route: they answer events (a Cognito trigger). Listed so the

@@ -26,6 +26,7 @@ pub mod entity {
     pub const PROFILE: &str = "PROFILE";
     pub const ACTIVITY: &str = "ACTIVITY";
     pub const AUDIT: &str = "AUDIT";
+    pub const FILE: &str = "FILE";
     pub const SUBJECTS: &str = "SUBJECTS";
 }
 
@@ -308,4 +309,14 @@ pub fn object(
     file: &tutorbridge_domain::files::FileId,
 ) -> String {
     format!("{}/{owner}/{file}", purpose.folder())
+}
+
+/// `USER#<owner>` / `FILE#<id>`: a file's metadata.
+pub fn file(owner: &UserId, id: &tutorbridge_domain::files::FileId) -> Key {
+    Key::new(user(owner), format!("FILE#{id}"))
+}
+
+/// GSI1 entry of a file, to find it by id: `FILE#<id>` / `FILE`.
+pub fn file_entry(id: &tutorbridge_domain::files::FileId) -> (String, String) {
+    (format!("FILE#{id}"), "FILE".to_string())
 }

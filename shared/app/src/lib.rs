@@ -13,6 +13,7 @@ pub mod curriculum;
 pub mod directory;
 mod error;
 pub mod file_store;
+pub mod files;
 mod fingerprint;
 pub mod goals;
 pub mod ids;

@@ -33,6 +33,13 @@ fn failed(error: impl std::error::Error + Send + Sync + 'static) -> FileStoreErr
     FileStoreError::new(DisplayErrorContext(error))
 }
 
+/// The bucket named by [`BUCKET_VAR`], if set: what a function that keeps files builds once in
+/// its `main`.
+pub fn from_env(sdk: &SdkConfig, endpoint: Option<&str>) -> Option<S3FileStore> {
+    let bucket = std::env::var(BUCKET_VAR).ok().filter(|b| !b.is_empty())?;
+    Some(S3FileStore::new(sdk, bucket, endpoint))
+}
+
 impl S3FileStore {
     /// `sdk` is the shared AWS configuration; `endpoint` (an emulator) switches to path-style
     /// addressing.

@@ -100,6 +100,8 @@ impl Holdings {
 pub struct PrivacyService {
     ports: Ports,
     access: AccessService,
+    /// Where the student's uploads are, so erasure removes the objects too.
+    files: Option<std::sync::Arc<dyn crate::file_store::FileStore>>,
 }
 
 impl PrivacyService {
@@ -108,7 +110,14 @@ impl PrivacyService {
         PrivacyService {
             access: AccessService::new(ports.store.clone()),
             ports,
+            files: None,
         }
+    }
+
+    /// Erasure also removes the student's uploaded objects from `files`.
+    pub fn with_files(mut self, files: std::sync::Arc<dyn crate::file_store::FileStore>) -> Self {
+        self.files = Some(files);
+        self
     }
 
     /// The student themself, a linked parent, or an admin; tutors are refused (403).
@@ -240,6 +249,18 @@ impl PrivacyService {
                     .iter()
                     .filter_map(|item| text(item, SORT_KEY).map(|sk| Key::new(pk.clone(), sk))),
             );
+        }
+        // Uploaded objects go first: once their records are gone nothing points at them.
+        if let Some(files) = &self.files {
+            for item in &holdings.own {
+                if text(item, ENTITY_ATTRIBUTE).as_deref() == Some(entity::FILE) {
+                    let file: crate::files::FileRecord = from_item(item.clone())?;
+                    files
+                        .delete(&keys::object(file.purpose, &file.owner, &file.file_id))
+                        .await
+                        .map_err(AppError::internal)?;
+                }
+            }
         }
         let deleted = doomed.len();
         for chunk in doomed.chunks(MAX_TRANSACTION_ITEMS) {
