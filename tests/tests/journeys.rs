@@ -285,22 +285,7 @@ async fn an_admin_invites_links_oversees_and_erases() {
                       path: &str,
                       token: &str,
                       body: Option<serde_json::Value>| {
-        let mut request = app
-            .client
-            .request(method, format!("{}{path}", app.url))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        (
-            status,
-            response
-                .json::<serde_json::Value>()
-                .await
-                .unwrap_or_default(),
-        )
+        app.call(method, path, token, body).await
     };
     let invite = async |email: &str, role: &str| {
         let (status, invited) = send(
@@ -435,22 +420,8 @@ async fn a_student_uploads_downloads_and_deletes_a_file() {
     let student = app.token("student").await;
     let tutor = app.token("tutor").await;
     let post = async |path: &str, token: &str, body: serde_json::Value| {
-        let response = app
-            .client
-            .post(format!("{}{path}", app.url))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
+        app.call(reqwest::Method::POST, path, token, Some(body))
             .await
-            .expect("request");
-        let status = response.status();
-        (
-            status,
-            response
-                .json::<serde_json::Value>()
-                .await
-                .unwrap_or_default(),
-        )
     };
     let ask = |name: &str, content_type: &str, size: u64| json!({"purpose": "material", "name": name, "content_type": content_type, "size": size});
     for (bad, why) in [

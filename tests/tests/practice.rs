@@ -1087,15 +1087,13 @@ tutorbridge_tests::on_both_backends!(
     goals_are_bounded_and_one_write_credits_them_all,
 );
 
-/// Streak days follow the student's time zone, whatever the hour the suite runs: the clock is
-/// fixed. 18:00 UTC is 23:30 in Kolkata and 19:00 UTC is 00:30 there the next day, so a student
-/// in Kolkata who answers at both times has a two-day streak (in UTC it would be one day); a
-/// zone given once is remembered; 00:30 UTC two days later is the third day there. (The dates
-/// are in 2099 because the table's TTL, like DynamoDB's, compares with the real time.)
-#[tokio::test]
-async fn streaks_count_days_in_the_students_time_zone() {
-    let at = |text: &str| text.parse::<jiff::Timestamp>().expect("time");
-    let clock = Arc::new(FixedClock::at(at("2099-03-01T18:00:00Z")));
+fn at(text: &str) -> jiff::Timestamp {
+    text.parse().expect("time")
+}
+
+/// An embedded world with the demo bank on a clock fixed at `start` and sequential ids.
+async fn world_at(start: &str) -> (World, Arc<FixedClock>) {
+    let clock = Arc::new(FixedClock::at(at(start)));
     let store = embedded().await;
     tutorbridge_app::seed::ensure_demo_bank(&store)
         .await
@@ -1103,7 +1101,17 @@ async fn streaks_count_days_in_the_students_time_zone() {
     let ports = Ports::new(store)
         .with_clock(clock.clone())
         .with_ids(Arc::new(SequentialIds::new()));
-    let world = counted_world_on(ports, None);
+    (counted_world_on(ports, None), clock)
+}
+
+/// Streak days follow the student's time zone, whatever the hour the suite runs: the clock is
+/// fixed. 18:00 UTC is 23:30 in Kolkata and 19:00 UTC is 00:30 there the next day, so a student
+/// in Kolkata who answers at both times has a two-day streak (in UTC it would be one day); a
+/// zone given once is remembered; 00:30 UTC two days later is the third day there. (The dates
+/// are in 2099 because the table's TTL, like DynamoDB's, compares with the real time.)
+#[tokio::test]
+async fn streaks_count_days_in_the_students_time_zone() {
+    let (world, clock) = world_at("2099-03-01T18:00:00Z").await;
     let answer_right = async |zone: Option<&str>| {
         let assignment = world
             .practice
@@ -1159,13 +1167,7 @@ async fn streaks_count_days_in_the_students_time_zone() {
 /// Without a zone ever given, days are UTC days: 23:30 and 00:30 UTC are two days.
 #[tokio::test]
 async fn without_a_zone_streak_days_are_utc_days() {
-    let at = |text: &str| text.parse::<jiff::Timestamp>().expect("time");
-    let clock = Arc::new(FixedClock::at(at("2099-03-01T23:30:00Z")));
-    let store = embedded().await;
-    tutorbridge_app::seed::ensure_demo_bank(&store)
-        .await
-        .expect("bank");
-    let world = counted_world_on(Ports::new(store).with_clock(clock.clone()), None);
+    let (world, clock) = world_at("2099-03-01T23:30:00Z").await;
     let mut streaks = Vec::new();
     for time in ["2099-03-01T23:30:00Z", "2099-03-02T00:30:00Z"] {
         clock.set(at(time));

@@ -73,6 +73,17 @@ pub async fn wiring(config: &Config) -> Wiring {
     }
 }
 
+/// [`wiring`], with the bucket named by `TUTORBRIDGE_BUCKET` as the file store (built once).
+#[cfg(feature = "files")]
+pub async fn wiring_with_files(config: &Config) -> Wiring {
+    let mut wiring = wiring(config).await;
+    let sdk = tutorbridge_aws::sdk_config(config.aws_endpoint.as_deref()).await;
+    if let Some(files) = tutorbridge_aws::s3::from_env(&sdk, config.aws_endpoint.as_deref()) {
+        wiring.files = Some(Arc::new(files));
+    }
+    wiring
+}
+
 /// Structured logs as Lambda expects them (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`).
 pub fn init_tracing() {
     lambda_http::tracing::init_default_subscriber();
@@ -81,14 +92,22 @@ pub fn init_tracing() {
 /// The whole `main` of a function: logging, configuration, the wiring built once, the
 /// function built once from it ([`Function::build`]), then [`Function::handle`] for every
 /// invocation.
+///
+/// `serve!(Type, files)` also builds the file store (the crate's `files` feature).
 #[macro_export]
 macro_rules! serve {
+    ($function:ty, files) => {
+        $crate::serve!(@main $function, $crate::wiring_with_files);
+    };
     ($function:ty) => {
+        $crate::serve!(@main $function, $crate::wiring);
+    };
+    (@main $function:ty, $wiring:path) => {
         #[tokio::main]
         async fn main() -> Result<(), $crate::lambda_http::Error> {
             $crate::init_tracing();
             let config = $crate::Config::from_env()?;
-            let wiring = $crate::wiring(&config).await;
+            let wiring = $wiring(&config).await;
             let app = <$function as $crate::Function>::build(&wiring)?;
             let app = &app;
             $crate::lambda_http::run($crate::lambda_http::service_fn(move |request| async move {
