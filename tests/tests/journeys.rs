@@ -577,3 +577,178 @@ async fn erasure_removes_uploaded_objects() {
     assert_eq!(erased.status(), StatusCode::OK);
     assert_eq!(app.gateway.files().head(&key).await.expect("head"), None);
 }
+
+/// The Rails app's webhook, signed by something that is not this project's code (`openssl`):
+/// a delivery becomes a summary the student and their tutor read; a redelivery gets the same
+/// answer; a tampered byte, a stale time, another payload under the same id, an unknown student
+/// and a malformed transcript are refused.
+#[tokio::test]
+async fn a_signed_transcript_becomes_a_summary_exactly_once() {
+    let app = TestApp::spawn().await;
+    let student = app.token("student").await;
+    let tutor = app.token("tutor").await;
+    let (status, _) = app.call(reqwest::Method::GET, "/me", &student, None).await;
+    assert_eq!(status, StatusCode::OK, "the student has a profile");
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_secs()
+    };
+    let openssl_sign = |t: u64, body: &str| {
+        let output = std::process::Command::new("openssl")
+            .args([
+                "dgst",
+                "-sha256",
+                "-hmac",
+                tutorbridge_local::LOCAL_WEBHOOK_SECRET,
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(format!("{t}.{body}").as_bytes())?;
+                child.wait_with_output()
+            })
+            .expect("openssl runs");
+        let text = String::from_utf8_lossy(&output.stdout).to_string();
+        let hex = text
+            .trim()
+            .rsplit(' ')
+            .next()
+            .expect("a digest")
+            .to_string();
+        format!("t={t},v1={hex}")
+    };
+    let deliver = async |body: &str, signature: &str| {
+        let response = app
+            .client
+            .post(format!("{}/webhooks/session-transcripts", app.url))
+            .header("content-type", "application/json")
+            .header("TutorBridge-Signature", signature)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("post");
+        let status = response.status();
+        (
+            status,
+            response
+                .json::<serde_json::Value>()
+                .await
+                .unwrap_or_default(),
+        )
+    };
+    let transcript = |id: &str, student: &str, last: &str| {
+        json!({
+            "rails_session_id": id, "student_id": student, "tutor_id": "demo-tutor",
+            "subject": "Mathematics", "started_at": "2026-12-01T16:00:00Z", "ended_at": "2026-12-01T16:45:00Z",
+            "turns": [
+                {"speaker": "tutor", "text": "Today we compared fractions with the same numerator."},
+                {"speaker": "student", "text": "So one seventh is smaller than one fifth?"},
+                {"speaker": "tutor", "text": last}
+            ]
+        })
+        .to_string()
+    };
+    let body = transcript(
+        "rails-42",
+        "demo-student",
+        "Next time try ordering three fractions at once.",
+    );
+    let (status, first) = deliver(&body, &openssl_sign(now(), &body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let summary_id = first["receipt"]["summary_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let (status, again) = deliver(&body, &openssl_sign(now(), &body)).await;
+    assert_eq!(
+        (status, again["duplicate"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+    assert_eq!(
+        again["receipt"]["summary_id"],
+        summary_id.as_str(),
+        "the same answer"
+    );
+
+    for reader in [&student, &tutor] {
+        let (status, page) = app
+            .get("/students/demo-student/summaries", Some(reader))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(
+            page["summaries"].as_array().map(Vec::len),
+            Some(1),
+            "exactly one summary"
+        );
+        assert_eq!(page["summaries"][0]["key_topics"], json!(["Fractions"]));
+    }
+    let (status, one) = app
+        .get(&format!("/summaries/{summary_id}"), Some(&tutor))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        one["next_steps"],
+        json!(["Next time try ordering three fractions at once."])
+    );
+
+    let mut tampered = body.clone().into_bytes();
+    let at = tampered.len() - 10;
+    tampered[at] ^= 1;
+    let tampered = String::from_utf8_lossy(&tampered).to_string();
+    let (status, _) = deliver(&tampered, &openssl_sign(now(), &body)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a tampered byte");
+    let (status, _) = deliver(&body, &openssl_sign(now() - 600, &body)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a stale signature");
+    let (status, _) = deliver(&body, "t=1,v1=zz").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a garbled header");
+    let other = transcript(
+        "rails-42",
+        "demo-student",
+        "A different ending for the same session.",
+    );
+    let (status, _) = deliver(&other, &openssl_sign(now(), &other)).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "another payload under the same id"
+    );
+    let stranger = transcript("rails-43", "nobody-here", "Next time try again.");
+    let (status, _) = deliver(&stranger, &openssl_sign(now(), &stranger)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an unknown student"
+    );
+    let empty = json!({"rails_session_id": "rails-44", "student_id": "demo-student", "tutor_id": "demo-tutor",
+        "subject": "Mathematics", "started_at": "2026-12-01T16:00:00Z", "ended_at": "2026-12-01T16:45:00Z", "turns": []})
+    .to_string();
+    let (status, _) = deliver(&empty, &openssl_sign(now(), &empty)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an empty transcript");
+    let receipt = app
+        .client
+        .get(format!("{}/webhooks/session-transcripts/rails-42", app.url))
+        .header("TutorBridge-Signature", openssl_sign(now(), ""))
+        .send()
+        .await
+        .expect("poll");
+    assert_eq!(receipt.status(), StatusCode::OK);
+    let stored = app
+        .gateway
+        .files()
+        .get("transcripts/rails-42.json")
+        .await
+        .expect("get");
+    assert_eq!(
+        stored.as_deref(),
+        Some(body.as_bytes()),
+        "the transcript was kept first"
+    );
+}

@@ -178,6 +178,20 @@ fn table() -> BTreeMap<&'static str, (Row, &'static str, Option<Value>)> {
             None,
         ),
     );
+    // Signed, not token, routes: a token alone is never enough.
+    rows.insert(
+        "POST /webhooks/session-transcripts",
+        ([401; 8], "/webhooks/session-transcripts", Some(json!({}))),
+    );
+    rows.insert(
+        "GET /webhooks/session-transcripts/{rails_session_id}",
+        ([401; 8], "/webhooks/session-transcripts/matrix-1", None),
+    );
+    rows.insert(
+        "GET /students/{id}/summaries",
+        (read, "/students/{owner}/summaries", None),
+    );
+    rows.insert("GET /summaries/{id}", (read, "/summaries/{summary}", None));
     rows.insert(
         "GET /students/{id}/progress",
         (read, "/students/{owner}/progress", None),
@@ -300,7 +314,42 @@ async fn every_route_answers_every_principal_as_the_table_says() {
         Some(json!({"purpose": "material", "name": "notes.txt", "content_type": "text/plain", "size": 5})),
     )
     .await;
+    // A summary of one of the owner's live sessions, delivered as the Rails app would.
+    call("owner", Method::GET, "/me", None).await;
+    let transcript = json!({
+        "rails_session_id": "matrix-1", "student_id": "m-owner", "tutor_id": "m-tutor",
+        "subject": "Mathematics", "started_at": "2026-12-01T16:00:00Z", "ended_at": "2026-12-01T16:45:00Z",
+        "turns": [{"speaker": "tutor", "text": "We compared fractions with the same numerator."}]
+    })
+    .to_string();
+    let secret = tutorbridge_app::config::Secret::new(tutorbridge_local::LOCAL_WEBHOOK_SECRET);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs();
+    let delivered: Value = app
+        .client
+        .post(format!("{}/webhooks/session-transcripts", app.url))
+        .header("content-type", "application/json")
+        .header(
+            "TutorBridge-Signature",
+            tutorbridge_app::summaries::signature::sign(&secret, now, transcript.as_bytes()),
+        )
+        .body(transcript)
+        .send()
+        .await
+        .expect("deliver")
+        .json()
+        .await
+        .expect("json");
     let objects: BTreeMap<&str, String> = BTreeMap::from([
+        (
+            "summary",
+            delivered["receipt"]["summary_id"]
+                .as_str()
+                .expect("summary")
+                .to_string(),
+        ),
         (
             "file",
             file["file"]["file_id"].as_str().expect("file").to_string(),
@@ -374,5 +423,5 @@ async fn every_route_answers_every_principal_as_the_table_says() {
         wrong.len(),
         wrong.join("\n")
     );
-    assert!(cells >= 31 * 9, "{cells} cells");
+    assert!(cells >= 35 * 9, "{cells} cells");
 }

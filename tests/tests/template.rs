@@ -73,6 +73,15 @@ fn every_route_is_an_http_api_event_of_its_function() {
         );
         for route in function.routes {
             let wired = format!("Path: {}\n            Method: {}", route.path, route.method);
+            if route.signed {
+                let unauthenticated = format!("{wired}\n            # Authenticated");
+                let open = format!("{wired}\n            Auth:\n              Authorizer: NONE");
+                assert!(
+                    section.contains(&unauthenticated) || section.contains(&open),
+                    "{} is signed: its event must turn the JWT authorizer off",
+                    route.key
+                );
+            }
             assert!(
                 section.contains(&wired),
                 "{} is not wired to {resource} in template.yaml",

@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tutorbridge_app::{Ports, Store};
 use tutorbridge_embedded_table::EmbeddedTable;
-use tutorbridge_http::{ApiError, Handler, MAX_BODY_BYTES, Route, RouteMatch, Wiring, match_route};
+use tutorbridge_http::{ApiError, Handler, Route, RouteMatch, Wiring, match_route};
 
 use crate::authorizer::{Clock, JwtAuthorizer};
 use crate::config::{ALLOW_REMOTE_VAR, IssuerConfig, Limits, LocalConfig};
@@ -26,6 +26,10 @@ use crate::demo::{self, DEMO_USERS};
 use crate::host::{is_loopback, request_host};
 use crate::issuer::{LOCAL_AUDIENCE, LOCAL_ISSUER, LocalIssuer};
 use crate::registry;
+
+/// The transcript webhook's secret on the embedded default when `TUTORBRIDGE_WEBHOOK_SECRETS`
+/// is not set (never used in AWS, where the template's parameter is required).
+pub const LOCAL_WEBHOOK_SECRET: &str = "local-webhook-secret";
 
 /// Lifetime of the demo tokens handed out by `/local/tokens` and printed at start.
 const DEMO_TOKEN_TTL_SECONDS: u64 = 24 * 3600;
@@ -190,9 +194,14 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         &config.data_dir,
         &base_url,
     )?);
+    let mut settings = config.settings.clone();
+    if settings.webhook_secrets.is_empty() {
+        // The embedded default's own secret, so the webhook works out of the box (README).
+        settings.webhook_secrets = vec![tutorbridge_app::config::Secret::new(LOCAL_WEBHOOK_SECRET)];
+    }
     let wiring = Wiring {
         ports: Ports::new(store.clone()),
-        settings: config.settings.clone(),
+        settings,
         directory: Some(Arc::new(crate::directory::LocalDirectory::new(
             store.clone(),
         ))),
@@ -445,16 +454,14 @@ async fn serve(state: Arc<GatewayState>, peer: SocketAddr, request: AxumRequest)
         .get(http::header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
-        return problem(ApiError::PayloadTooLarge(MAX_BODY_BYTES), &request_id);
+    let limit = route.max_body;
+    if declared.is_some_and(|length| length > limit) {
+        return problem(ApiError::PayloadTooLarge(limit), &request_id);
     }
-    let read = tokio::time::timeout(
-        state.limits.body_timeout,
-        axum::body::to_bytes(body, MAX_BODY_BYTES),
-    );
+    let read = tokio::time::timeout(state.limits.body_timeout, axum::body::to_bytes(body, limit));
     let bytes = match read.await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => return problem(ApiError::PayloadTooLarge(MAX_BODY_BYTES), &request_id),
+        Ok(Err(_)) => return problem(ApiError::PayloadTooLarge(limit), &request_id),
         Err(_) => {
             let mut response = problem(ApiError::RequestTimeout, &request_id);
             response.headers_mut().insert(
@@ -469,7 +476,13 @@ async fn serve(state: Arc<GatewayState>, peer: SocketAddr, request: AxumRequest)
         .headers
         .get(http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
-    let claims = match state.authorizer.authorize(authorization).await {
+    // A signed route (a webhook) is authenticated by its handler, as API Gateway's authorizer
+    // is off for it too.
+    let authorized = match route.signed {
+        true => Ok(HashMap::new()),
+        false => state.authorizer.authorize(authorization).await,
+    };
+    let claims = match authorized {
         Ok(claims) => claims,
         Err(reason) => {
             tracing::info!(request_id = %request_id, path = %parts.uri.path(), reason = %reason, "token refused");

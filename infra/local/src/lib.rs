@@ -22,5 +22,5 @@ mod server;
 pub use authorizer::{Clock, JwtAuthorizer, system_clock};
 pub use config::{ALLOW_REMOTE_VAR, IssuerConfig, Limits, LocalConfig};
 pub use demo::{DEMO_USERS, DemoUser};
-pub use gateway::{Gateway, start};
+pub use gateway::{Gateway, LOCAL_WEBHOOK_SECRET, start};
 pub use issuer::LocalIssuer;

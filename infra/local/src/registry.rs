@@ -33,6 +33,8 @@ registry!(
     people::People,
     admin_users::AdminUsers,
     files::Files,
+    transcripts_webhook::TranscriptsWebhook,
+    summaries::Summaries,
     progress::Progress,
     privacy::Privacy,
 );

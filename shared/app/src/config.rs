@@ -135,6 +135,7 @@ pub mod vars {
     pub const LLM_MAX_RETRIES: &str = "TUTORBRIDGE_LLM_MAX_RETRIES";
     pub const LLM_MAX_TOKENS: &str = "TUTORBRIDGE_LLM_MAX_TOKENS";
     pub const LLM_EXTRA_BODY: &str = "TUTORBRIDGE_LLM_EXTRA_BODY";
+    pub const WEBHOOK_SECRETS: &str = "TUTORBRIDGE_WEBHOOK_SECRETS";
 }
 
 /// Everything the use cases are configured with.
@@ -143,6 +144,8 @@ pub struct Settings {
     pub practice: PracticeSettings,
     /// `None`: the offline tutor alone.
     pub llm: Option<LlmSettings>,
+    /// Secrets the transcript webhook's signatures may be made with (two during a rotation).
+    pub webhook_secrets: Vec<Secret>,
 }
 
 impl Settings {
@@ -195,7 +198,20 @@ impl Settings {
             }
             _ => None,
         };
-        Ok(Settings { practice, llm })
+        let webhook_secrets = var(vars::WEBHOOK_SECRETS)
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|secret| !secret.is_empty())
+                    .map(Secret::new)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Settings {
+            practice,
+            llm,
+            webhook_secrets,
+        })
     }
 }
 

@@ -18,6 +18,10 @@ pub enum AppError {
     /// The thing existed but is no longer usable, e.g. an expired assignment (410).
     #[error("{0}")]
     Gone(String),
+    /// Well-formed but about something this system does not know, e.g. an unknown student
+    /// (422).
+    #[error("{0}")]
+    Unprocessable(String),
     /// The caller has used up a quota, e.g. open assignments or sessions started today (429).
     #[error("{0}")]
     TooMany(String),

@@ -27,6 +27,8 @@ pub mod entity {
     pub const ACTIVITY: &str = "ACTIVITY";
     pub const AUDIT: &str = "AUDIT";
     pub const FILE: &str = "FILE";
+    pub const SUMMARY: &str = "SUMMARY";
+    pub const RECEIPT: &str = "RECEIPT";
     pub const SUBJECTS: &str = "SUBJECTS";
 }
 
@@ -319,4 +321,34 @@ pub fn file(owner: &UserId, id: &tutorbridge_domain::files::FileId) -> Key {
 /// GSI1 entry of a file, to find it by id: `FILE#<id>` / `FILE`.
 pub fn file_entry(id: &tutorbridge_domain::files::FileId) -> (String, String) {
     (format!("FILE#{id}"), "FILE".to_string())
+}
+
+/// `USER#<student>` / `SUMMARY#<ended_at>#<id>`: a live session's summary, newest last.
+pub fn summary(
+    student: &UserId,
+    ended_at: &str,
+    id: &tutorbridge_domain::summaries::SummaryId,
+) -> Key {
+    Key::new(user(student), format!("{SUMMARIES}{ended_at}#{id}"))
+}
+
+/// Sort-key prefix of a student's summaries.
+pub const SUMMARIES: &str = "SUMMARY#";
+
+/// GSI1 entry of a summary, to find it by id: `SUMMARY#<id>` / `SUMMARY`.
+pub fn summary_entry(id: &tutorbridge_domain::summaries::SummaryId) -> (String, String) {
+    (format!("SUMMARY#{id}"), "SUMMARY".to_string())
+}
+
+/// `WEBHOOK#<rails session id>` / `RECEIPT`: a delivery (create-only: idempotency).
+pub fn receipt(id: &tutorbridge_domain::summaries::RailsSessionId) -> Key {
+    Key::new(format!("WEBHOOK#{id}"), "RECEIPT")
+}
+
+/// The object a delivered transcript is kept at: `transcripts/<rails session id>.json`.
+pub fn transcript_object(id: &tutorbridge_domain::summaries::RailsSessionId) -> String {
+    format!(
+        "{}/{id}.json",
+        tutorbridge_domain::files::Purpose::Transcript.folder()
+    )
 }

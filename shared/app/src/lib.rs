@@ -24,6 +24,7 @@ pub mod practice;
 mod records;
 pub mod seed;
 pub mod sessions;
+pub mod summaries;
 pub mod tutor_model;
 
 pub use error::AppError;

@@ -17,7 +17,7 @@ pub mod testing;
 
 pub use function::{BuildError, Function, FunctionSpec, Handler, Wiring};
 pub use problem::ApiError;
-pub use request::{ApiRequest, MAX_BODY_BYTES, page_limit};
+pub use request::{ApiRequest, MAX_BODY_BYTES, SignedRequest, page_limit};
 pub use route::{Route, RouteMatch, match_route};
 
 use lambda_http::http::StatusCode;
@@ -33,6 +33,39 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Result<Response<Body>
         .header("content-type", "application/json")
         .body(Body::from(bytes))
         .map_err(|e| ApiError::App(tutorbridge_app::AppError::internal(e)))
+}
+
+/// [`respond`] for signed routes (webhooks): no caller; `serve` verifies the signature itself
+/// over the raw body.
+pub async fn respond_signed<F>(
+    request: Request,
+    routes: &'static [Route],
+    serve: F,
+) -> Response<Body>
+where
+    F: AsyncFnOnce(SignedRequest) -> Result<Response<Body>, ApiError>,
+{
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let (outcome, request_id, route) = match SignedRequest::from_lambda(request, routes) {
+        Ok(signed) => {
+            let request_id = signed.request_id.clone();
+            let route = signed.route;
+            (serve(signed).await, request_id, Some(route))
+        }
+        Err((error, request_id)) => (Err(error), request_id, None),
+    };
+    let response = outcome.unwrap_or_else(|error| error.into_response(&request_id));
+    tracing::info!(
+        request_id = %request_id,
+        user_id = "-",
+        route = route.unwrap_or("-"),
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        "request"
+    );
+    response
 }
 
 /// Route `request`, authenticate its caller and run `serve` on it; map any error to a problem

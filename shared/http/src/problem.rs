@@ -57,6 +57,11 @@ impl ApiError {
                 (StatusCode::NOT_FOUND, "not_found", "Not found")
             }
             ApiError::App(AppError::Conflict(_)) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            ApiError::App(AppError::Unprocessable(_)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable",
+                "Unprocessable",
+            ),
             ApiError::App(AppError::TooMany(_)) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",

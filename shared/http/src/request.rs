@@ -76,8 +76,13 @@ impl ApiRequest {
             Body::Binary(bytes) => bytes.len(),
             _ => 0,
         };
-        if body_len > MAX_BODY_BYTES {
-            return Err(fail(ApiError::PayloadTooLarge(MAX_BODY_BYTES)));
+        if body_len > route.max_body {
+            return Err(fail(ApiError::PayloadTooLarge(route.max_body)));
+        }
+        if route.signed {
+            return Err(fail(ApiError::App(AppError::internal(
+                "a signed route is served with respond_signed",
+            ))));
         }
         let caller = caller(&request).map_err(fail)?;
         let query = request
@@ -190,4 +195,67 @@ pub fn page_limit(query: &HashMap<&'static str, &str>) -> Result<Option<u32>, Ap
                 .map_err(|_| AppError::Invalid("limit must be a whole number".into()).into())
         })
         .transpose()
+}
+
+/// A request to a signed route (a webhook): no caller, the raw body and headers, for the
+/// handler to verify the signature over exactly the bytes received.
+#[derive(Debug)]
+pub struct SignedRequest {
+    pub route: &'static str,
+    pub params: HashMap<String, String>,
+    pub request_id: String,
+    pub headers: lambda_http::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl SignedRequest {
+    /// Route `request` in `routes` (signed routes only) and refuse oversized bodies.
+    pub fn from_lambda(
+        request: Request,
+        routes: &[Route],
+    ) -> Result<SignedRequest, (ApiError, String)> {
+        let request_id = context_request_id(&request);
+        let fail = |error: ApiError| (error, request_id.clone());
+        let path = request.uri().path().to_string();
+        let (route, params) = match match_route(routes, request.method().as_str(), &path) {
+            RouteMatch::Found { route, params } if route.signed => (route, params),
+            RouteMatch::Found { .. } => {
+                return Err(fail(ApiError::App(AppError::internal(
+                    "a token route is served with respond",
+                ))));
+            }
+            RouteMatch::MethodNotAllowed { allowed } => {
+                return Err(fail(ApiError::MethodNotAllowed { path, allowed }));
+            }
+            RouteMatch::NotFound => return Err(fail(ApiError::RouteNotFound(path))),
+        };
+        let headers = request.headers().clone();
+        let body = match request.into_body() {
+            Body::Text(text) => text.into_bytes(),
+            Body::Binary(bytes) => bytes,
+            _ => Vec::new(),
+        };
+        if body.len() > route.max_body {
+            return Err(fail(ApiError::PayloadTooLarge(route.max_body)));
+        }
+        Ok(SignedRequest {
+            route: route.key,
+            params,
+            request_id,
+            headers,
+            body,
+        })
+    }
+
+    /// A path parameter of the matched route.
+    pub fn param(&self, name: &str) -> Result<&str, ApiError> {
+        self.params.get(name).map(String::as_str).ok_or_else(|| {
+            ApiError::App(AppError::internal(format!("route has no parameter {name}")))
+        })
+    }
+
+    /// A header's value as text, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
 }

@@ -9,6 +9,10 @@ pub struct Route {
     pub path: &'static str,
     /// `"GET /guidelines/{id}"`.
     pub key: &'static str,
+    /// Authenticated by a request signature (a webhook), not by API Gateway's JWT authorizer.
+    pub signed: bool,
+    /// Largest body accepted.
+    pub max_body: usize,
 }
 
 impl Route {
@@ -25,7 +29,24 @@ impl Route {
         assert!(split < bytes.len(), "a route key is 'METHOD /path'");
         let (method, rest) = key.split_at(split);
         let (_, path) = rest.split_at(1);
-        Route { method, path, key }
+        Route {
+            method,
+            path,
+            key,
+            signed: false,
+            max_body: crate::request::MAX_BODY_BYTES,
+        }
+    }
+
+    /// A route authenticated by a request signature instead of a token (a webhook), taking
+    /// bodies up to `max_body` bytes.
+    pub const fn signed(key: &'static str, max_body: usize) -> Route {
+        let route = Route::new(key);
+        Route {
+            signed: true,
+            max_body,
+            ..route
+        }
     }
 }
 

@@ -1,0 +1,294 @@
+//! Summaries of live tutoring sessions: the Rails app's webhook delivers a transcript (signed,
+//! see [`signature`]); it is stored in the file store first, then summarised and recorded with a
+//! receipt keyed by the Rails session id in one transaction — so a redelivery gets the same
+//! answer, a different payload under the same id is refused, and of many concurrent deliveries
+//! exactly one makes a summary.
+
+pub mod signature;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tutorbridge_domain::practice::SubjectSlug;
+use tutorbridge_domain::summaries::{
+    RailsSessionId, SummaryId, SummaryText, Transcript, summarise_extractively,
+};
+use tutorbridge_domain::{Access, Caller, UserId};
+use tutorbridge_table::{Condition, Index, Key, Query, SortKeyCondition, TableError};
+
+use crate::access::AccessService;
+use crate::curriculum::guidelines_of_subject;
+use crate::file_store::FileStore;
+use crate::keys::{self, entity};
+use crate::people::ProfileService;
+use crate::records::{Record, decode_page_token, encode_page_token, query_page, read};
+use crate::{AppError, Ports};
+
+/// A stored summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Summary {
+    #[schema(value_type = String)]
+    pub summary_id: SummaryId,
+    #[schema(value_type = String)]
+    pub student: UserId,
+    #[schema(value_type = String)]
+    pub tutor: UserId,
+    #[schema(value_type = String)]
+    pub rails_session_id: RailsSessionId,
+    pub subject: String,
+    pub started_at: String,
+    pub ended_at: String,
+    #[serde(flatten)]
+    pub text: SummaryText,
+    /// `offline` (extractive) or the model's name.
+    pub model: String,
+    pub created_at: String,
+}
+
+impl Record for Summary {
+    const ENTITY: &'static str = entity::SUMMARY;
+
+    fn key(&self) -> Key {
+        keys::summary(&self.student, &self.ended_at, &self.summary_id)
+    }
+
+    fn gsi1(&self) -> Option<(String, String)> {
+        Some(keys::summary_entry(&self.summary_id))
+    }
+}
+
+/// What a delivery left: the payload's hash and the summary it made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Receipt {
+    #[schema(value_type = String)]
+    pub rails_session_id: RailsSessionId,
+    /// SHA-256 of the delivered body.
+    pub payload_hash: String,
+    #[schema(value_type = String)]
+    pub summary_id: SummaryId,
+    #[schema(value_type = String)]
+    pub student: UserId,
+    pub received_at: String,
+}
+
+impl Record for Receipt {
+    const ENTITY: &'static str = entity::RECEIPT;
+
+    fn key(&self) -> Key {
+        keys::receipt(&self.rails_session_id)
+    }
+}
+
+/// Longest transcript body.
+pub const MAX_TRANSCRIPT_BYTES: usize = 256 * 1024;
+/// Guidelines read for a subject's topic names.
+const MAX_GUIDELINES: usize = 200;
+
+/// The answer to a delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    pub receipt: Receipt,
+    /// True when this delivery repeated an earlier one.
+    pub duplicate: bool,
+}
+
+/// One page of a student's summaries, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SummaryPage {
+    pub summaries: Vec<Summary>,
+    pub next: Option<String>,
+}
+
+/// Transcripts in, summaries out.
+#[derive(Clone)]
+pub struct SummaryService {
+    ports: Ports,
+    access: AccessService,
+    files: Option<Arc<dyn FileStore>>,
+}
+
+fn hash(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
+}
+
+impl SummaryService {
+    pub fn new(ports: impl Into<Ports>, files: Option<Arc<dyn FileStore>>) -> Self {
+        let ports = ports.into();
+        SummaryService {
+            access: AccessService::new(ports.store.clone()),
+            ports,
+            files,
+        }
+    }
+
+    /// Take a delivered transcript (its signature already checked): store it, summarise it,
+    /// record both with the receipt in one transaction. A redelivery of the same body answers
+    /// as the first did.
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed or empty transcript; `Unprocessable` for an unknown student;
+    /// `Conflict` for a different payload under a Rails session id already delivered.
+    pub async fn deliver(&self, body: &[u8]) -> Result<Delivery, AppError> {
+        let transcript: Transcript = serde_json::from_slice(body)
+            .map_err(|e| AppError::Invalid(format!("the transcript is not valid: {e}")))?;
+        transcript.validate()?;
+        let payload_hash = hash(body);
+        let store = &self.ports.store;
+        if let Some(receipt) =
+            read::<Receipt>(store, &keys::receipt(&transcript.rails_session_id)).await?
+        {
+            return self.repeat(receipt, &payload_hash);
+        }
+        if ProfileService::new(self.ports.clone())
+            .profile(&transcript.student_id)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::Unprocessable(format!(
+                "no student '{}' is known here",
+                transcript.student_id
+            )));
+        }
+        // The transcript is kept before anything else, so nothing delivered is ever lost.
+        if let Some(files) = &self.files {
+            files
+                .put(
+                    &keys::transcript_object(&transcript.rails_session_id),
+                    body.to_vec(),
+                    "application/json",
+                )
+                .await
+                .map_err(AppError::internal)?;
+        }
+        let subject = SubjectSlug::parse(&transcript.subject)?;
+        let mut topics: Vec<String> = guidelines_of_subject(store, &subject, None, MAX_GUIDELINES)
+            .await?
+            .into_iter()
+            .map(|g| g.topic.as_str().to_string())
+            .collect();
+        topics.sort();
+        topics.dedup();
+        let now = self.ports.clock.now().to_string();
+        let summary = Summary {
+            summary_id: SummaryId::parse(&self.ports.ids.lower())?,
+            student: transcript.student_id.clone(),
+            tutor: transcript.tutor_id.clone(),
+            rails_session_id: transcript.rails_session_id.clone(),
+            subject: transcript.subject.clone(),
+            started_at: transcript.started_at.clone(),
+            ended_at: transcript.ended_at.clone(),
+            text: summarise_extractively(&transcript, &topics),
+            model: crate::tutor_model::OFFLINE_MODEL.into(),
+            created_at: now.clone(),
+        };
+        let receipt = Receipt {
+            rails_session_id: transcript.rails_session_id.clone(),
+            payload_hash: payload_hash.clone(),
+            summary_id: summary.summary_id.clone(),
+            student: transcript.student_id.clone(),
+            received_at: now,
+        };
+        let ops = vec![
+            receipt.put(Condition::NotExists)?,
+            summary.put(Condition::NotExists)?,
+        ];
+        match store.transact_write(ops).await {
+            Ok(()) => Ok(Delivery {
+                receipt,
+                duplicate: false,
+            }),
+            // A concurrent delivery of this session won: answer as it did, if it was the same.
+            Err(TableError::Conflict(_)) => {
+                let receipt = read::<Receipt>(store, &keys::receipt(&transcript.rails_session_id))
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::Conflict("the delivery raced another; retry".into())
+                    })?;
+                self.repeat(receipt, &payload_hash)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The answer to a repeated delivery, checked against what was first delivered.
+    fn repeat(&self, receipt: Receipt, payload_hash: &str) -> Result<Delivery, AppError> {
+        if receipt.payload_hash == payload_hash {
+            Ok(Delivery {
+                receipt,
+                duplicate: true,
+            })
+        } else {
+            Err(AppError::Conflict(format!(
+                "session '{}' was delivered before with a different transcript",
+                receipt.rails_session_id
+            )))
+        }
+    }
+
+    /// A delivery's receipt (the Rails app polls it).
+    ///
+    /// # Errors
+    /// `NotFound` when nothing was delivered under this id.
+    pub async fn receipt(&self, id: &RailsSessionId) -> Result<Receipt, AppError> {
+        read(&self.ports.store, &keys::receipt(id))
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("nothing was delivered for '{id}'")))
+    }
+
+    /// A student's summaries, newest first, for the student, their tutor and parents, admins.
+    ///
+    /// # Errors
+    /// `NotFound` when the caller may not see the student; `Invalid` for a bad limit or cursor.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        student: &UserId,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<SummaryPage, AppError> {
+        let limit = limit.unwrap_or(20);
+        if !(1..=100).contains(&limit) {
+            return Err(AppError::Invalid("limit must be 1 to 100".into()));
+        }
+        let owner = keys::user(student);
+        let cursor = cursor.map(|t| decode_page_token(t, &owner)).transpose()?;
+        let query = Query::partition(Index::Base, owner.clone())
+            .sort(SortKeyCondition::BeginsWith(keys::SUMMARIES.into()))
+            .descending()
+            .limit(limit)
+            .after(cursor);
+        let (allowed, page) = tokio::join!(
+            self.access.authorize(caller, student, Access::Read),
+            query_page::<Summary>(&self.ports.store, &query),
+        );
+        allowed?;
+        let (summaries, next) = page?;
+        Ok(SummaryPage {
+            summaries,
+            next: next.map(|next| encode_page_token(&next, &owner)),
+        })
+    }
+
+    /// One summary, for those who may see its student.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown summary or one the caller may not see.
+    pub async fn get(&self, caller: &Caller, id: &SummaryId) -> Result<Summary, AppError> {
+        let query = Query::partition(Index::Gsi1, keys::summary_entry(id).0).limit(1);
+        let summary = query_page::<Summary>(&self.ports.store, &query)
+            .await?
+            .0
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::NotFound(format!("no summary '{id}'")))?;
+        match self
+            .access
+            .authorize(caller, &summary.student, Access::Read)
+            .await
+        {
+            Err(AppError::NotFound(_)) => Err(AppError::NotFound(format!("no summary '{id}'"))),
+            other => other.map(|()| summary),
+        }
+    }
+}

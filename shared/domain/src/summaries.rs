@@ -1,0 +1,222 @@
+//! Live tutoring sessions as the Rails app reports them (a transcript of turns), and the
+//! summary made from one: extractive offline, every sentence traceable to a turn.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{UserId, ValidationError};
+
+crate::id::text_id!(
+    /// The Rails app's id of a live session: 1-64 letters, digits, `-` or `_`.
+    RailsSessionId,
+    max = 64,
+    allowed = |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+    message = "rails_session_id: 1-64 letters, digits, '-' or '_'"
+);
+
+crate::id::text_id!(
+    /// A summary's id: 1-64 letters and digits.
+    SummaryId,
+    max = 64,
+    allowed = |c| c.is_ascii_alphanumeric(),
+    message = "a summary id is 1-64 letters and digits"
+);
+
+/// Who spoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    Tutor,
+    Student,
+}
+
+/// One turn of the conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Turn {
+    pub speaker: Speaker,
+    #[schema(max_length = 4000)]
+    pub text: String,
+}
+
+/// Most turns, and longest turn.
+pub const MAX_TURNS: usize = 2000;
+pub const MAX_TURN_CHARS: usize = 4000;
+
+/// A finished live session, as posted by the Rails app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transcript {
+    #[schema(value_type = String)]
+    pub rails_session_id: RailsSessionId,
+    #[schema(value_type = String)]
+    pub student_id: UserId,
+    #[schema(value_type = String)]
+    pub tutor_id: UserId,
+    #[schema(max_length = 80)]
+    pub subject: String,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339.
+    pub ended_at: String,
+    pub turns: Vec<Turn>,
+}
+
+impl Transcript {
+    /// # Errors
+    /// An empty or over-long transcript, an empty or over-long turn, a bad subject, or times
+    /// that are not RFC 3339 with the end after the start (naming the field).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.turns.is_empty() || self.turns.len() > MAX_TURNS {
+            return Err(ValidationError::new(format!("turns: 1 to {MAX_TURNS}")));
+        }
+        if self
+            .turns
+            .iter()
+            .any(|t| t.text.trim().is_empty() || t.text.chars().count() > MAX_TURN_CHARS)
+        {
+            return Err(ValidationError::new(format!(
+                "turns: each text 1-{MAX_TURN_CHARS} characters"
+            )));
+        }
+        crate::practice::SubjectSlug::parse(&self.subject)
+            .map_err(|e| ValidationError::new(format!("subject: {}", e.0)))?;
+        let time = |field: &str, raw: &str| {
+            raw.parse::<jiff::Timestamp>()
+                .map_err(|_| ValidationError::new(format!("{field}: an RFC 3339 time")))
+        };
+        let (start, end) = (
+            time("started_at", &self.started_at)?,
+            time("ended_at", &self.ended_at)?,
+        );
+        if end < start {
+            return Err(ValidationError::new("ended_at: after started_at"));
+        }
+        Ok(())
+    }
+}
+
+/// What a summary says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SummaryText {
+    /// 3-6 sentences.
+    pub narrative: String,
+    /// Curriculum topics of the subject the session touched.
+    pub key_topics: Vec<String>,
+    pub misconceptions: Vec<String>,
+    pub next_steps: Vec<String>,
+}
+
+fn sentences(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split_inclusive(['.', '?', '!'])
+        .map(str::trim)
+        .filter(|s| s.split_whitespace().count() >= 3)
+        .map(str::to_string)
+}
+
+const NEXT_STEP_WORDS: [&str; 5] = ["next", "practice", "homework", "try", "revise"];
+const MISCONCEPTION_WORDS: [&str; 5] = ["mistake", "confus", "wrong", "careful", "remember"];
+
+/// The offline summary: sentences taken from the tutor's turns (nothing invented) — the first
+/// few as the narrative, those about next steps and mistakes as such — and the `topics` of the
+/// subject whose names the conversation mentions.
+pub fn summarise_extractively(transcript: &Transcript, topics: &[String]) -> SummaryText {
+    let tutor: Vec<String> = transcript
+        .turns
+        .iter()
+        .filter(|t| t.speaker == Speaker::Tutor)
+        .flat_map(|t| sentences(&t.text).collect::<Vec<_>>())
+        .collect();
+    let mentions = |sentence: &str, words: &[&str]| {
+        let lower = sentence.to_lowercase();
+        words.iter().any(|w| lower.contains(w))
+    };
+    let mut narrative: Vec<String> = tutor.iter().take(4).cloned().collect();
+    if narrative.is_empty() {
+        narrative = transcript
+            .turns
+            .iter()
+            .flat_map(|t| sentences(&t.text).collect::<Vec<_>>())
+            .take(3)
+            .collect();
+    }
+    let all_text = transcript
+        .turns
+        .iter()
+        .map(|t| t.text.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    SummaryText {
+        narrative: narrative.join(" "),
+        key_topics: topics
+            .iter()
+            .filter(|topic| all_text.contains(&topic.to_lowercase()))
+            .cloned()
+            .collect(),
+        misconceptions: tutor
+            .iter()
+            .filter(|s| mentions(s, &MISCONCEPTION_WORDS))
+            .take(3)
+            .cloned()
+            .collect(),
+        next_steps: tutor
+            .iter()
+            .filter(|s| mentions(s, &NEXT_STEP_WORDS))
+            .take(3)
+            .cloned()
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transcript() -> Transcript {
+        Transcript {
+            rails_session_id: RailsSessionId::parse("rails-42").unwrap(),
+            student_id: UserId::parse("stu-1").unwrap(),
+            tutor_id: UserId::parse("tut-1").unwrap(),
+            subject: "Mathematics".into(),
+            started_at: "2026-12-01T16:00:00Z".into(),
+            ended_at: "2026-12-01T16:45:00Z".into(),
+            turns: vec![
+                Turn { speaker: Speaker::Tutor, text: "Today we compared fractions with the same numerator. Remember that a bigger bottom number means smaller pieces.".into() },
+                Turn { speaker: Speaker::Student, text: "So one seventh is smaller than one fifth?".into() },
+                Turn { speaker: Speaker::Tutor, text: "Exactly right, well done. Next time try ordering three fractions at once.".into() },
+            ],
+        }
+    }
+
+    #[test]
+    fn the_offline_summary_only_uses_what_was_said() {
+        let t = transcript();
+        t.validate().unwrap();
+        let summary = summarise_extractively(&t, &["Fractions".into(), "Decimals".into()]);
+        assert_eq!(summary.key_topics, vec!["Fractions".to_string()]);
+        for sentence in summary.narrative.split_inclusive('.') {
+            let sentence = sentence.trim();
+            assert!(
+                t.turns.iter().any(|turn| turn.text.contains(sentence)),
+                "{sentence}"
+            );
+        }
+        assert_eq!(
+            summary.next_steps,
+            vec!["Next time try ordering three fractions at once.".to_string()]
+        );
+        assert_eq!(summary.misconceptions.len(), 1);
+    }
+
+    #[test]
+    fn bad_transcripts_name_their_field() {
+        let mut t = transcript();
+        t.turns.clear();
+        assert!(t.validate().unwrap_err().0.starts_with("turns"));
+        let mut t = transcript();
+        t.ended_at = "yesterday".into();
+        assert!(t.validate().unwrap_err().0.starts_with("ended_at"));
+        let mut t = transcript();
+        t.ended_at = "2026-12-01T15:00:00Z".into();
+        assert!(t.validate().is_err());
+    }
+}
