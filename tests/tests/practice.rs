@@ -4,18 +4,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::clock::FixedClock;
 use tutorbridge_app::config::PracticeSettings;
 use tutorbridge_app::goals::{GoalChange, GoalService, NewGoal};
 use tutorbridge_app::ids::SequentialIds;
+use tutorbridge_app::people::ProfileService;
 use tutorbridge_app::practice::history::HistoryService;
 use tutorbridge_app::practice::review::ReviewService;
 use tutorbridge_app::practice::{
     Assignment, AttemptRecord, CompletionResponse, Goal, GoalStatus, PracticeService, Standing,
 };
 use tutorbridge_app::sessions::SessionService;
+use tutorbridge_app::summaries::SummaryService;
 use tutorbridge_app::{AppError, Ports, Store, keys};
 use tutorbridge_domain::bank::{BankItem, ItemBody, ItemId, Provenance, Review};
 use tutorbridge_domain::curriculum::CurriculumName;
@@ -846,42 +848,118 @@ async fn the_target_success_is_configurable_and_written_answers_are_marked_with_
     assert!(good.correct && !good.rated, "{good:?}");
 }
 
+/// Two Science items about as suitable: Forces sits exactly on the target (0.75), Plants just
+/// off it (0.72), within the topic preference. No guessing floor: P = σ(−b) for a new student.
+fn forces_and_plants() -> [BankItem; 2] {
+    [
+        science_item("sci-forces", "Forces", -(3.0f64).ln()),
+        science_item("sci-plants", "Plants", -(0.72f64 / 0.28).ln()),
+    ]
+}
+
+/// A new student in `world` whose assignment in Science is `expected`: a control student
+/// without sessions or summaries gets Forces, the closest to the target. (Fresh students each
+/// time: an item open in one assignment is never served again, so asking twice proves nothing.)
+async fn assigned_in_science(world: &World, student: &Caller) -> String {
+    world
+        .practice
+        .assign_to(student, "Science", None)
+        .await
+        .expect("assign")
+        .item
+        .item_id
+        .to_string()
+}
+
 /// Of two items about as suitable, the one on the topic of the student's latest tutoring
 /// session in the subject is chosen.
 async fn the_latest_sessions_topic_is_preferred(store: Store) {
-    // No guessing floor: P = σ(−b) for a new student. Forces sits exactly on the target (0.75),
-    // Plants just off it (0.72), within the preference.
-    let items = [
-        science_item("sci-forces", "Forces", -(3.0f64).ln()),
-        science_item("sci-plants", "Plants", -(0.72f64 / 0.28).ln()),
-    ];
-    let world = world_with(store, &items, None).await;
-    let first = world
-        .practice
-        .assign_to(&world.student, "Science", None)
-        .await
-        .expect("assign");
+    let world = world_with(store, &forces_and_plants(), None).await;
     assert_eq!(
-        first.item.item_id, "sci-forces",
+        assigned_in_science(&world, &world.student).await,
+        "sci-forces",
         "closest to the target without a session"
     );
-
-    let sessions = SessionService::new(world.store.clone(), OfflineTutor::tutor());
-    sessions
+    let tutored = caller(&unique("stu"), Role::Student);
+    SessionService::new(world.store.clone(), OfflineTutor::tutor())
         .create(
-            &world.student,
+            &tutored,
             &GuidelineId::parse("cbse3-science-plants-parts").expect("id"),
         )
         .await
         .expect("session");
-    let after = world
-        .practice
-        .assign_to(&world.student, "Science", None)
-        .await
-        .expect("assign");
     assert_eq!(
-        after.item.item_id, "sci-plants",
+        assigned_in_science(&world, &tutored).await,
+        "sci-plants",
         "the session's topic wins a near tie"
+    );
+}
+
+/// Of two items about as suitable, the one on a topic the student's latest live session (its
+/// summary from the Rails app's transcript) covered is chosen, still in two round trips; when
+/// the latest summary is of another subject, nothing changes.
+async fn the_last_summarys_topic_is_preferred(store: Store) {
+    let world = world_with(store, &forces_and_plants(), None).await;
+    let summaries = SummaryService::new(world.store.clone(), None);
+    let profiles = ProfileService::new(world.store.clone());
+    let deliver = async |student: &Caller, subject: &str, ended: &str, text: &str| {
+        profiles.me(student).await.expect("profile");
+        let body = json!({
+            "rails_session_id": unique("rails"), "student_id": student.user_id.as_str(),
+            "tutor_id": "tut-1", "subject": subject,
+            "started_at": "2026-12-01T16:00:00Z", "ended_at": ended,
+            "turns": [{"speaker": "tutor", "text": text}]
+        });
+        summaries
+            .deliver(body.to_string().as_bytes())
+            .await
+            .expect("delivered");
+    };
+    assert_eq!(
+        assigned_in_science(&world, &world.student).await,
+        "sci-forces",
+        "closest to the target without a summary"
+    );
+
+    let taught = caller(&unique("stu"), Role::Student);
+    deliver(
+        &taught,
+        "Science",
+        "2026-12-01T16:45:00Z",
+        "Today we looked at plants: the roots drink water and the leaves make food.",
+    )
+    .await;
+    world.table.take();
+    assert_eq!(
+        assigned_in_science(&world, &taught).await,
+        "sci-plants",
+        "the summary's topic wins a near tie"
+    );
+    assert_eq!(
+        world.table.take_rounds(),
+        2,
+        "still one read round, one write"
+    );
+
+    let moved_on = caller(&unique("stu"), Role::Student);
+    deliver(
+        &moved_on,
+        "Science",
+        "2026-12-01T16:45:00Z",
+        "Today we looked at plants: the roots drink water and the leaves make food.",
+    )
+    .await;
+    deliver(
+        &moved_on,
+        "Mathematics",
+        "2026-12-02T16:45:00Z",
+        "We shaded fractions of a square and found halves and quarters of numbers.",
+    )
+    .await;
+    assert_eq!(
+        assigned_in_science(&world, &moved_on).await,
+        "sci-forces",
+        "the latest summary was maths: no Science topic is preferred"
     );
 }
 
@@ -1081,6 +1159,7 @@ tutorbridge_tests::on_both_backends!(
     an_ai_written_item_fills_a_gap_in_the_bank_and_waits_for_review,
     the_target_success_is_configurable_and_written_answers_are_marked_with_confidence,
     the_latest_sessions_topic_is_preferred,
+    the_last_summarys_topic_is_preferred,
     a_two_word_subject_is_one_subject_everywhere,
     a_tutor_reads_a_students_practice_in_one_round_trip,
     one_answer_is_scored_once,

@@ -15,6 +15,7 @@ use crate::AppError;
 use crate::curriculum::guidelines_of_subject;
 use crate::records::Record;
 use crate::sessions::store::latest_session_of_student;
+use crate::summaries::latest_summary_of_student;
 
 /// Guidelines read for a non-maths assignment (the sources of a written item).
 const MAX_GUIDELINES: usize = 50;
@@ -24,7 +25,8 @@ const MAX_AVOID: usize = 10;
 impl PracticeService {
     /// Pick an item for the calling student in `subject` (optionally one `topic`): the
     /// candidate whose predicted success is closest to the target, skipping recently seen items
-    /// and preferring goal topics and the latest session's topic. When no candidate is within
+    /// and preferring goal topics, the latest session's topic and the topics the latest live
+    /// session's summary covered (all in this subject). When no candidate is within
     /// [`tutorbridge_domain::practice::SUITABLE_GAP`] of the target, maths generates an item
     /// and other subjects ask the AI port to write one from a guideline (stored with provenance
     /// `ai`, review `pending`).
@@ -33,7 +35,7 @@ impl PracticeService {
     /// answer cannot be scored on many assignments.
     ///
     /// Two sequential round trips: one parallel read (subjects, rating, the subject's goals,
-    /// open items, latest session, one GSI query per difficulty band, and for non-maths subjects
+    /// open items, latest session, latest summary, one GSI query per difficulty band, and for non-maths subjects
     /// the subject's guidelines), then one transaction (the assignment, its open-item marker,
     /// and a new item if one was made).
     ///
@@ -57,13 +59,14 @@ impl PracticeService {
             }
             guidelines_of_subject(store, subject, topic, MAX_GUIDELINES).await
         };
-        let (subjects, rating, bank, goals, open, session, guidelines) = tokio::join!(
+        let (subjects, rating, bank, goals, open, session, summary, guidelines) = tokio::join!(
             store::subject_list(store),
             store::rating_of(store, student, subject),
             store::bank_bands(store, subject),
             store::goals_in_subject(store, student, subject),
             store::open_items_of_student(store, student),
             latest_session_of_student(store, student),
+            latest_summary_of_student(store, student),
             guidelines,
         );
         let subject_name = resolve_subject(&subjects?, subject)?;
@@ -96,6 +99,12 @@ impl PracticeService {
             && SubjectSlug::parse(session.guideline.subject.as_str()).is_ok_and(|s| &s == subject)
         {
             preferred.push(session.guideline.topic.as_str().to_lowercase());
+        }
+        // The topics the human tutor covered in the latest live session, if it was this subject.
+        if let Some(summary) = summary?
+            && SubjectSlug::parse(&summary.subject).is_ok_and(|s| &s == subject)
+        {
+            preferred.extend(summary.text.key_topics.iter().map(|t| t.to_lowercase()));
         }
 
         let target = self.settings.target_success;

@@ -85,6 +85,25 @@ pub const MAX_TRANSCRIPT_BYTES: usize = 256 * 1024;
 /// Guidelines read for a subject's topic names.
 const MAX_GUIDELINES: usize = 200;
 
+/// A student's latest summary (by the live session's end), if any: one query, newest first.
+///
+/// # Errors
+/// The table's errors.
+pub async fn latest_summary_of_student(
+    store: &crate::Store,
+    student: &UserId,
+) -> Result<Option<Summary>, AppError> {
+    let query = Query::partition(Index::Base, keys::user(student))
+        .sort(SortKeyCondition::BeginsWith(keys::SUMMARIES.into()))
+        .descending()
+        .limit(1);
+    Ok(query_page::<Summary>(store, &query)
+        .await?
+        .0
+        .into_iter()
+        .next())
+}
+
 /// The answer to a delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Delivery {

@@ -24,7 +24,8 @@ pub const XP_CORRECT: u32 = 10;
 pub const XP_WRONG: u32 = 2;
 
 /// How a student's skill meets the bank: the target success, what they saw recently, the
-/// topics they prefer (goals, the latest session) and the topic they asked for.
+/// topics they prefer (goals, the latest session, the last live session's summary) and the topic
+/// they asked for.
 #[derive(Debug, Clone, Copy)]
 pub struct Ranking<'a> {
     pub skill: f64,
