@@ -58,10 +58,55 @@ pub struct Transcript {
     pub started_at: String,
     /// RFC 3339.
     pub ended_at: String,
+    /// The conversation inline — or empty, with `transcript_key` naming where the Rails app
+    /// staged it.
+    #[serde(default)]
+    pub turns: Vec<Turn>,
+    /// The object the Rails app uploaded the turns to (`{"turns": [...]}`, at most 256 KiB),
+    /// under `transcripts/staged/`. Either this or `turns`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
+    pub transcript_key: Option<String>,
+}
+
+/// The prefix under which the Rails app stages transcripts it uploads itself.
+pub const STAGED_PREFIX: &str = "transcripts/staged/";
+/// Longest staged key.
+pub const MAX_STAGED_KEY: usize = 200;
+
+/// Turns the Rails app staged in the file store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StagedTurns {
     pub turns: Vec<Turn>,
 }
 
+/// A staged transcript's key: under [`STAGED_PREFIX`], at most [`MAX_STAGED_KEY`] characters of
+/// letters, digits, `-`, `_`, `.` and `/`, with no empty or dot segment (nothing can climb out of
+/// the prefix).
+///
+/// # Errors
+/// Naming `transcript_key` and the rule.
+pub fn check_staged_key(key: &str) -> Result<(), ValidationError> {
+    let rule = || {
+        ValidationError::new(format!(
+            "transcript_key: under '{STAGED_PREFIX}', at most {MAX_STAGED_KEY} letters, digits, '-', '_', '.' or '/', no empty or dot segments"
+        ))
+    };
+    let rest = key.strip_prefix(STAGED_PREFIX).ok_or_else(rule)?;
+    let safe = key.len() <= MAX_STAGED_KEY
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && rest
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..");
+    if safe { Ok(()) } else { Err(rule()) }
+}
+
 impl Transcript {
+    /// Checks a transcript whose turns are all here (a staged one's, once read).
+    ///
     /// # Errors
     /// An empty or over-long transcript, an empty or over-long turn, a bad subject, or times
     /// that are not RFC 3339 with the end after the start (naming the field).
@@ -179,6 +224,7 @@ mod tests {
             subject: "Mathematics".into(),
             started_at: "2026-12-01T16:00:00Z".into(),
             ended_at: "2026-12-01T16:45:00Z".into(),
+            transcript_key: None,
             turns: vec![
                 Turn { speaker: Speaker::Tutor, text: "Today we compared fractions with the same numerator. Remember that a bigger bottom number means smaller pieces.".into() },
                 Turn { speaker: Speaker::Student, text: "So one seventh is smaller than one fifth?".into() },
@@ -218,5 +264,29 @@ mod tests {
         let mut t = transcript();
         t.ended_at = "2026-12-01T15:00:00Z".into();
         assert!(t.validate().is_err());
+    }
+
+    #[test]
+    fn staged_keys_stay_under_the_prefix() {
+        for good in [
+            "transcripts/staged/abc.json",
+            "transcripts/staged/2026/12/01/r-1.json",
+        ] {
+            assert!(check_staged_key(good).is_ok(), "{good}");
+        }
+        let long = format!("{STAGED_PREFIX}{}", "a".repeat(MAX_STAGED_KEY));
+        for bad in [
+            "transcripts/other.json",
+            "materials/stu/x",
+            "transcripts/staged/",
+            "transcripts/staged/../x.json",
+            "transcripts/staged/a//b",
+            "transcripts/staged/./a",
+            "transcripts/staged/a b",
+            "transcripts/staged/a\0b",
+            long.as_str(),
+        ] {
+            assert!(check_staged_key(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tutorbridge_domain::practice::SubjectSlug;
 use tutorbridge_domain::summaries::{
-    RailsSessionId, SummaryId, SummaryText, Transcript, summarise_extractively,
+    RailsSessionId, StagedTurns, SummaryId, SummaryText, Transcript, Turn, check_staged_key,
+    summarise_extractively,
 };
 use tutorbridge_domain::{Access, Caller, UserId};
 use tutorbridge_table::{Condition, Index, Key, Query, SortKeyCondition, TableError};
@@ -149,8 +150,15 @@ impl SummaryService {
     /// `Invalid` for a malformed or empty transcript; `Unprocessable` for an unknown student;
     /// `Conflict` for a different payload under a Rails session id already delivered.
     pub async fn deliver(&self, body: &[u8]) -> Result<Delivery, AppError> {
-        let transcript: Transcript = serde_json::from_slice(body)
+        let mut transcript: Transcript = serde_json::from_slice(body)
             .map_err(|e| AppError::Invalid(format!("the transcript is not valid: {e}")))?;
+        let staged = match transcript.transcript_key.take() {
+            Some(key) => {
+                transcript.turns = self.staged_turns(&key, &transcript.turns).await?;
+                true
+            }
+            None => false,
+        };
         transcript.validate()?;
         let payload_hash = hash(body);
         let store = &self.ports.store;
@@ -171,10 +179,16 @@ impl SummaryService {
         }
         // The transcript is kept before anything else, so nothing delivered is ever lost.
         if let Some(files) = &self.files {
+            // A staged transcript is kept whole (with its turns), as if delivered inline.
+            let kept = if staged {
+                serde_json::to_vec(&transcript).map_err(AppError::internal)?
+            } else {
+                body.to_vec()
+            };
             files
                 .put(
                     &keys::transcript_object(&transcript.rails_session_id),
-                    body.to_vec(),
+                    kept,
                     "application/json",
                 )
                 .await
@@ -228,6 +242,45 @@ impl SummaryService {
             }
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// The turns the Rails app staged at `key` (none may also be given inline).
+    async fn staged_turns(&self, key: &str, inline: &[Turn]) -> Result<Vec<Turn>, AppError> {
+        if !inline.is_empty() {
+            return Err(AppError::Invalid(
+                "give either turns or transcript_key, not both".into(),
+            ));
+        }
+        check_staged_key(key)?;
+        let files = self.files.as_ref().ok_or_else(|| {
+            AppError::Unprocessable("no file store is configured for staged transcripts".into())
+        })?;
+        let missing = || AppError::Unprocessable(format!("nothing is staged at '{key}'"));
+        let object = files
+            .head(key)
+            .await
+            .map_err(AppError::internal)?
+            .ok_or_else(missing)?;
+        if object.size > MAX_TRANSCRIPT_BYTES as u64 {
+            return Err(AppError::Unprocessable(format!(
+                "the staged transcript is {} bytes; at most {MAX_TRANSCRIPT_BYTES}",
+                object.size
+            )));
+        }
+        let bytes = files
+            .get(key)
+            .await
+            .map_err(AppError::internal)?
+            .ok_or_else(missing)?;
+        if bytes.len() > MAX_TRANSCRIPT_BYTES {
+            return Err(AppError::Unprocessable(format!(
+                "the staged transcript is over {MAX_TRANSCRIPT_BYTES} bytes"
+            )));
+        }
+        let staged: StagedTurns = serde_json::from_slice(&bytes).map_err(|e| {
+            AppError::Unprocessable(format!("the staged transcript is not valid: {e}"))
+        })?;
+        Ok(staged.turns)
     }
 
     /// The answer to a repeated delivery, checked against what was first delivered.
