@@ -29,12 +29,10 @@ impl Function for PracticeAssign {
     const ROUTES: &'static [Route] = ROUTES;
 
     fn build(wiring: &Wiring) -> Result<Self, BuildError> {
-        let tutor = tutorbridge_ai::tutor(wiring.settings.llm.as_ref())?;
-        Ok(PracticeAssign::new(PracticeService::with_settings(
+        Ok(PracticeAssign::new(tutorbridge_ai::practice_service(
             wiring.ports.clone(),
-            tutor,
-            wiring.settings.practice,
-        )))
+            &wiring.settings,
+        )?))
     }
 
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {

@@ -30,12 +30,10 @@ impl Function for PracticeComplete {
     const ROUTES: &'static [Route] = ROUTES;
 
     fn build(wiring: &Wiring) -> Result<Self, BuildError> {
-        let tutor = tutorbridge_ai::tutor(wiring.settings.llm.as_ref())?;
-        Ok(PracticeComplete::new(PracticeService::with_settings(
+        Ok(PracticeComplete::new(tutorbridge_ai::practice_service(
             wiring.ports.clone(),
-            tutor,
-            wiring.settings.practice,
-        )))
+            &wiring.settings,
+        )?))
     }
 
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {

@@ -36,3 +36,18 @@ pub fn tutor(llm: Option<&LlmSettings>) -> Result<Tutor, ModelError> {
         )),
     }
 }
+
+/// The practice use cases as configured: the tutor from `settings.llm`, the practice settings.
+///
+/// # Errors
+/// When the HTTP client cannot be built.
+pub fn practice_service(
+    ports: tutorbridge_app::Ports,
+    settings: &tutorbridge_app::config::Settings,
+) -> Result<tutorbridge_app::practice::PracticeService, ModelError> {
+    Ok(tutorbridge_app::practice::PracticeService::with_settings(
+        ports,
+        tutor(settings.llm.as_ref())?,
+        settings.practice,
+    ))
+}
