@@ -80,6 +80,8 @@ impl TestApp {
                 body_timeout: options.body_timeout.unwrap_or(defaults.body_timeout),
                 max_connections: options.max_connections.unwrap_or(defaults.max_connections),
             },
+            // Tests run the sweep when they mean to (POST /local/sweep).
+            sweep_every: None,
         };
         let gateway = start(config, options.clock).await?;
         let url = match gateway.addr.ip().is_unspecified() {

@@ -751,4 +751,16 @@ async fn a_signed_transcript_becomes_a_summary_exactly_once() {
         Some(body.as_bytes()),
         "the transcript was kept first"
     );
+    // The offline summariser is the configured one here: nothing is queued for the sweep.
+    let swept = app
+        .client
+        .post(format!("{}/local/sweep", app.url))
+        .send()
+        .await
+        .expect("sweep");
+    assert_eq!(swept.status(), StatusCode::OK);
+    assert_eq!(
+        swept.json::<serde_json::Value>().await.expect("report"),
+        json!({"summaries": {"upgraded": 0, "failed": 0, "given_up": 0}, "uploads_removed": 0})
+    );
 }

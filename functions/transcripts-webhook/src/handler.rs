@@ -5,10 +5,10 @@ use std::future::Future;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use tutorbridge_app::AppError;
 use tutorbridge_app::config::Secret;
 use tutorbridge_app::summaries::signature::verify;
 use tutorbridge_app::summaries::{MAX_TRANSCRIPT_BYTES, SummaryService};
-use tutorbridge_app::{AppError, Ports};
 use tutorbridge_domain::summaries::RailsSessionId;
 use tutorbridge_http::{
     ApiError, BuildError, Function, Route, SignedRequest, Wiring, json, respond_signed,
@@ -31,15 +31,16 @@ pub struct TranscriptsWebhook {
 }
 
 impl TranscriptsWebhook {
+    /// The webhook over `summaries` (built with its tutor and file store), accepting signatures
+    /// made with any of `secrets`.
     pub fn new(
-        ports: impl Into<Ports>,
+        summaries: SummaryService,
+        clock: std::sync::Arc<dyn tutorbridge_app::clock::Clock>,
         secrets: Vec<Secret>,
-        files: Option<std::sync::Arc<dyn tutorbridge_app::file_store::FileStore>>,
     ) -> Self {
-        let ports = ports.into();
         TranscriptsWebhook {
-            clock: ports.clock.clone(),
-            summaries: SummaryService::new(ports, files),
+            clock,
+            summaries,
             secrets,
         }
     }
@@ -54,9 +55,13 @@ impl Function for TranscriptsWebhook {
             return Err("TUTORBRIDGE_WEBHOOK_SECRETS must hold the webhook's secret".into());
         }
         Ok(TranscriptsWebhook::new(
-            wiring.ports.clone(),
+            tutorbridge_ai::summary_service(
+                wiring.ports.clone(),
+                wiring.files.clone(),
+                &wiring.settings,
+            )?,
+            wiring.ports.clock.clone(),
             wiring.settings.webhook_secrets.clone(),
-            wiring.files.clone(),
         ))
     }
 

@@ -58,7 +58,13 @@ pub struct LocalConfig {
     /// hands out demo tokens and has no TLS, so serving a network is an explicit choice.
     pub allow_remote: bool,
     pub limits: Limits,
+    /// How often the sweep runs on its own (`TUTORBRIDGE_SWEEP_EVERY_SECONDS`, default 300;
+    /// 0 turns the timer off). `POST /local/sweep` runs it at once either way.
+    pub sweep_every: Option<std::time::Duration>,
 }
+
+/// The sweep timer's period unless configured.
+pub const DEFAULT_SWEEP_EVERY_SECONDS: u64 = 300;
 
 impl LocalConfig {
     /// `TUTORBRIDGE_ADDR` (default `127.0.0.1:3000`), `TUTORBRIDGE_DATA_DIR` (default
@@ -93,6 +99,15 @@ impl LocalConfig {
         let settings = Settings::from_lookup(|name| std::env::var(name).ok())
             .context("configuring the use cases")?;
         let allow_remote = matches!(var(ALLOW_REMOTE_VAR).as_deref(), Some("1" | "true" | "yes"));
+        let sweep_seconds = match var("TUTORBRIDGE_SWEEP_EVERY_SECONDS") {
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .context("TUTORBRIDGE_SWEEP_EVERY_SECONDS must be whole seconds (0: off)")?,
+            None => DEFAULT_SWEEP_EVERY_SECONDS,
+        };
+        let sweep_every =
+            (sweep_seconds > 0).then(|| std::time::Duration::from_secs(sweep_seconds));
         Ok(LocalConfig {
             addr,
             data_dir,
@@ -100,6 +115,7 @@ impl LocalConfig {
             settings,
             allow_remote,
             limits: Limits::default(),
+            sweep_every,
         })
     }
 }

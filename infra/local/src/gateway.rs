@@ -48,9 +48,21 @@ struct GatewayState {
     authorizer: JwtAuthorizer,
     issuer: Option<LocalIssuer>,
     clock: Clock,
+    /// The scheduled sweep (a timer here; an EventBridge schedule in AWS).
+    sweep: summaries_sweep::SummariesSweep,
 }
 
+/// How long a local sweep run may take.
+const LOCAL_SWEEP_ALLOWANCE: std::time::Duration = std::time::Duration::from_secs(300);
+
 impl GatewayState {
+    async fn sweep(
+        &self,
+    ) -> Result<tutorbridge_app::sweep::SweepReport, tutorbridge_app::AppError> {
+        let event = summaries_sweep::Event::default();
+        self.sweep.handle(event, LOCAL_SWEEP_ALLOWANCE).await
+    }
+
     fn demo_tokens(&self) -> Option<anyhow::Result<BTreeMap<&'static str, String>>> {
         let issuer = self.issuer.as_ref()?;
         let now = (self.clock)();
@@ -74,6 +86,9 @@ pub struct Gateway {
     state: Arc<GatewayState>,
     task: JoinHandle<std::io::Result<()>>,
     shutdown: tokio::sync::oneshot::Sender<()>,
+    /// The sweep's timer, when it runs on one (aborted when the gateway stops; it also ends
+    /// by itself once the server has gone).
+    timer: Option<JoinHandle<()>>,
 }
 
 impl Gateway {
@@ -116,7 +131,13 @@ impl Gateway {
 
     /// Wait until the server stops (on an I/O error or after [`Gateway::stop`]).
     pub async fn wait(self) -> anyhow::Result<()> {
-        let Gateway { task, shutdown, .. } = self;
+        let Gateway {
+            task,
+            shutdown,
+            timer,
+            ..
+        } = self;
+        let _timer = timer.map(AbortOnDrop);
         // Holding the sender keeps the server up: dropping it would signal shutdown.
         let _running = shutdown;
         join(task).await
@@ -124,10 +145,46 @@ impl Gateway {
 
     /// Stop accepting requests, let open ones finish, and release the data folder.
     pub async fn stop(self) -> anyhow::Result<()> {
-        let Gateway { task, shutdown, .. } = self;
+        let Gateway {
+            task,
+            shutdown,
+            timer,
+            ..
+        } = self;
+        if let Some(timer) = timer {
+            timer.abort();
+        }
         let _ = shutdown.send(());
         join(task).await
     }
+}
+
+/// Aborts its task when dropped (a gateway's timer, while the gateway is awaited).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Run the sweep every `period` while the gateway's state lives.
+fn sweep_timer(
+    state: std::sync::Weak<GatewayState>,
+    period: std::time::Duration,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let Some(state) = state.upgrade() else { return };
+            if let Err(error) = state.sweep().await {
+                tracing::error!(error = %error, "the sweep failed; it runs again on the next tick");
+            }
+        }
+    })
 }
 
 async fn join(task: JoinHandle<std::io::Result<()>>) -> anyhow::Result<()> {
@@ -209,6 +266,8 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
     };
     let functions = registry::build(&wiring)
         .map_err(|error| anyhow::anyhow!("building the functions: {error}"))?;
+    let sweep = summaries_sweep::SummariesSweep::build(&wiring)
+        .map_err(|error| anyhow::anyhow!("building the sweep: {error}"))?;
     let openapi = registry::openapi_json().context("serialising the OpenAPI document")?;
     let state = Arc::new(GatewayState {
         store,
@@ -220,7 +279,11 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         authorizer,
         issuer,
         clock,
+        sweep,
     });
+    let timer = config
+        .sweep_every
+        .map(|period| sweep_timer(Arc::downgrade(&state), period));
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = Arc::clone(&state);
     let handle = move |peer: SocketAddr, request: AxumRequest| {
@@ -236,6 +299,7 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         state,
         task,
         shutdown,
+        timer,
     })
 }
 
@@ -328,7 +392,7 @@ fn docs_route(state: &GatewayState, parts: &Parts) -> Option<AxumResponse> {
     }
 }
 
-/// `/local/*`: demo tokens and the local issuer's JWKS. Never part of a Lambda deployment, and
+/// `/local/*`: demo tokens, the local issuer's JWKS, and a sweep run on demand. Never part of a Lambda deployment, and
 /// only for this machine: the peer must be loopback and so must the `Host` it asked for (a
 /// DNS-rebinding page in a browser names its own host). Anyone else is told there is no route.
 async fn local_route(
@@ -341,6 +405,7 @@ async fn local_route(
         return problem(ApiError::RouteNotFound(parts.uri.path().into()), request_id);
     }
     const LOCAL_ROUTES: &[Route] = &[
+        Route::new("POST /local/sweep"),
         Route::new("GET /local/tokens"),
         Route::new("GET /local/tokens/{role}"),
         Route::new("GET /local/.well-known/jwks.json"),
@@ -359,6 +424,12 @@ async fn local_route(
         }
         RouteMatch::NotFound => return problem(ApiError::RouteNotFound(path.into()), request_id),
     };
+    if route.key == "POST /local/sweep" {
+        return match state.sweep().await {
+            Ok(report) => json_ok(&report),
+            Err(error) => problem(error.into(), request_id),
+        };
+    }
     let (Some(issuer), Some(tokens)) = (&state.issuer, state.demo_tokens()) else {
         return problem(
             ApiError::RouteNotFound(format!("{path} (this gateway uses an external issuer)")),

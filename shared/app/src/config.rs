@@ -136,16 +136,31 @@ pub mod vars {
     pub const LLM_MAX_TOKENS: &str = "TUTORBRIDGE_LLM_MAX_TOKENS";
     pub const LLM_EXTRA_BODY: &str = "TUTORBRIDGE_LLM_EXTRA_BODY";
     pub const WEBHOOK_SECRETS: &str = "TUTORBRIDGE_WEBHOOK_SECRETS";
+    pub const SUMMARY_BUDGET_MS: &str = "TUTORBRIDGE_SUMMARY_BUDGET_MS";
 }
 
 /// Everything the use cases are configured with.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub practice: PracticeSettings,
     /// `None`: the offline tutor alone.
     pub llm: Option<LlmSettings>,
     /// Secrets the transcript webhook's signatures may be made with (two during a rotation).
     pub webhook_secrets: Vec<Secret>,
+    /// How long the transcript webhook waits for the model before storing the offline summary
+    /// as a fallback (the sweep retries it).
+    pub summary_budget: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            practice: PracticeSettings::default(),
+            llm: None,
+            webhook_secrets: Vec::new(),
+            summary_budget: crate::summaries::DEFAULT_INLINE_BUDGET,
+        }
+    }
 }
 
 impl Settings {
@@ -207,10 +222,16 @@ impl Settings {
                     .collect()
             })
             .unwrap_or_default();
+        let summary_budget = parsed::<u64>(vars::SUMMARY_BUDGET_MS, var(vars::SUMMARY_BUDGET_MS))?
+            .map_or(
+                crate::summaries::DEFAULT_INLINE_BUDGET,
+                Duration::from_millis,
+            );
         Ok(Settings {
             practice,
             llm,
             webhook_secrets,
+            summary_budget,
         })
     }
 }

@@ -352,3 +352,29 @@ pub fn transcript_object(id: &tutorbridge_domain::summaries::RailsSessionId) -> 
         tutorbridge_domain::files::Purpose::Transcript.folder()
     )
 }
+
+/// GSI2 partition of the summaries the sweep should retry with the model (a sparse index:
+/// only receipts whose summary is an offline fallback are listed).
+pub const SUMMARY_RETRIES: &str = "SWEEP#SUMMARIES";
+
+/// GSI2 entry of a receipt awaiting a retry, oldest first: `SWEEP#SUMMARIES` /
+/// `<received_at>#<rails session id>`.
+pub fn summary_retry(
+    received_at: &str,
+    id: &tutorbridge_domain::summaries::RailsSessionId,
+) -> (String, String) {
+    (SUMMARY_RETRIES.to_string(), format!("{received_at}#{id}"))
+}
+
+/// GSI2 partition of pending uploads, by when they lapse (a sparse index: ready files leave it).
+pub const LAPSING_UPLOADS: &str = "SWEEP#UPLOADS";
+
+/// GSI2 entry of a pending upload: `SWEEP#UPLOADS` / `<lapses at, 12 digits>#<file id>`.
+pub fn lapsing_upload(lapses_at: u64, id: &tutorbridge_domain::files::FileId) -> (String, String) {
+    (LAPSING_UPLOADS.to_string(), format!("{lapses_at:012}#{id}"))
+}
+
+/// The GSI2 sort key bounding the uploads lapsed at or before `now` (seconds).
+pub fn lapsed_by(now: u64) -> String {
+    format!("{now:012}#~")
+}

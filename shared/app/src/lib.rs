@@ -25,6 +25,7 @@ mod records;
 pub mod seed;
 pub mod sessions;
 pub mod summaries;
+pub mod sweep;
 pub mod tutor_model;
 
 pub use error::AppError;

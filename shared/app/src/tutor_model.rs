@@ -7,12 +7,13 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tutorbridge_domain::curriculum::Guideline;
 use tutorbridge_domain::maths::{MathsQuestion, mentions_value};
+use tutorbridge_domain::summaries::{SummaryText, Transcript};
 use tutorbridge_domain::tutoring::Grading;
 
 /// The name results carry when the offline tutor produced them.
@@ -218,6 +219,14 @@ pub struct PracticeAnswer<'a> {
     pub question: &'a Question,
 }
 
+/// What a summary is made from: the live session and the names of its subject's curriculum
+/// topics (key topics are mapped to them).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryBrief {
+    pub transcript: Transcript,
+    pub topics: Vec<String>,
+}
+
 /// Typed tutoring operations of a language model (or its offline stand-in).
 #[async_trait]
 pub trait TutorModel: Send + Sync {
@@ -257,6 +266,10 @@ pub trait TutorModel: Send + Sync {
     /// Mark a written answer to a practice question: score and confidence in [0, 1] and a
     /// rationale for the student that does not give the answer away.
     async fn mark(&self, task: &PracticeAnswer<'_>, reply: &str) -> Result<Grading, ModelError>;
+
+    /// Summarise a live session: a narrative of 3-6 sentences, the key topics (named as in
+    /// `brief.topics` where they match), misconceptions observed and next steps.
+    async fn summarise(&self, brief: &SummaryBrief) -> Result<SummaryText, ModelError>;
 }
 
 /// Remote output that reveals the open question's answer is unusable: the wrapper then falls
@@ -489,5 +502,38 @@ impl Tutor {
                 "Compare your answer with the key ideas of the topic.".into();
         }
         Ok(produced)
+    }
+
+    /// Summarise a live session, giving the remote model at most `budget` (the webhook answers
+    /// the Rails app quickly; the sweep allows longer). A remote summary that is late, fails or
+    /// is malformed (see [`SummaryText::checked_against`]) is replaced by the offline one,
+    /// reported as a fallback so it can be retried.
+    pub async fn summarise(
+        &self,
+        brief: &SummaryBrief,
+        budget: Duration,
+    ) -> Result<Produced<SummaryText>, ModelError> {
+        let started = Instant::now();
+        let remote = match &self.remote {
+            Some(model) => Some(
+                match tokio::time::timeout(budget, model.summarise(brief)).await {
+                    Err(_) => Err(ModelError::Timeout),
+                    Ok(result) => result.and_then(|text| {
+                        text.checked_against(&brief.topics)
+                            .map_err(ModelError::InvalidOutput)
+                    }),
+                },
+            ),
+            None => None,
+        };
+        self.settle("summarise", started, remote, || {
+            self.offline.summarise(brief)
+        })
+        .await
+    }
+
+    /// True when a remote model is configured (a fallback is then worth retrying).
+    pub fn has_remote(&self) -> bool {
+        self.remote.is_some()
     }
 }

@@ -212,6 +212,67 @@ pub fn summarise_extractively(transcript: &Transcript, topics: &[String]) -> Sum
     }
 }
 
+/// Sentences a model's narrative must have.
+pub const NARRATIVE_SENTENCES: std::ops::RangeInclusive<usize> = 3..=6;
+/// Longest narrative, list entry and key topic a model may write; most entries per list.
+pub const MAX_NARRATIVE_CHARS: usize = 1500;
+pub const MAX_ENTRY_CHARS: usize = 300;
+pub const MAX_TOPIC_CHARS: usize = 80;
+pub const MAX_ENTRIES: usize = 6;
+
+impl SummaryText {
+    /// A model's summary made fit to store: 3-6 sentences of narrative, key topics mapped to the
+    /// subject's `topics` where they match (case and spacing aside) and deduplicated, lists
+    /// trimmed and bounded.
+    ///
+    /// # Errors
+    /// Why the output is unusable: a narrative of the wrong length, an empty or over-long entry.
+    pub fn checked_against(self, topics: &[String]) -> Result<SummaryText, String> {
+        let narrative = self
+            .narrative
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let count = sentences(&narrative).count();
+        if !NARRATIVE_SENTENCES.contains(&count) || narrative.chars().count() > MAX_NARRATIVE_CHARS
+        {
+            return Err(format!(
+                "the narrative has {count} sentences; 3-6 and at most {MAX_NARRATIVE_CHARS} characters"
+            ));
+        }
+        let entries = |list: Vec<String>, max_chars: usize| -> Result<Vec<String>, String> {
+            let mut kept: Vec<String> = Vec::new();
+            for entry in list {
+                let entry = entry.split_whitespace().collect::<Vec<_>>().join(" ");
+                if entry.is_empty() || entry.chars().count() > max_chars {
+                    return Err(format!("an entry is empty or over {max_chars} characters"));
+                }
+                if !kept.iter().any(|k| k.eq_ignore_ascii_case(&entry)) {
+                    kept.push(entry);
+                }
+            }
+            kept.truncate(MAX_ENTRIES);
+            Ok(kept)
+        };
+        let key_topics = entries(self.key_topics, MAX_TOPIC_CHARS)?
+            .into_iter()
+            .map(|topic| {
+                topics
+                    .iter()
+                    .find(|known| known.eq_ignore_ascii_case(&topic))
+                    .cloned()
+                    .unwrap_or(topic)
+            })
+            .collect();
+        Ok(SummaryText {
+            narrative,
+            key_topics,
+            misconceptions: entries(self.misconceptions, MAX_ENTRY_CHARS)?,
+            next_steps: entries(self.next_steps, MAX_ENTRY_CHARS)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,5 +349,33 @@ mod tests {
         ] {
             assert!(check_staged_key(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_models_summary_is_checked_and_its_topics_mapped() {
+        let text = |narrative: &str, topics: &[&str]| SummaryText {
+            narrative: narrative.into(),
+            key_topics: topics.iter().map(|t| t.to_string()).collect(),
+            misconceptions: vec!["  Thought   1/7 > 1/5. ".into()],
+            next_steps: vec![],
+        };
+        let known = ["Fractions".to_string(), "Decimals".to_string()];
+        let good = text(
+            "We compared fractions. The student ordered unit fractions. They mixed up sizes once.",
+            &["fractions", "FRACTIONS", "Place value"],
+        )
+        .checked_against(&known)
+        .unwrap();
+        assert_eq!(good.key_topics, vec!["Fractions", "Place value"]);
+        assert_eq!(good.misconceptions, vec!["Thought 1/7 > 1/5."]);
+        for narrative in ["Too short here.", &"One more sentence here. ".repeat(7)] {
+            assert!(
+                text(narrative, &[]).checked_against(&known).is_err(),
+                "{narrative}"
+            );
+        }
+        let mut empty_entry = text("A b c. D e f. G h i.", &[]);
+        empty_entry.next_steps = vec![" ".into()];
+        assert!(empty_entry.checked_against(&known).is_err());
     }
 }

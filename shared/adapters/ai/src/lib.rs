@@ -51,3 +51,19 @@ pub fn practice_service(
         settings.practice,
     ))
 }
+
+/// The summaries use cases as configured: the tutor from `settings.llm` (given
+/// `settings.summary_budget` inline), the transcripts kept in `files`.
+///
+/// # Errors
+/// When the HTTP client cannot be built.
+pub fn summary_service(
+    ports: tutorbridge_app::Ports,
+    files: Option<Arc<dyn tutorbridge_app::file_store::FileStore>>,
+    settings: &tutorbridge_app::config::Settings,
+) -> Result<tutorbridge_app::summaries::SummaryService, ModelError> {
+    Ok(
+        tutorbridge_app::summaries::SummaryService::new(ports, files)
+            .with_tutor(tutor(settings.llm.as_ref())?, settings.summary_budget),
+    )
+}

@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 use tutorbridge_app::tutor_model::{
     Expected, ItemBrief, ItemKind, LessonContext, MAX_WRITTEN_TEXT, ModelError, OFFLINE_MODEL,
-    PracticeAnswer, Question, Turn, Tutor, TutorModel, WrittenItem,
+    PracticeAnswer, Question, SummaryBrief, Turn, Tutor, TutorModel, WrittenItem,
 };
 use tutorbridge_domain::curriculum::Guideline;
 use tutorbridge_domain::maths::{MathsQuestion, Seed};
+use tutorbridge_domain::summaries::{SummaryText, summarise_extractively};
 use tutorbridge_domain::tutoring::Grading;
 use tutorbridge_domain::tutoring::thresholds::MAX_HINTS;
 
@@ -410,6 +411,11 @@ impl TutorModel for OfflineTutor {
             Expected::Maths { question } => maths_grading(question, reply),
             Expected::Text { keywords, .. } => text_grading(&[], keywords, reply),
         })
+    }
+
+    /// Extractive: every sentence is one the tutor (or, failing that, anyone) said.
+    async fn summarise(&self, brief: &SummaryBrief) -> Result<SummaryText, ModelError> {
+        Ok(summarise_extractively(&brief.transcript, &brief.topics))
     }
 }
 

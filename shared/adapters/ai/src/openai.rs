@@ -15,14 +15,17 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use tutorbridge_app::config::{LlmSettings, Secret};
 use tutorbridge_app::tutor_model::{
-    Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer, Question, Turn,
-    TutorModel, WrittenItem,
+    Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer, Question,
+    SummaryBrief, Turn, TutorModel, WrittenItem,
 };
 use tutorbridge_domain::maths::MathsQuestion;
+use tutorbridge_domain::summaries::{
+    MAX_ENTRIES, MAX_TOPIC_CHARS, NARRATIVE_SENTENCES, Speaker, SummaryText,
+};
 use tutorbridge_domain::tutoring::Grading;
 use tutorbridge_domain::tutoring::thresholds::MAX_HINTS;
 
-use crate::prompts::{GRADE, MARK, REMEDIATE, SYSTEM, TEACH, WRITE_ITEM, fill};
+use crate::prompts::{GRADE, MARK, REMEDIATE, SUMMARISE, SYSTEM, TEACH, WRITE_ITEM, fill};
 
 /// Where and how to call the model.
 #[derive(Debug, Clone)]
@@ -125,6 +128,51 @@ struct WriteItemOutput {
 #[serde(deny_unknown_fields)]
 struct RemediateOutput {
     message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SummariseOutput {
+    narrative_sentences: Vec<String>,
+    key_topics: Vec<String>,
+    misconceptions: Vec<String>,
+    next_steps: Vec<String>,
+}
+
+/// Longest sentence or list entry a summary's schema allows (a model that rambles inside a
+/// string is cut off by the grammar, not by the token limit).
+const MAX_SENTENCE_CHARS: usize = 200;
+
+/// Most transcript characters put in a summary prompt: a longer one keeps its start and its end
+/// (where the tutor sums up and sets next steps), marked as cut.
+const MAX_PROMPT_TRANSCRIPT: usize = 12_000;
+
+/// The transcript as `Tutor: …` / `Student: …` lines, within [`MAX_PROMPT_TRANSCRIPT`].
+fn transcript_text(brief: &SummaryBrief) -> String {
+    let text = brief
+        .transcript
+        .turns
+        .iter()
+        .map(|turn| {
+            let who = match turn.speaker {
+                Speaker::Tutor => "Tutor",
+                Speaker::Student => "Student",
+            };
+            format!("{who}: {}", turn.text)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= MAX_PROMPT_TRANSCRIPT {
+        return text;
+    }
+    let head = MAX_PROMPT_TRANSCRIPT / 3;
+    let tail = MAX_PROMPT_TRANSCRIPT - head;
+    format!(
+        "{}\n[… part of the session left out …]\n{}",
+        chars[..head].iter().collect::<String>(),
+        chars[chars.len() - tail..].iter().collect::<String>()
+    )
 }
 
 fn object_schema(properties: Value) -> Value {
@@ -500,5 +548,58 @@ impl TutorModel for OpenAiTutor {
             .complete("marking", grading_schema(), Self::system_for(6), user)
             .await?;
         output.checked()
+    }
+
+    async fn summarise(&self, brief: &SummaryBrief) -> Result<SummaryText, ModelError> {
+        let user = fill(
+            SUMMARISE,
+            &[
+                ("subject", brief.transcript.subject.clone()),
+                ("topics", list(&brief.topics)),
+                ("transcript", transcript_text(brief)),
+            ],
+        );
+        let bounded =
+            |items: Value| json!({ "type": "array", "items": items, "maxItems": MAX_ENTRIES });
+        let text = json!({ "type": "string", "minLength": 1, "maxLength": MAX_SENTENCE_CHARS });
+        // Key topics are chosen from the subject's topics when it has any.
+        let topic = match brief.topics.is_empty() {
+            true => json!({ "type": "string", "minLength": 1, "maxLength": MAX_TOPIC_CHARS }),
+            false => json!({ "type": "string", "enum": brief.topics }),
+        };
+        let schema = object_schema(json!({
+            "narrative_sentences": {
+                "type": "array",
+                "items": text,
+                "minItems": NARRATIVE_SENTENCES.start(),
+                "maxItems": NARRATIVE_SENTENCES.end(),
+            },
+            "key_topics": bounded(topic),
+            "misconceptions": bounded(text.clone()),
+            "next_steps": bounded(text.clone()),
+        }));
+        // Summaries are read by adults; the grade only sets the register of the system prompt.
+        let output: SummariseOutput = self
+            .complete("session_summary", schema, Self::system_for(12), user)
+            .await?;
+        let narrative = output
+            .narrative_sentences
+            .iter()
+            .map(|sentence| {
+                let sentence = sentence.trim();
+                match sentence.ends_with(['.', '!', '?']) {
+                    true => sentence.to_string(),
+                    false => format!("{sentence}."),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        // The wrapper checks sentence count, lengths and topics (SummaryText::checked_against).
+        Ok(SummaryText {
+            narrative,
+            key_topics: output.key_topics,
+            misconceptions: output.misconceptions,
+            next_steps: output.next_steps,
+        })
     }
 }

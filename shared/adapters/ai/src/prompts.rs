@@ -7,6 +7,7 @@ pub const GRADE: &str = include_str!("../prompts/grade.txt");
 pub const REMEDIATE: &str = include_str!("../prompts/remediate.txt");
 pub const WRITE_ITEM: &str = include_str!("../prompts/write_item.txt");
 pub const MARK: &str = include_str!("../prompts/mark.txt");
+pub const SUMMARISE: &str = include_str!("../prompts/summarise.txt");
 
 /// Replace every `{{name}}` in `template` with its value; unknown placeholders stay visible.
 pub fn fill(template: &str, values: &[(&str, String)]) -> String {
@@ -25,7 +26,7 @@ mod tests {
     fn every_placeholder_of_the_templates_is_filled_by_its_caller() {
         let filled = fill("a {{x}} b {{y}}", &[("x", "1".into()), ("y", "2".into())]);
         assert_eq!(filled, "a 1 b 2");
-        for template in [SYSTEM, TEACH, GRADE, REMEDIATE, WRITE_ITEM, MARK] {
+        for template in [SYSTEM, TEACH, GRADE, REMEDIATE, WRITE_ITEM, MARK, SUMMARISE] {
             assert!(template.contains("{{"), "templates are parameterised");
         }
     }

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tutorbridge_ai::{OfflineTutor, OpenAiConfig, OpenAiTutor};
 use tutorbridge_app::tutor_model::{
-    Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer, Question, Tutor,
-    TutorModel,
+    Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer, Question,
+    SummaryBrief, Tutor, TutorModel,
 };
 use tutorbridge_domain::tutoring::Grading;
 
@@ -470,4 +470,109 @@ async fn a_practice_answer_is_marked_by_the_model_with_its_confidence() {
         .as_str()
         .expect("user");
     assert!(user.contains("They drink water and hold it down"));
+}
+
+fn summary_brief() -> SummaryBrief {
+    SummaryBrief {
+        transcript: serde_json::from_value(json!({
+            "rails_session_id": "r-1", "student_id": "stu-1", "tutor_id": "tut-1",
+            "subject": "Mathematics", "started_at": "2026-12-01T16:00:00Z",
+            "ended_at": "2026-12-01T16:45:00Z",
+            "turns": [
+                { "speaker": "tutor", "text": "Today we compared unit fractions on a number line." },
+                { "speaker": "student", "text": "One seventh is bigger than one fifth." },
+                { "speaker": "tutor", "text": "Careful: more parts means smaller pieces. Next time practise ordering them." }
+            ]
+        }))
+        .expect("transcript"),
+        topics: vec!["Fractions".into(), "Decimals".into()],
+    }
+}
+
+fn summary_json(sentences: &[&str]) -> Value {
+    json!({
+        "narrative_sentences": sentences,
+        "key_topics": ["fractions"],
+        "misconceptions": ["Thought 1/7 > 1/5"],
+        "next_steps": ["Order unit fractions"],
+    })
+}
+
+/// A session summary: the request carries the transcript and a schema that bounds the narrative
+/// to 3-6 sentences and picks key topics from the subject's; the answer is checked (topic names
+/// mapped to the curriculum's), and an answer that is late, too short or failed is replaced by
+/// the extractive summary, reported as a fallback.
+#[tokio::test]
+async fn a_session_summary_is_structured_checked_and_falls_back_when_late_or_malformed() {
+    let good = summary_json(&[
+        "The session compared unit fractions",
+        "The student thought one seventh was bigger.",
+        "The tutor corrected it with a number line.",
+    ]);
+    let (script, client) = server(vec![ok(good)]).await;
+    let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+    let produced = tutor
+        .summarise(&summary_brief(), Duration::from_secs(5))
+        .await
+        .expect("summary");
+    assert_eq!(
+        (produced.model.as_str(), produced.fallback),
+        ("test-model", false)
+    );
+    assert_eq!(produced.value.key_topics, ["Fractions"]);
+    assert!(
+        produced
+            .value
+            .narrative
+            .starts_with("The session compared unit fractions. The student")
+    );
+    let request = script.requests.lock().expect("lock")[0].clone();
+    let schema = &request["response_format"]["json_schema"]["schema"]["properties"];
+    assert_eq!(
+        (
+            &schema["narrative_sentences"]["minItems"],
+            &schema["narrative_sentences"]["maxItems"]
+        ),
+        (&json!(3), &json!(6))
+    );
+    assert_eq!(
+        schema["key_topics"]["items"]["enum"],
+        json!(["Fractions", "Decimals"])
+    );
+    let prompt = request["messages"][1]["content"].as_str().expect("prompt");
+    assert!(prompt.contains("Student: One seventh is bigger than one fifth."));
+
+    let slow = Scripted {
+        delay: Duration::from_millis(400),
+        ..ok(summary_json(&["A b c.", "D e f.", "G h i."]))
+    };
+    let short = ok(summary_json(&["Only one sentence here.", "Ok.", "Yes."]));
+    for (reply, reason) in [(slow, "in time"), (short, "sentences")] {
+        let (_, client) = server(vec![reply]).await;
+        let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+        let produced = tutor
+            .summarise(&summary_brief(), Duration::from_millis(100))
+            .await
+            .expect("summary");
+        assert_eq!(
+            (produced.model.as_str(), produced.fallback),
+            ("offline", true)
+        );
+        assert!(
+            produced
+                .fallback_reason
+                .as_deref()
+                .is_some_and(|why| why.contains(reason)),
+            "{:?}",
+            produced.fallback_reason
+        );
+        assert!(
+            produced
+                .value
+                .narrative
+                .starts_with("Today we compared unit fractions on a number line."),
+            "extractive: {}",
+            produced.value.narrative
+        );
+    }
 }

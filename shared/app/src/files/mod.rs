@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tutorbridge_domain::files::{FileId, FileName, Purpose, UploadSpec};
 use tutorbridge_domain::{Access, Caller, UserId};
-use tutorbridge_table::{Condition, Index, Key, Query, TableError, WriteOp};
+use tutorbridge_table::{Condition, Index, Key, Query, SortKeyCondition, TableError, WriteOp};
 
 use crate::access::AccessService;
 use crate::file_store::{FileStore, PresignedPost};
@@ -20,9 +20,12 @@ use crate::{AppError, Ports};
 
 /// How long an upload form may be used.
 pub const UPLOAD_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// How long a pending file is kept before the table's TTL removes it (the sweep removes its
-/// object).
+/// How long a pending file may be completed; after that it has lapsed, and the sweep removes it
+/// and its object.
 pub const PENDING_LIFETIME: Duration = Duration::from_secs(3600);
+/// How long after lapsing the table's TTL removes a pending file's item should the sweep not
+/// have run (its object is then left to the bucket's lifecycle rule).
+pub const LAPSED_GRACE: Duration = Duration::from_secs(24 * 3600);
 /// How long a download URL works.
 pub const DOWNLOAD_WINDOW: Duration = Duration::from_secs(5 * 60);
 
@@ -69,8 +72,13 @@ impl Record for FileRecord {
         Some(keys::file_entry(&self.file_id))
     }
 
-    fn expires_at(&self) -> Option<u64> {
+    fn gsi2(&self) -> Option<(String, String)> {
         self.pending_until
+            .map(|at| keys::lapsing_upload(at, &self.file_id))
+    }
+
+    fn expires_at(&self) -> Option<u64> {
+        self.pending_until.map(|at| at + LAPSED_GRACE.as_secs())
     }
 }
 
@@ -187,7 +195,7 @@ impl FileService {
     /// Finish an upload: the stored object must exist with the declared size and type.
     ///
     /// # Errors
-    /// `NotFound` unless the caller owns the file; `Conflict` when nothing was uploaded yet;
+    /// `NotFound` unless the caller owns the file; `Gone` once the upload lapsed; `Conflict` when nothing was uploaded yet;
     /// `Invalid` when the object's size or type differs from the declaration (the file stays
     /// pending).
     pub async fn complete(&self, caller: &Caller, id: &FileId) -> Result<FileRecord, AppError> {
@@ -197,6 +205,12 @@ impl FileService {
         }
         if file.status == FileStatus::Ready {
             return Ok(file);
+        }
+        let now = self.ports.clock.now().as_second().max(0) as u64;
+        if file.pending_until.is_some_and(|until| now > until) {
+            return Err(AppError::Gone(
+                "this upload lapsed (not completed within an hour); start a new one".into(),
+            ));
         }
         let stored = self
             .files
@@ -289,5 +303,37 @@ impl FileService {
             Ok(()) | Err(TableError::Conflict(_)) => Ok(()),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Remove up to `max` uploads that lapsed (never completed within [`PENDING_LIFETIME`]):
+    /// the object first, then the item (only if still that pending version), so a failure
+    /// leaves the item for the next sweep. Returns how many were removed.
+    ///
+    /// # Errors
+    /// The table's and the file store's.
+    pub async fn remove_lapsed(&self, max: u32) -> Result<u32, AppError> {
+        let now = self.ports.clock.now().as_second().max(0) as u64;
+        let query = Query::partition(Index::Gsi2, keys::LAPSING_UPLOADS)
+            .sort(SortKeyCondition::LessOrEqual(keys::lapsed_by(now)))
+            .limit(max);
+        let (lapsed, _) = query_page::<FileRecord>(&self.ports.store, &query).await?;
+        let mut removed = 0;
+        for file in lapsed {
+            self.files
+                .delete(&file.object_key())
+                .await
+                .map_err(store_failed)?;
+            let delete = WriteOp::Delete {
+                key: file.key(),
+                condition: versioned(file.version),
+            };
+            match self.ports.store.transact_write(vec![delete]).await {
+                Ok(()) => removed += 1,
+                // Changed since it was read (it cannot have been completed: it lapsed).
+                Err(TableError::Conflict(_)) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(removed)
     }
 }

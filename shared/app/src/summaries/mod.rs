@@ -3,10 +3,15 @@
 //! receipt keyed by the Rails session id in one transaction — so a redelivery gets the same
 //! answer, a different payload under the same id is refused, and of many concurrent deliveries
 //! exactly one makes a summary.
+//!
+//! The model gets a time budget inline (the Rails app is answered quickly); a summary it did not
+//! write in time is the offline one, marked as a fallback, and its receipt is queued (a sparse
+//! index) for [`SummaryService::retry_fallbacks`], which the scheduled sweep runs.
 
 pub mod signature;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -23,7 +28,8 @@ use crate::curriculum::guidelines_of_subject;
 use crate::file_store::FileStore;
 use crate::keys::{self, entity};
 use crate::people::ProfileService;
-use crate::records::{Record, decode_page_token, encode_page_token, query_page, read};
+use crate::records::{Record, decode_page_token, encode_page_token, query_page, read, versioned};
+use crate::tutor_model::{OFFLINE_MODEL, SummaryBrief, Tutor};
 use crate::{AppError, Ports};
 
 /// A stored summary.
@@ -44,6 +50,10 @@ pub struct Summary {
     pub text: SummaryText,
     /// `offline` (extractive) or the model's name.
     pub model: String,
+    /// True when the model was configured but did not summarise in time (or failed): this is
+    /// the offline summary, and the sweep retries the model.
+    #[serde(default)]
+    pub fallback: bool,
     pub created_at: String,
 }
 
@@ -71,6 +81,28 @@ pub struct Receipt {
     #[schema(value_type = String)]
     pub student: UserId,
     pub received_at: String,
+    /// `summarised` by the model or the offline summariser as configured, or `fallback`: the
+    /// model did not answer in time and the offline summary stands in.
+    #[serde(default)]
+    pub status: ReceiptStatus,
+    /// True while the sweep will retry the model for a fallback.
+    #[serde(default)]
+    pub retry_queued: bool,
+    /// Retries the sweep made.
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    #[schema(ignore)]
+    pub version: u64,
+}
+
+/// Where a delivery's summary stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptStatus {
+    #[default]
+    Summarised,
+    Fallback,
 }
 
 impl Record for Receipt {
@@ -79,7 +111,17 @@ impl Record for Receipt {
     fn key(&self) -> Key {
         keys::receipt(&self.rails_session_id)
     }
+
+    fn gsi2(&self) -> Option<(String, String)> {
+        self.retry_queued
+            .then(|| keys::summary_retry(&self.received_at, &self.rails_session_id))
+    }
 }
+
+/// Retries of a fallback summary before the sweep leaves it as it is.
+pub const MAX_SUMMARY_ATTEMPTS: u32 = 5;
+/// The model's budget inline, unless configured (`TUTORBRIDGE_SUMMARY_BUDGET_MS`).
+pub const DEFAULT_INLINE_BUDGET: Duration = Duration::from_millis(2000);
 
 /// Longest transcript body.
 pub const MAX_TRANSCRIPT_BYTES: usize = 256 * 1024;
@@ -126,6 +168,27 @@ pub struct SummaryService {
     ports: Ports,
     access: AccessService,
     files: Option<Arc<dyn FileStore>>,
+    /// `None`: the offline summariser alone (reads need no model).
+    tutor: Option<Tutor>,
+    inline_budget: Duration,
+}
+
+/// A summary's text and who wrote it.
+struct Written {
+    text: SummaryText,
+    model: String,
+    fallback: bool,
+}
+
+/// What [`SummaryService::retry_fallbacks`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RetryReport {
+    /// Fallbacks the model has now summarised.
+    pub upgraded: u32,
+    /// Fallbacks the model failed again (retried on a later sweep).
+    pub failed: u32,
+    /// Fallbacks left as they are after [`MAX_SUMMARY_ATTEMPTS`] (or with no transcript).
+    pub given_up: u32,
 }
 
 fn hash(body: &[u8]) -> String {
@@ -139,6 +202,56 @@ impl SummaryService {
             access: AccessService::new(ports.store.clone()),
             ports,
             files,
+            tutor: None,
+            inline_budget: DEFAULT_INLINE_BUDGET,
+        }
+    }
+
+    /// Summaries written by `tutor` (its remote model given `inline_budget` on delivery).
+    pub fn with_tutor(mut self, tutor: Tutor, inline_budget: Duration) -> Self {
+        self.tutor = Some(tutor);
+        self.inline_budget = inline_budget;
+        self
+    }
+
+    /// The subject's curriculum topic names (key topics are mapped to them).
+    async fn topics_of(&self, subject: &SubjectSlug) -> Result<Vec<String>, AppError> {
+        let mut topics: Vec<String> =
+            guidelines_of_subject(&self.ports.store, subject, None, MAX_GUIDELINES)
+                .await?
+                .into_iter()
+                .map(|g| g.topic.as_str().to_string())
+                .collect();
+        topics.sort();
+        topics.dedup();
+        Ok(topics)
+    }
+
+    /// The summary of `transcript`: by the tutor's model within `budget` when one is
+    /// configured, else extractively.
+    async fn write(&self, transcript: &Transcript, budget: Duration) -> Result<Written, AppError> {
+        let subject = SubjectSlug::parse(&transcript.subject)?;
+        let brief = SummaryBrief {
+            transcript: transcript.clone(),
+            topics: self.topics_of(&subject).await?,
+        };
+        match &self.tutor {
+            Some(tutor) => {
+                let produced = tutor
+                    .summarise(&brief, budget)
+                    .await
+                    .map_err(AppError::internal)?;
+                Ok(Written {
+                    text: produced.value,
+                    model: produced.model,
+                    fallback: produced.fallback,
+                })
+            }
+            None => Ok(Written {
+                text: summarise_extractively(&brief.transcript, &brief.topics),
+                model: OFFLINE_MODEL.into(),
+                fallback: false,
+            }),
         }
     }
 
@@ -194,14 +307,7 @@ impl SummaryService {
                 .await
                 .map_err(AppError::internal)?;
         }
-        let subject = SubjectSlug::parse(&transcript.subject)?;
-        let mut topics: Vec<String> = guidelines_of_subject(store, &subject, None, MAX_GUIDELINES)
-            .await?
-            .into_iter()
-            .map(|g| g.topic.as_str().to_string())
-            .collect();
-        topics.sort();
-        topics.dedup();
+        let written = self.write(&transcript, self.inline_budget).await?;
         let now = self.ports.clock.now().to_string();
         let summary = Summary {
             summary_id: SummaryId::parse(&self.ports.ids.lower())?,
@@ -211,8 +317,9 @@ impl SummaryService {
             subject: transcript.subject.clone(),
             started_at: transcript.started_at.clone(),
             ended_at: transcript.ended_at.clone(),
-            text: summarise_extractively(&transcript, &topics),
-            model: crate::tutor_model::OFFLINE_MODEL.into(),
+            text: written.text,
+            model: written.model,
+            fallback: written.fallback,
             created_at: now.clone(),
         };
         let receipt = Receipt {
@@ -221,6 +328,14 @@ impl SummaryService {
             summary_id: summary.summary_id.clone(),
             student: transcript.student_id.clone(),
             received_at: now,
+            status: match written.fallback {
+                true => ReceiptStatus::Fallback,
+                false => ReceiptStatus::Summarised,
+            },
+            // The retry reads the kept transcript.
+            retry_queued: written.fallback && self.files.is_some(),
+            attempts: 0,
+            version: 1,
         };
         let ops = vec![
             receipt.put(Condition::NotExists)?,
@@ -295,6 +410,92 @@ impl SummaryService {
                 "session '{}' was delivered before with a different transcript",
                 receipt.rails_session_id
             )))
+        }
+    }
+
+    /// Retry the model for up to `max` fallback summaries, oldest first, giving it `budget`
+    /// each; a summary the model now writes replaces the fallback in place (same id), with the
+    /// receipt, in one transaction. Nothing to do without a remote model or a file store.
+    ///
+    /// # Errors
+    /// The table's and the file store's (a model failure is counted, not raised).
+    pub async fn retry_fallbacks(
+        &self,
+        max: u32,
+        budget: Duration,
+    ) -> Result<RetryReport, AppError> {
+        let mut report = RetryReport::default();
+        let (Some(tutor), Some(files)) = (&self.tutor, &self.files) else {
+            return Ok(report);
+        };
+        if !tutor.has_remote() {
+            return Ok(report);
+        }
+        let query = Query::partition(Index::Gsi2, keys::SUMMARY_RETRIES).limit(max);
+        let (queued, _) = query_page::<Receipt>(&self.ports.store, &query).await?;
+        for mut receipt in queued {
+            let kept = files
+                .get(&keys::transcript_object(&receipt.rails_session_id))
+                .await
+                .map_err(AppError::internal)?;
+            let transcript =
+                kept.and_then(|bytes| serde_json::from_slice::<Transcript>(&bytes).ok());
+            let version = receipt.version;
+            receipt.version += 1;
+            let Some(transcript) = transcript else {
+                tracing::warn!(rails_session_id = %receipt.rails_session_id, "no kept transcript to summarise again");
+                receipt.retry_queued = false;
+                report.given_up += 1;
+                self.settle_retry(vec![receipt.put(versioned(version))?])
+                    .await?;
+                continue;
+            };
+            let written = self.write(&transcript, budget).await?;
+            if written.fallback {
+                receipt.attempts += 1;
+                receipt.retry_queued = receipt.attempts < MAX_SUMMARY_ATTEMPTS;
+                match receipt.retry_queued {
+                    true => report.failed += 1,
+                    false => report.given_up += 1,
+                }
+                self.settle_retry(vec![receipt.put(versioned(version))?])
+                    .await?;
+                continue;
+            }
+            let key = keys::summary(&receipt.student, &transcript.ended_at, &receipt.summary_id);
+            let Some(mut summary) = read::<Summary>(&self.ports.store, &key).await? else {
+                // Erased since (GDPR): nothing to upgrade.
+                receipt.retry_queued = false;
+                report.given_up += 1;
+                self.settle_retry(vec![receipt.put(versioned(version))?])
+                    .await?;
+                continue;
+            };
+            summary.text = written.text;
+            summary.model = written.model;
+            summary.fallback = false;
+            receipt.status = ReceiptStatus::Summarised;
+            receipt.retry_queued = false;
+            receipt.attempts += 1;
+            if self
+                .settle_retry(vec![
+                    receipt.put(versioned(version))?,
+                    summary.put(Condition::Exists)?,
+                ])
+                .await?
+            {
+                report.upgraded += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Write a retry's outcome; false when another sweep changed the receipt first.
+    async fn settle_retry(&self, ops: Vec<tutorbridge_table::WriteOp>) -> Result<bool, AppError> {
+        match self.ports.store.transact_write(ops).await {
+            Ok(()) => Ok(true),
+            Err(TableError::Conflict(_)) => Ok(false),
+            Err(error) => Err(error.into()),
         }
     }
 
