@@ -539,12 +539,39 @@ async fn a_student_uploads_downloads_and_deletes_a_file() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-/// Erasing a student removes their uploaded objects too, not only the records.
+/// Erasing a student removes their uploaded objects too, not only the records — and the
+/// transcripts kept for their summaries, with the delivery receipts.
 #[tokio::test]
 async fn erasure_removes_uploaded_objects() {
     let app = TestApp::spawn().await;
     let student = app.token("student").await;
     let admin = app.token("admin").await;
+    let (status, _) = app.call(reqwest::Method::GET, "/me", &student, None).await;
+    assert_eq!(status, StatusCode::OK, "the student has a profile");
+    let summaries = tutorbridge_app::summaries::SummaryService::new(
+        app.gateway.store(),
+        Some(app.gateway.files()),
+    );
+    let transcript = json!({
+        "rails_session_id": "rails-erase-1", "student_id": "demo-student", "tutor_id": "demo-tutor",
+        "subject": "Mathematics", "started_at": "2026-12-01T16:00:00Z", "ended_at": "2026-12-01T16:45:00Z",
+        "turns": [{"speaker": "student", "text": "My name is Ada and I find fractions hard."}]
+    });
+    summaries
+        .deliver(transcript.to_string().as_bytes())
+        .await
+        .expect("delivered");
+    let rails_id =
+        tutorbridge_domain::summaries::RailsSessionId::parse("rails-erase-1").expect("id");
+    let kept = tutorbridge_app::keys::transcript_object(&rails_id);
+    assert!(
+        app.gateway
+            .files()
+            .head(&kept)
+            .await
+            .expect("head")
+            .is_some()
+    );
     let started: serde_json::Value = app
         .client
         .post(format!("{}/uploads", app.url))
@@ -576,6 +603,11 @@ async fn erasure_removes_uploaded_objects() {
         .expect("erase");
     assert_eq!(erased.status(), StatusCode::OK);
     assert_eq!(app.gateway.files().head(&key).await.expect("head"), None);
+    assert_eq!(app.gateway.files().head(&kept).await.expect("head"), None);
+    assert!(matches!(
+        summaries.receipt(&rails_id).await,
+        Err(tutorbridge_app::AppError::NotFound(_))
+    ));
 }
 
 /// The Rails app's webhook, signed by something that is not this project's code (`openssl`):

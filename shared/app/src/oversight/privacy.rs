@@ -229,6 +229,11 @@ impl PrivacyService {
                 continue;
             };
             doomed.push(Key::new(keys::user(student), sort.clone()));
+            // A summary's delivery receipt lives under the Rails session id.
+            if text(item, ENTITY_ATTRIBUTE).as_deref() == Some(entity::SUMMARY) {
+                let summary: crate::summaries::Summary = from_item(item.clone())?;
+                doomed.push(keys::receipt(&summary.rails_session_id));
+            }
             // The other direction of a link lives in the adult's partition.
             if text(item, ENTITY_ATTRIBUTE).as_deref() == Some(entity::LINK) {
                 let adult = |prefix: &str| {
@@ -250,16 +255,22 @@ impl PrivacyService {
                     .filter_map(|item| text(item, SORT_KEY).map(|sk| Key::new(pk.clone(), sk))),
             );
         }
-        // Uploaded objects go first: once their records are gone nothing points at them.
+        // Uploaded objects and kept transcripts go first: once their records are gone nothing
+        // points at them.
         if let Some(files) = &self.files {
             for item in &holdings.own {
-                if text(item, ENTITY_ATTRIBUTE).as_deref() == Some(entity::FILE) {
-                    let file: crate::files::FileRecord = from_item(item.clone())?;
-                    files
-                        .delete(&keys::object(file.purpose, &file.owner, &file.file_id))
-                        .await
-                        .map_err(AppError::internal)?;
-                }
+                let object = match text(item, ENTITY_ATTRIBUTE).as_deref() {
+                    Some(entity::FILE) => {
+                        let file: crate::files::FileRecord = from_item(item.clone())?;
+                        keys::object(file.purpose, &file.owner, &file.file_id)
+                    }
+                    Some(entity::SUMMARY) => {
+                        let summary: crate::summaries::Summary = from_item(item.clone())?;
+                        keys::transcript_object(&summary.rails_session_id)
+                    }
+                    _ => continue,
+                };
+                files.delete(&object).await.map_err(AppError::internal)?;
             }
         }
         let deleted = doomed.len();
