@@ -192,6 +192,46 @@ fn table() -> BTreeMap<&'static str, (Row, &'static str, Option<Value>)> {
         (read, "/students/{owner}/summaries", None),
     );
     rows.insert("GET /summaries/{id}", (read, "/summaries/{summary}", None));
+    let ask = json!({"question": "What is a unit fraction?", "subject": "Mathematics"});
+    rows.insert(
+        "POST /qa/query",
+        (
+            [201, 201, 403, 403, 403, 403, 403, 403],
+            "/qa/query",
+            Some(ask),
+        ),
+    );
+    rows.insert(
+        "GET /qa/history",
+        (read, "/qa/history?student={owner}", None),
+    );
+    rows.insert("GET /qa/{id}", (read, "/qa/{question}", None));
+    // Only the student who asked escalates; the thread is then the tutors'.
+    rows.insert(
+        "POST /qa/{id}/escalate",
+        (
+            [200, 404, 404, 404, 404, 404, 404, 404],
+            "/qa/{question}/escalate",
+            None,
+        ),
+    );
+    // Parents read threads but do not write in them.
+    rows.insert(
+        "POST /qa/{id}/replies",
+        (
+            [201, 404, 201, 404, 404, 404, 201, 404],
+            "/qa/{question}/replies",
+            Some(json!({"text": "A reply from the matrix."})),
+        ),
+    );
+    rows.insert(
+        "GET /tutor/escalations",
+        (
+            [403, 403, 200, 200, 403, 403, 200, 403],
+            "/tutor/escalations",
+            None,
+        ),
+    );
     rows.insert(
         "GET /students/{id}/progress",
         (read, "/students/{owner}/progress", None),
@@ -342,7 +382,18 @@ async fn every_route_answers_every_principal_as_the_table_says() {
         .json()
         .await
         .expect("json");
+    let (_, question) = call(
+        "owner",
+        Method::POST,
+        "/qa/query",
+        Some(json!({"question": "Why is one seventh smaller than one fifth?", "subject": "Mathematics"})),
+    )
+    .await;
     let objects: BTreeMap<&str, String> = BTreeMap::from([
+        (
+            "question",
+            question["qa_id"].as_str().expect("question").to_string(),
+        ),
         (
             "summary",
             delivered["receipt"]["summary_id"]

@@ -259,6 +259,18 @@ impl TutorModel for GatedModel {
     async fn mark(&self, _: &PracticeAnswer<'_>, _: &str) -> Result<Grading, ModelError> {
         Err(ModelError::Unavailable("not used here".into()))
     }
+    async fn analyse_query(
+        &self,
+        _: &tutorbridge_app::tutor_model::QueryBrief,
+    ) -> Result<tutorbridge_domain::qa::Analysis, ModelError> {
+        Err(ModelError::Unavailable("not used here".into()))
+    }
+    async fn answer(
+        &self,
+        _: &tutorbridge_app::tutor_model::AnswerBrief,
+    ) -> Result<tutorbridge_app::tutor_model::Answer, ModelError> {
+        Err(ModelError::Unavailable("not used here".into()))
+    }
     async fn summarise(&self, brief: &SummaryBrief) -> Result<SummaryText, ModelError> {
         if !self.answering.load(Ordering::SeqCst) {
             std::future::pending::<()>().await;

@@ -35,7 +35,8 @@ impl SummariesSweep {
             .clone()
             .map(|files| FileService::new(ports, files));
         Ok(SummariesSweep {
-            sweep: Sweep::new(summaries, files),
+            sweep: Sweep::new(summaries, files)
+                .with_mailer(wiring.ports.clone(), wiring.mailer.clone()),
         })
     }
 

@@ -52,5 +52,11 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     access
         .link(Relationship::Parent, &id("demo-parent")?, &student)
         .await?;
+    // Profiles with their emails, as Cognito's confirmation trigger makes them in AWS (so an
+    // escalation can email the demo tutor before the tutor has signed in).
+    let profiles = tutorbridge_app::people::ProfileService::new(store.clone());
+    for user in &DEMO_USERS {
+        profiles.confirmed(&id(user.id)?, Some(user.email)).await?;
+    }
     Ok(guidelines)
 }

@@ -50,6 +50,8 @@ struct GatewayState {
     clock: Clock,
     /// The scheduled sweep (a timer here; an EventBridge schedule in AWS).
     sweep: summaries_sweep::SummariesSweep,
+    /// Mail, as `.eml` files (`/local/outbox`).
+    outbox: Arc<crate::outbox::LocalOutbox>,
 }
 
 /// How long a local sweep run may take.
@@ -100,6 +102,11 @@ impl Gateway {
     /// The embedded table this gateway serves (tests arrange data in it directly).
     pub fn store(&self) -> Store {
         self.state.store.clone()
+    }
+
+    /// The mail outbox (`/local/outbox`).
+    pub fn outbox(&self) -> Arc<crate::outbox::LocalOutbox> {
+        self.state.outbox.clone()
     }
 
     /// The file store behind `/local/objects` (tests sign forms with it).
@@ -251,6 +258,9 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         &config.data_dir,
         &base_url,
     )?);
+    let outbox = Arc::new(
+        crate::outbox::LocalOutbox::open(&config.data_dir).context("opening the mail outbox")?,
+    );
     let mut settings = config.settings.clone();
     if settings.webhook_secrets.is_empty() {
         // The embedded default's own secret, so the webhook works out of the box (README).
@@ -263,6 +273,7 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
             store.clone(),
         ))),
         files: Some(files.clone()),
+        mailer: Some(outbox.clone()),
     };
     let functions = registry::build(&wiring)
         .map_err(|error| anyhow::anyhow!("building the functions: {error}"))?;
@@ -280,6 +291,7 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         issuer,
         clock,
         sweep,
+        outbox,
     });
     let timer = config
         .sweep_every
@@ -392,7 +404,8 @@ fn docs_route(state: &GatewayState, parts: &Parts) -> Option<AxumResponse> {
     }
 }
 
-/// `/local/*`: demo tokens, the local issuer's JWKS, and a sweep run on demand. Never part of a Lambda deployment, and
+/// `/local/*`: demo tokens, the local issuer's JWKS, the mail outbox, and a sweep run on
+/// demand. Never part of a Lambda deployment, and
 /// only for this machine: the peer must be loopback and so must the `Host` it asked for (a
 /// DNS-rebinding page in a browser names its own host). Anyone else is told there is no route.
 async fn local_route(
@@ -406,6 +419,8 @@ async fn local_route(
     }
     const LOCAL_ROUTES: &[Route] = &[
         Route::new("POST /local/sweep"),
+        Route::new("GET /local/outbox"),
+        Route::new("GET /local/outbox/{file}"),
         Route::new("GET /local/tokens"),
         Route::new("GET /local/tokens/{role}"),
         Route::new("GET /local/.well-known/jwks.json"),
@@ -424,6 +439,31 @@ async fn local_route(
         }
         RouteMatch::NotFound => return problem(ApiError::RouteNotFound(path.into()), request_id),
     };
+    match route.key {
+        "GET /local/outbox" => {
+            return match state.outbox.list() {
+                Ok(messages) => json_ok(&json!({ "messages": messages })),
+                Err(error) => problem(
+                    tutorbridge_app::AppError::internal(error.to_string()).into(),
+                    request_id,
+                ),
+            };
+        }
+        "GET /local/outbox/{file}" => {
+            let file = params.get("file").map(String::as_str).unwrap_or_default();
+            return match state.outbox.read(file) {
+                Some(message) => AxumResponse::builder()
+                    .header(http::header::CONTENT_TYPE, "message/rfc822")
+                    .body(AxumBody::from(message))
+                    .unwrap_or_default(),
+                None => problem(
+                    tutorbridge_app::AppError::NotFound(format!("no message '{file}'")).into(),
+                    request_id,
+                ),
+            };
+        }
+        _ => {}
+    }
     if route.key == "POST /local/sweep" {
         return match state.sweep().await {
             Ok(report) => json_ok(&report),

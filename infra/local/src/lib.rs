@@ -16,6 +16,7 @@ mod gateway;
 mod host;
 mod issuer;
 mod objects;
+pub mod outbox;
 pub mod registry;
 mod server;
 

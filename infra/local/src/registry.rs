@@ -35,6 +35,8 @@ registry!(
     files::Files,
     transcripts_webhook::TranscriptsWebhook,
     summaries::Summaries,
+    qa_query::QaQuery,
+    qa_threads::QaThreads,
     progress::Progress,
     privacy::Privacy,
 );

@@ -137,7 +137,13 @@ pub mod vars {
     pub const LLM_EXTRA_BODY: &str = "TUTORBRIDGE_LLM_EXTRA_BODY";
     pub const WEBHOOK_SECRETS: &str = "TUTORBRIDGE_WEBHOOK_SECRETS";
     pub const SUMMARY_BUDGET_MS: &str = "TUTORBRIDGE_SUMMARY_BUDGET_MS";
+    pub const AI_PER_MINUTE: &str = "TUTORBRIDGE_AI_PER_MINUTE";
+    pub const AI_PER_DAY: &str = "TUTORBRIDGE_AI_PER_DAY";
+    pub const APP_URL: &str = "TUTORBRIDGE_APP_URL";
 }
+
+/// Where links in emails point unless `TUTORBRIDGE_APP_URL` says otherwise.
+pub const DEFAULT_APP_URL: &str = "http://127.0.0.1:3000";
 
 /// Everything the use cases are configured with.
 #[derive(Debug, Clone)]
@@ -150,6 +156,10 @@ pub struct Settings {
     /// How long the transcript webhook waits for the model before storing the offline summary
     /// as a fallback (the sweep retries it).
     pub summary_budget: Duration,
+    /// Per-user budgets of AI-backed requests.
+    pub quota: crate::quota::QuotaSettings,
+    /// The app's base URL, for links in emails.
+    pub app_url: String,
 }
 
 impl Default for Settings {
@@ -159,6 +169,8 @@ impl Default for Settings {
             llm: None,
             webhook_secrets: Vec::new(),
             summary_budget: crate::summaries::DEFAULT_INLINE_BUDGET,
+            quota: crate::quota::QuotaSettings::default(),
+            app_url: DEFAULT_APP_URL.into(),
         }
     }
 }
@@ -227,11 +239,20 @@ impl Settings {
                 crate::summaries::DEFAULT_INLINE_BUDGET,
                 Duration::from_millis,
             );
+        let mut quota = crate::quota::QuotaSettings::default();
+        if let Some(n) = parsed::<u32>(vars::AI_PER_MINUTE, var(vars::AI_PER_MINUTE))? {
+            quota.per_minute = n;
+        }
+        if let Some(n) = parsed::<u32>(vars::AI_PER_DAY, var(vars::AI_PER_DAY))? {
+            quota.per_day = n;
+        }
         Ok(Settings {
             practice,
             llm,
             webhook_secrets,
             summary_budget,
+            quota,
+            app_url: var(vars::APP_URL).unwrap_or_else(|| DEFAULT_APP_URL.into()),
         })
     }
 }

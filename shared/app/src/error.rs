@@ -25,6 +25,10 @@ pub enum AppError {
     /// The caller has used up a quota, e.g. open assignments or sessions started today (429).
     #[error("{0}")]
     TooMany(String),
+    /// The caller is over a rate budget; they may try again after `retry_after` seconds (429
+    /// with `Retry-After`).
+    #[error("{detail}")]
+    RateLimited { detail: String, retry_after: u64 },
     /// The caller is known but their role does not allow this action (403).
     #[error("{0}")]
     Forbidden(String),

@@ -30,6 +30,11 @@ pub mod entity {
     pub const SUMMARY: &str = "SUMMARY";
     pub const RECEIPT: &str = "RECEIPT";
     pub const SUBJECTS: &str = "SUBJECTS";
+    pub const QA_EXCHANGE: &str = "QA_EXCHANGE";
+    pub const QA_ESCALATION: &str = "QA_ESCALATION";
+    pub const QA_REPLY: &str = "QA_REPLY";
+    pub const MAIL_RETRY: &str = "MAIL_RETRY";
+    pub const QUOTA: &str = "QUOTA";
 }
 
 /// `USER#<id>`: the partition of everything a user owns.
@@ -377,4 +382,77 @@ pub fn lapsing_upload(lapses_at: u64, id: &tutorbridge_domain::files::FileId) ->
 /// The GSI2 sort key bounding the uploads lapsed at or before `now` (seconds).
 pub fn lapsed_by(now: u64) -> String {
     format!("{now:012}#~")
+}
+
+/// `QA#<id>`: the partition of one question: the exchange, its escalations and its replies.
+pub fn qa_partition(id: &tutorbridge_domain::qa::QaId) -> String {
+    format!("QA#{id}")
+}
+
+/// `QA#<id>` / `EXCHANGE`: a question and its answer.
+pub fn qa_exchange(id: &tutorbridge_domain::qa::QaId) -> Key {
+    Key::new(qa_partition(id), "EXCHANGE")
+}
+
+/// GSI1 entry of an exchange in its student's history: `USER#<student>` / `QA#<at>#<id>`.
+pub fn student_question(
+    student: &UserId,
+    at: &str,
+    id: &tutorbridge_domain::qa::QaId,
+) -> (String, String) {
+    (user(student), format!("{STUDENT_QUESTIONS}{at}#{id}"))
+}
+
+/// GSI1 sort-key prefix of a student's questions (in [`user`]'s partition).
+pub const STUDENT_QUESTIONS: &str = "QA#";
+
+/// `QA#<id>` / `ESCALATION#<tutor>`: the question escalated to one tutor.
+pub fn qa_escalation(id: &tutorbridge_domain::qa::QaId, tutor: &UserId) -> Key {
+    Key::new(qa_partition(id), format!("ESCALATION#{tutor}"))
+}
+
+/// GSI2 entry of an escalation in its tutor's list, open first, oldest first:
+/// `ESCALATIONS#<tutor>` / `<0 open | 1 closed>#<at>#<id>`.
+pub fn tutor_escalation(
+    tutor: &UserId,
+    open: bool,
+    at: &str,
+    id: &tutorbridge_domain::qa::QaId,
+) -> (String, String) {
+    (
+        tutor_escalations(tutor),
+        format!("{}#{at}#{id}", if open { 0 } else { 1 }),
+    )
+}
+
+/// GSI2 partition of a tutor's escalations.
+pub fn tutor_escalations(tutor: &UserId) -> String {
+    format!("ESCALATIONS#{tutor}")
+}
+
+/// GSI2 sort-key prefix of a tutor's open (`0#`) or closed (`1#`) escalations.
+pub fn escalation_status_prefix(open: bool) -> &'static str {
+    if open { "0#" } else { "1#" }
+}
+
+/// `QA#<id>` / `REPLY#<at>#<reply id>`: one reply in a question's thread.
+pub fn qa_reply(id: &tutorbridge_domain::qa::QaId, at: &str, reply: &str) -> Key {
+    Key::new(qa_partition(id), format!("{QA_REPLIES}{at}#{reply}"))
+}
+
+/// Sort-key prefix of a thread's replies.
+pub const QA_REPLIES: &str = "REPLY#";
+
+/// `MAIL#<id>` / `RETRY`: a message that could not be sent, for the sweep to send again.
+pub fn mail_retry(id: &str) -> Key {
+    Key::new(format!("MAIL#{id}"), "RETRY")
+}
+
+/// GSI2 partition of mail the sweep should send again (sparse).
+pub const MAIL_RETRIES: &str = "SWEEP#MAIL";
+
+/// `USER#<id>` / `QUOTA#<window>#<start>`: how many AI-backed requests a user made in one
+/// window (`MIN` or `DAY`, start as `YYYYMMDDHHMM` or `YYYYMMDD`), expiring after it.
+pub fn quota(user_id: &UserId, window: &str, start: &str) -> Key {
+    Key::new(user(user_id), format!("QUOTA#{window}#{start}"))
 }

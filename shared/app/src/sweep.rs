@@ -1,20 +1,26 @@
 //! The scheduled sweep: what is left to do after requests have been answered. It retries the
-//! model for summaries stored as offline fallbacks and removes uploads that lapsed (with their
-//! objects). Each part reads a sparse index, so a sweep with nothing to do costs two queries.
+//! model for summaries stored as offline fallbacks, removes uploads that lapsed (with their
+//! objects) and sends queued mail again. Each part reads a sparse index, so a sweep with nothing to do costs two queries.
 
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::AppError;
+use std::sync::Arc;
+
 use crate::files::FileService;
+use crate::mail_queue::{ResendReport, resend};
+use crate::mailer::Mailer;
 use crate::summaries::{RetryReport, SummaryService};
+use crate::{AppError, Ports};
 
 /// How long the model may take over one summary in the sweep (no one is waiting on it).
 pub const SWEEP_MODEL_BUDGET: Duration = Duration::from_secs(20);
 /// Most summaries retried, and lapsed uploads removed, per run.
 pub const MAX_RETRIES_PER_RUN: u32 = 20;
 pub const MAX_LAPSED_PER_RUN: u32 = 200;
+/// Most queued messages sent again per run.
+pub const MAX_MAIL_PER_RUN: u32 = 50;
 /// Time kept back from the run's allowance (writing the outcome, returning).
 const MARGIN: Duration = Duration::from_secs(5);
 
@@ -23,6 +29,7 @@ const MARGIN: Duration = Duration::from_secs(5);
 pub struct SweepReport {
     pub summaries: RetryReport,
     pub uploads_removed: u32,
+    pub mail: ResendReport,
 }
 
 /// The sweep's use cases.
@@ -30,6 +37,7 @@ pub struct SweepReport {
 pub struct Sweep {
     summaries: SummaryService,
     files: Option<FileService>,
+    mail: Option<(Ports, Arc<dyn Mailer>)>,
     model_budget: Duration,
 }
 
@@ -39,8 +47,15 @@ impl Sweep {
         Sweep {
             summaries,
             files,
+            mail: None,
             model_budget: SWEEP_MODEL_BUDGET,
         }
+    }
+
+    /// The same sweep also sending queued mail again through `mailer`.
+    pub fn with_mailer(mut self, ports: Ports, mailer: Option<Arc<dyn Mailer>>) -> Self {
+        self.mail = mailer.map(|mailer| (ports, mailer));
+        self
     }
 
     /// The same sweep giving the model `budget` per summary instead of
@@ -62,6 +77,10 @@ impl Sweep {
             Some(files) => files.remove_lapsed(MAX_LAPSED_PER_RUN).await?,
             None => 0,
         };
+        let mail = match &self.mail {
+            Some((ports, mailer)) => resend(ports, mailer.as_ref(), MAX_MAIL_PER_RUN).await?,
+            None => ResendReport::default(),
+        };
         let left = allowance
             .saturating_sub(started.elapsed())
             .saturating_sub(MARGIN);
@@ -74,6 +93,7 @@ impl Sweep {
         let report = SweepReport {
             summaries,
             uploads_removed,
+            mail,
         };
         tracing::info!(?report, "sweep");
         Ok(report)

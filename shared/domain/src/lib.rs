@@ -12,6 +12,7 @@ pub mod learner;
 pub mod maths;
 pub mod people;
 pub mod practice;
+pub mod qa;
 pub mod summaries;
 pub mod text;
 pub mod tutoring;

@@ -26,6 +26,8 @@ pub struct Wiring {
     /// Where uploads and transcripts are kept (S3, the local folder); only the functions that
     /// handle files need it.
     pub files: Option<std::sync::Arc<dyn tutorbridge_app::file_store::FileStore>>,
+    /// Where mail goes (SES, the local outbox); only the functions that send mail need it.
+    pub mailer: Option<std::sync::Arc<dyn tutorbridge_app::mailer::Mailer>>,
 }
 
 /// One Lambda function.

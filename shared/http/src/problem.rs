@@ -62,7 +62,7 @@ impl ApiError {
                 "unprocessable",
                 "Unprocessable",
             ),
-            ApiError::App(AppError::TooMany(_)) => (
+            ApiError::App(AppError::TooMany(_) | AppError::RateLimited { .. }) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
                 "Too many requests",
@@ -161,6 +161,9 @@ impl ApiError {
         }
         if let ApiError::Unauthorized(_) = &self {
             builder = builder.header("www-authenticate", "Bearer");
+        }
+        if let ApiError::App(AppError::RateLimited { retry_after, .. }) = &self {
+            builder = builder.header("retry-after", retry_after.to_string());
         }
         builder.body(Body::from(body)).unwrap_or_else(|_| {
             let mut fallback = Response::new(Body::Empty);

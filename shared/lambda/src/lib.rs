@@ -70,16 +70,32 @@ pub async fn wiring(config: &Config) -> Wiring {
         settings: config.settings.clone(),
         directory: None,
         files: None,
+        mailer: None,
     }
 }
 
-/// [`wiring`], with the bucket named by `TUTORBRIDGE_BUCKET` as the file store (built once).
+/// `wiring` with the bucket named by `TUTORBRIDGE_BUCKET` as the file store (built once).
 #[cfg(feature = "files")]
-pub async fn wiring_with_files(config: &Config) -> Wiring {
-    let mut wiring = wiring(config).await;
+pub async fn with_files(mut wiring: Wiring, config: &Config) -> Wiring {
     let sdk = tutorbridge_aws::sdk_config(config.aws_endpoint.as_deref()).await;
     if let Some(files) = tutorbridge_aws::s3::from_env(&sdk, config.aws_endpoint.as_deref()) {
         wiring.files = Some(Arc::new(files));
+    }
+    wiring
+}
+
+/// [`wiring`] with the file store ([`with_files`]).
+#[cfg(feature = "files")]
+pub async fn wiring_with_files(config: &Config) -> Wiring {
+    with_files(wiring(config).await, config).await
+}
+
+/// `wiring` with SES v2 as the mailer when `TUTORBRIDGE_MAIL_FROM` is set (built once).
+#[cfg(feature = "mail")]
+pub async fn with_mail(mut wiring: Wiring, config: &Config) -> Wiring {
+    let sdk = tutorbridge_aws::sdk_config(config.aws_endpoint.as_deref()).await;
+    if let Some(mailer) = tutorbridge_aws::ses::from_env(&sdk) {
+        wiring.mailer = Some(Arc::new(mailer));
     }
     wiring
 }
@@ -93,21 +109,23 @@ pub fn init_tracing() {
 /// function built once from it ([`Function::build`]), then [`Function::handle`] for every
 /// invocation.
 ///
-/// `serve!(Type, files)` also builds the file store (the crate's `files` feature).
+/// `serve!(Type, files)` also builds the file store (the crate's `files` feature), `mail` the
+/// mailer (`mail`); both may be named.
 #[macro_export]
 macro_rules! serve {
-    ($function:ty, files) => {
-        $crate::serve!(@main $function, $crate::wiring_with_files);
+    (@extra files, $wiring:expr, $config:expr) => {
+        $crate::with_files($wiring, $config).await
     };
-    ($function:ty) => {
-        $crate::serve!(@main $function, $crate::wiring);
+    (@extra mail, $wiring:expr, $config:expr) => {
+        $crate::with_mail($wiring, $config).await
     };
-    (@main $function:ty, $wiring:path) => {
+    ($function:ty $(, $extra:ident)*) => {
         #[tokio::main]
         async fn main() -> Result<(), $crate::lambda_http::Error> {
             $crate::init_tracing();
             let config = $crate::Config::from_env()?;
-            let wiring = $wiring(&config).await;
+            let wiring = $crate::wiring(&config).await;
+            $(let wiring = $crate::serve!(@extra $extra, wiring, &config);)*
             let app = <$function as $crate::Function>::build(&wiring)?;
             let app = &app;
             $crate::lambda_http::run($crate::lambda_http::service_fn(move |request| async move {

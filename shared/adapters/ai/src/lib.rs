@@ -67,3 +67,22 @@ pub fn summary_service(
             .with_tutor(tutor(settings.llm.as_ref())?, settings.summary_budget),
     )
 }
+
+/// The Q&A use cases as configured: the tutor from `settings.llm`, the file store (materials),
+/// the mailer (escalations), the per-user budgets.
+///
+/// # Errors
+/// When the HTTP client cannot be built.
+pub fn qa_service(
+    ports: tutorbridge_app::Ports,
+    settings: &tutorbridge_app::config::Settings,
+    files: Option<Arc<dyn tutorbridge_app::file_store::FileStore>>,
+    mailer: Option<Arc<dyn tutorbridge_app::mailer::Mailer>>,
+) -> Result<tutorbridge_app::qa::QaService, ModelError> {
+    Ok(
+        tutorbridge_app::qa::QaService::new(ports, tutor(settings.llm.as_ref())?)
+            .with_files(files)
+            .with_mailer(mailer, &settings.app_url)
+            .with_quota(settings.quota),
+    )
+}

@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use tutorbridge_app::tutor_model::{
-    Expected, ItemBrief, ItemKind, LessonContext, MAX_WRITTEN_TEXT, ModelError, OFFLINE_MODEL,
-    PracticeAnswer, Question, SummaryBrief, Turn, Tutor, TutorModel, WrittenItem,
+    Answer, AnswerBrief, Expected, ItemBrief, ItemKind, LessonContext, MAX_WRITTEN_TEXT,
+    ModelError, OFFLINE_MODEL, PracticeAnswer, QueryBrief, Question, SummaryBrief, Turn, Tutor,
+    TutorModel, WrittenItem,
 };
 use tutorbridge_domain::curriculum::Guideline;
 use tutorbridge_domain::maths::{MathsQuestion, Seed};
@@ -416,6 +417,31 @@ impl TutorModel for OfflineTutor {
     /// Extractive: every sentence is one the tutor (or, failing that, anyone) said.
     async fn summarise(&self, brief: &SummaryBrief) -> Result<SummaryText, ModelError> {
         Ok(summarise_extractively(&brief.transcript, &brief.topics))
+    }
+
+    /// By rules (see [`tutorbridge_domain::qa::analyse`]).
+    async fn analyse_query(
+        &self,
+        brief: &QueryBrief,
+    ) -> Result<tutorbridge_domain::qa::Analysis, ModelError> {
+        Ok(tutorbridge_domain::qa::analyse(
+            &brief.question,
+            !brief.recent.is_empty(),
+        ))
+    }
+
+    /// Extractive: the passages' sentences that share most with the question. Its
+    /// self-assessment is honest and modest: the share of the question those sentences cover,
+    /// scaled by 0.85 (a sentence that shares words may still not answer), 0 when nothing
+    /// relevant was found.
+    async fn answer(&self, brief: &AnswerBrief) -> Result<Answer, ModelError> {
+        let ranked: Vec<(usize, f32)> = (0..brief.passages.len()).map(|i| (i, 0.0)).collect();
+        let extract = tutorbridge_domain::qa::extract(&brief.question, &brief.passages, &ranked);
+        Ok(Answer {
+            self_assessment: 0.85 * extract.coverage,
+            text: extract.text,
+            used: extract.used,
+        })
     }
 }
 

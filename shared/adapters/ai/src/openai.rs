@@ -15,8 +15,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use tutorbridge_app::config::{LlmSettings, Secret};
 use tutorbridge_app::tutor_model::{
-    Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer, Question,
-    SummaryBrief, Turn, TutorModel, WrittenItem,
+    Answer, AnswerBrief, Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer,
+    QueryBrief, Question, SummaryBrief, Turn, TutorModel, WrittenItem,
 };
 use tutorbridge_domain::maths::MathsQuestion;
 use tutorbridge_domain::summaries::{
@@ -25,7 +25,9 @@ use tutorbridge_domain::summaries::{
 use tutorbridge_domain::tutoring::Grading;
 use tutorbridge_domain::tutoring::thresholds::MAX_HINTS;
 
-use crate::prompts::{GRADE, MARK, REMEDIATE, SUMMARISE, SYSTEM, TEACH, WRITE_ITEM, fill};
+use crate::prompts::{
+    GRADE, MARK, QA_ANALYSE, QA_ANSWER, REMEDIATE, SUMMARISE, SYSTEM, TEACH, WRITE_ITEM, fill,
+};
 
 /// Where and how to call the model.
 #[derive(Debug, Clone)]
@@ -128,6 +130,14 @@ struct WriteItemOutput {
 #[serde(deny_unknown_fields)]
 struct RemediateOutput {
     message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswerOutput {
+    answer: String,
+    self_assessment: f64,
+    used_passages: Vec<usize>,
 }
 
 #[derive(Deserialize)]
@@ -600,6 +610,62 @@ impl TutorModel for OpenAiTutor {
             key_topics: output.key_topics,
             misconceptions: output.misconceptions,
             next_steps: output.next_steps,
+        })
+    }
+
+    async fn analyse_query(
+        &self,
+        brief: &QueryBrief,
+    ) -> Result<tutorbridge_domain::qa::Analysis, ModelError> {
+        let user = fill(
+            QA_ANALYSE,
+            &[
+                ("question", brief.question.clone()),
+                ("recent", list(&brief.recent)),
+            ],
+        );
+        let schema = object_schema(json!({
+            "kind": { "type": "string", "enum": ["clear", "ambiguous", "out_of_scope", "unsafe"] },
+            "clarity": { "type": "number", "minimum": 0, "maximum": 1 },
+            "reason": { "type": "string", "maxLength": 200 },
+        }));
+        self.complete("query_analysis", schema, Self::system_for(8), user)
+            .await
+    }
+
+    async fn answer(&self, brief: &AnswerBrief) -> Result<Answer, ModelError> {
+        let passages = brief
+            .passages
+            .iter()
+            .enumerate()
+            .map(|(index, passage)| format!("[{index}] {}", passage.text))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let recent = brief
+            .recent
+            .iter()
+            .map(|(q, a)| format!("Q: {q} A: {a}"))
+            .collect::<Vec<_>>();
+        let user = fill(
+            QA_ANSWER,
+            &[
+                ("passages", passages),
+                ("recent", list(&recent)),
+                ("question", brief.question.clone()),
+            ],
+        );
+        let schema = object_schema(json!({
+            "answer": { "type": "string", "minLength": 1, "maxLength": 1500 },
+            "self_assessment": { "type": "number", "minimum": 0, "maximum": 1 },
+            "used_passages": { "type": "array", "items": { "type": "integer", "minimum": 0 }, "maxItems": 8 },
+        }));
+        let output: AnswerOutput = self
+            .complete("answer", schema, Self::system_for(8), user)
+            .await?;
+        Ok(Answer {
+            text: output.answer.trim().to_string(),
+            self_assessment: output.self_assessment,
+            used: output.used_passages,
         })
     }
 }

@@ -8,6 +8,8 @@ pub const REMEDIATE: &str = include_str!("../prompts/remediate.txt");
 pub const WRITE_ITEM: &str = include_str!("../prompts/write_item.txt");
 pub const MARK: &str = include_str!("../prompts/mark.txt");
 pub const SUMMARISE: &str = include_str!("../prompts/summarise.txt");
+pub const QA_ANALYSE: &str = include_str!("../prompts/qa_analyse.txt");
+pub const QA_ANSWER: &str = include_str!("../prompts/qa_answer.txt");
 
 /// Replace every `{{name}}` in `template` with its value; unknown placeholders stay visible.
 pub fn fill(template: &str, values: &[(&str, String)]) -> String {
@@ -26,7 +28,9 @@ mod tests {
     fn every_placeholder_of_the_templates_is_filled_by_its_caller() {
         let filled = fill("a {{x}} b {{y}}", &[("x", "1".into()), ("y", "2".into())]);
         assert_eq!(filled, "a 1 b 2");
-        for template in [SYSTEM, TEACH, GRADE, REMEDIATE, WRITE_ITEM, MARK, SUMMARISE] {
+        for template in [
+            SYSTEM, TEACH, GRADE, REMEDIATE, WRITE_ITEM, MARK, SUMMARISE, QA_ANALYSE, QA_ANSWER,
+        ] {
             assert!(template.contains("{{"), "templates are parameterised");
         }
     }

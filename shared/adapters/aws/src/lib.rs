@@ -7,6 +7,8 @@
 pub mod cognito;
 #[cfg(feature = "s3")]
 pub mod s3;
+#[cfg(feature = "ses")]
+pub mod ses;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;

@@ -28,6 +28,9 @@ pub struct Export {
     /// Each tutoring session with its event log and stored results.
     #[schema(value_type = Vec<Object>)]
     pub sessions: Vec<BTreeMap<String, Vec<Value>>>,
+    /// Each question with its escalations and replies.
+    #[schema(value_type = Vec<Object>)]
+    pub questions: Vec<BTreeMap<String, Vec<Value>>>,
 }
 
 /// The answer to an erasure.
@@ -82,12 +85,15 @@ fn grouped(items: &[Item]) -> Result<BTreeMap<String, Vec<Value>>, AppError> {
 struct Holdings {
     own: Vec<Item>,
     sessions: Vec<(String, Vec<Item>)>,
+    /// Each question's partition: the exchange, its escalations and replies.
+    questions: Vec<(String, Vec<Item>)>,
 }
 
 impl Holdings {
     /// Anything but audit entries (after erasure only those remain).
     fn is_empty(&self) -> bool {
         self.sessions.is_empty()
+            && self.questions.is_empty()
             && self
                 .own
                 .iter()
@@ -154,19 +160,30 @@ impl PrivacyService {
             partition_in(store, Index::Gsi1, keys::user(student)),
         );
         let (own, listed) = (own?, listed?);
-        let mut partitions: Vec<String> = listed
-            .iter()
-            .filter(|item| text(item, ENTITY_ATTRIBUTE).as_deref() == Some(entity::SESSION))
-            .filter_map(|item| text(item, PARTITION_KEY))
-            .collect();
-        partitions.sort();
-        partitions.dedup();
-        let sessions =
+        let partitions_of = |kind: &str| {
+            let mut partitions: Vec<String> = listed
+                .iter()
+                .filter(|item| text(item, ENTITY_ATTRIBUTE).as_deref() == Some(kind))
+                .filter_map(|item| text(item, PARTITION_KEY))
+                .collect();
+            partitions.sort();
+            partitions.dedup();
+            partitions
+        };
+        let read_all = |partitions: Vec<String>| {
             futures_util::future::try_join_all(partitions.into_iter().map(|pk| async move {
                 Ok::<_, AppError>((pk.clone(), partition_in(store, Index::Base, pk).await?))
             }))
-            .await?;
-        Ok(Holdings { own, sessions })
+        };
+        let (sessions, questions) = tokio::join!(
+            read_all(partitions_of(entity::SESSION)),
+            read_all(partitions_of(entity::QA_EXCHANGE)),
+        );
+        Ok(Holdings {
+            own,
+            sessions: sessions?,
+            questions: questions?,
+        })
     }
 
     /// Everything stored about the student, as one document.
@@ -202,6 +219,11 @@ impl PrivacyService {
             records: grouped(&holdings.own)?,
             sessions: holdings
                 .sessions
+                .iter()
+                .map(|(_, items)| grouped(items))
+                .collect::<Result<_, _>>()?,
+            questions: holdings
+                .questions
                 .iter()
                 .map(|(_, items)| grouped(items))
                 .collect::<Result<_, _>>()?,
@@ -248,7 +270,7 @@ impl PrivacyService {
                 }
             }
         }
-        for (pk, items) in &holdings.sessions {
+        for (pk, items) in holdings.sessions.iter().chain(&holdings.questions) {
             doomed.extend(
                 items
                     .iter()

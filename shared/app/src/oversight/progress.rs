@@ -6,10 +6,14 @@ use tutorbridge_domain::learner::display_rating;
 use tutorbridge_domain::practice::{Goal, SubjectSlug};
 use tutorbridge_domain::{Access, Caller, UserId};
 
+use tutorbridge_table::{Index, Query, SortKeyCondition};
+
 use crate::access::AccessService;
+use crate::keys;
 use crate::people::AuditEntry;
 use crate::people::store::{AuditScope, activity_of, audit_page};
 use crate::practice::store::{attempts_recent, goal_sets_of_student, rating_of, subject_list};
+use crate::records::query_page;
 use crate::sessions::SessionListEntry;
 use crate::sessions::store::sessions_of_student;
 use crate::{AppError, Ports};
@@ -45,12 +49,29 @@ pub struct Progress {
     /// The latest sessions, newest first, with their mastery.
     pub sessions: Vec<SessionListEntry>,
     pub goals: Vec<Goal>,
-    /// Narrative summaries of live sessions (the summaries capability fills this).
-    pub summaries: Vec<String>,
-    /// Low-confidence questions flagged for the tutor (the Q&A capability fills this).
-    pub flagged_questions: Vec<String>,
+    /// The latest summaries of live sessions, newest first.
+    pub summaries: Vec<crate::summaries::Summary>,
+    /// Questions waiting for the tutor (open threads: low confidence, escalated or unsafe),
+    /// newest first.
+    pub flagged_questions: Vec<FlaggedQuestion>,
     pub recent_overrides: Vec<AuditEntry>,
 }
+
+/// A question waiting for the tutor.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FlaggedQuestion {
+    #[schema(value_type = String)]
+    pub qa_id: tutorbridge_domain::qa::QaId,
+    pub question: String,
+    pub label: Option<tutorbridge_domain::qa::ConfidenceLabel>,
+    /// An unsafe question.
+    pub flagged: bool,
+    pub created_at: String,
+}
+
+/// Summaries and recent questions shown.
+const RECENT_SUMMARIES: u32 = 3;
+const RECENT_QUESTIONS: u32 = 20;
 
 /// The dashboard.
 #[derive(Clone)]
@@ -71,20 +92,31 @@ impl ProgressService {
     /// The student's dashboard, for the student, their tutor and parents, and admins.
     ///
     /// Two sequential round trips: the access check, the subject list, the activity marker,
-    /// goals, recent sessions and the audit trail in parallel; then, for each subject, its
+    /// goals, recent sessions, the audit trail, the latest summaries and recent questions in
+    /// parallel; then, for each subject, its
     /// rating and its latest attempts in parallel. Nothing is returned unless the check passes.
     ///
     /// # Errors
     /// `NotFound` when the caller may not see the student.
     pub async fn progress(&self, caller: &Caller, student: &UserId) -> Result<Progress, AppError> {
         let store = &self.ports.store;
-        let (allowed, subjects, activity, goals, sessions, audit) = tokio::join!(
+        let summaries_query = Query::partition(Index::Base, keys::user(student))
+            .sort(SortKeyCondition::BeginsWith(keys::SUMMARIES.into()))
+            .descending()
+            .limit(RECENT_SUMMARIES);
+        let questions_query = Query::partition(Index::Gsi1, keys::user(student))
+            .sort(SortKeyCondition::BeginsWith(keys::STUDENT_QUESTIONS.into()))
+            .descending()
+            .limit(RECENT_QUESTIONS);
+        let (allowed, subjects, activity, goals, sessions, audit, summaries, questions) = tokio::join!(
             self.access.authorize(caller, student, Access::Read),
             subject_list(store),
             activity_of(store, student),
             goal_sets_of_student(store, student),
             sessions_of_student(store, student, RECENT_SESSIONS, None),
             audit_page(store, AuditScope::Target(student), None, RECENT_AUDIT, None),
+            query_page::<crate::summaries::Summary>(store, &summaries_query),
+            query_page::<crate::qa::Exchange>(store, &questions_query),
         );
         allowed?;
         let slugs: Vec<(String, SubjectSlug)> = subjects?
@@ -132,8 +164,19 @@ impl ProgressService {
             subjects,
             sessions,
             goals: goals?.into_iter().flat_map(|set| set.set.goals).collect(),
-            summaries: Vec::new(),
-            flagged_questions: Vec::new(),
+            summaries: summaries?.0,
+            flagged_questions: questions?
+                .0
+                .into_iter()
+                .filter(|q| q.thread == crate::qa::ThreadStatus::Open)
+                .map(|q| FlaggedQuestion {
+                    qa_id: q.qa_id,
+                    question: q.question,
+                    label: q.label,
+                    flagged: q.flagged,
+                    created_at: q.created_at,
+                })
+                .collect(),
             recent_overrides,
         })
     }

@@ -67,3 +67,14 @@ pub(crate) async fn sessions_created_since(
         .limit(limit);
     Ok(store.query(&query).await?.items.len())
 }
+
+/// The guideline of a student's most recent session, if any (one GSI1 query; the session keeps
+/// a snapshot of it).
+pub(crate) async fn latest_guideline_of_student(
+    store: &Store,
+    student: &UserId,
+) -> Result<Option<tutorbridge_domain::curriculum::Guideline>, AppError> {
+    Ok(latest_session_of_student(store, student)
+        .await?
+        .map(|session| session.guideline))
+}

@@ -16,6 +16,9 @@ use tutorbridge_domain::maths::{MathsQuestion, mentions_value};
 use tutorbridge_domain::summaries::{SummaryText, Transcript};
 use tutorbridge_domain::tutoring::Grading;
 
+mod qa;
+pub use qa::{Answer, AnswerBrief, QueryBrief};
+
 /// The name results carry when the offline tutor produced them.
 pub const OFFLINE_MODEL: &str = "offline";
 
@@ -270,6 +273,17 @@ pub trait TutorModel: Send + Sync {
     /// Summarise a live session: a narrative of 3-6 sentences, the key topics (named as in
     /// `brief.topics` where they match), misconceptions observed and next steps.
     async fn summarise(&self, brief: &SummaryBrief) -> Result<SummaryText, ModelError>;
+
+    /// Analyse a student's question: clear, ambiguous, out of scope for a school tutor, or
+    /// unsafe, with its clarity.
+    async fn analyse_query(
+        &self,
+        brief: &QueryBrief,
+    ) -> Result<tutorbridge_domain::qa::Analysis, ModelError>;
+
+    /// Answer a question from the passages given (cited by index), with the model's own
+    /// assessment of the answer in [0, 1].
+    async fn answer(&self, brief: &AnswerBrief) -> Result<Answer, ModelError>;
 }
 
 /// Remote output that reveals the open question's answer is unusable: the wrapper then falls
