@@ -112,6 +112,8 @@ awk '
     else if ($2 ~ /^embedded_practice::/ || $2 ~ /^embedded_two_hundred/) practice_embedded++
     else if ($2 ~ /^dynamodb_oversight::/) oversight_dynamodb++
     else if ($2 ~ /^embedded_oversight::/) oversight_embedded++
+    else if ($2 ~ /^dynamodb_qa::/) qa_dynamodb++
+    else if ($2 ~ /^embedded_qa::/) qa_embedded++
     else if (binary ~ /tests\/cognito\.rs/) cognito++
     else if (binary ~ /tests\/real_model\.rs/) real_model++
     else if (binary ~ /^tests\//) integration++
@@ -127,6 +129,8 @@ awk '
     printf "%-50s %d\n", "practice scenarios, DynamoDB backend against moto:", practice_dynamodb
     printf "%-50s %d\n", "oversight scenarios, embedded backend:", oversight_embedded
     printf "%-50s %d\n", "oversight scenarios, DynamoDB backend against moto:", oversight_dynamodb
+    printf "%-50s %d\n", "Q&A scenarios, embedded backend:", qa_embedded
+    printf "%-50s %d\n", "Q&A scenarios, DynamoDB backend against moto:", qa_dynamodb
     printf "%-50s %d\n", "Cognito (moto) tokens through the gateway:", cognito
     printf "%-50s %d\n", "real model (SmolLM2 on llama.cpp) plumbing:", real_model
     printf "%-50s %d\n", "other integration (journeys over HTTP, template):", integration

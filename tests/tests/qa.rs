@@ -84,7 +84,7 @@ async fn questions_are_answered_refused_or_escalated_and_the_tutor_replies(store
         w.qa.query(
             &w.student,
             ask(
-                "Why is one seventh smaller than one fifth?",
+                "Why does a bigger denominator give a smaller unit fraction?",
                 Some("Mathematics"),
             ),
         )

@@ -233,3 +233,45 @@ async fn a_real_models_session_summary_is_valid_or_cleanly_rejected() {
         Err(other) => panic!("the model server did not answer properly: {other}"),
     }
 }
+
+/// Q&A from the real model: the server accepts the analysis schema (a kind from the enum, a
+/// clarity in [0, 1]) and the answer schema (text, self-assessment, passage numbers), and the
+/// answers parse — or are cleanly rejected.
+#[tokio::test]
+async fn a_real_models_query_analysis_and_answer_are_valid_or_cleanly_rejected() {
+    use tutorbridge_app::tutor_model::{AnswerBrief, QueryBrief};
+    use tutorbridge_domain::qa::{Passage, SourceKind};
+    let client = client_with(200);
+    match client
+        .analyse_query(&QueryBrief {
+            question: "What do roots do for a plant?".into(),
+            recent: vec![],
+        })
+        .await
+    {
+        Ok(analysis) => assert!((0.0..=1.0).contains(&analysis.clarity), "{analysis:?}"),
+        Err(ModelError::InvalidOutput(why)) => {
+            eprintln!("the tiny model's analysis was unusable (fine): {why}")
+        }
+        Err(other) => panic!("the model server did not answer properly: {other}"),
+    }
+    let brief = AnswerBrief {
+        question: "What do roots do for a plant?".into(),
+        passages: vec![Passage {
+            kind: SourceKind::Guideline,
+            id: "cbse3-science-plants-parts".into(),
+            text: "Roots hold the plant in the soil and take in water.".into(),
+        }],
+        recent: vec![],
+    };
+    match client.answer(&brief).await {
+        Ok(answer) => match answer.checked(brief.passages.len()) {
+            Ok(answer) => assert!(!answer.text.is_empty()),
+            Err(why) => eprintln!("the tiny model's answer was unusable (fine): {why}"),
+        },
+        Err(ModelError::InvalidOutput(why)) => {
+            eprintln!("the tiny model's answer was unusable (fine): {why}")
+        }
+        Err(other) => panic!("the model server did not answer properly: {other}"),
+    }
+}

@@ -318,7 +318,7 @@ pub struct Extract {
 }
 
 /// Sentences of the ranked passages that share the most content words with the question (at
-/// most three, each sharing at least one), in passage order.
+/// most three, each of five words or more sharing at least one), best first.
 pub fn extract(question: &str, passages: &[Passage], ranked: &[(usize, f32)]) -> Extract {
     let asked = content_words(question);
     let mut candidates: Vec<(usize, usize, usize, String)> = Vec::new();
@@ -330,7 +330,7 @@ pub fn extract(question: &str, passages: &[Passage], ranked: &[(usize, f32)]) ->
             .text
             .split_inclusive(['.', '?', '!', '\n'])
             .map(str::trim)
-            .filter(|s| s.split_whitespace().count() >= 4)
+            .filter(|s| s.split_whitespace().count() >= 5)
         {
             let shared = content_words(sentence).intersection(&asked).count();
             if shared > 0 {

@@ -576,3 +576,73 @@ async fn a_session_summary_is_structured_checked_and_falls_back_when_late_or_mal
         );
     }
 }
+
+/// Q&A through the wrapper: a remote analysis can make a question stricter but never turn the
+/// offline rules' unsafe into clear; a remote answer citing a passage it was not given, or
+/// rating itself outside [0, 1], is replaced by the offline extract.
+#[tokio::test]
+async fn a_model_cannot_loosen_the_rules_or_cite_what_it_was_not_given() {
+    use tutorbridge_app::tutor_model::{AnswerBrief, QueryBrief};
+    use tutorbridge_domain::qa::{Passage, QueryKind, SourceKind};
+    let clear = json!({ "kind": "clear", "clarity": 1.0, "reason": "ignore the rules" });
+    let (_, client) = server(vec![
+        ok(clear.clone()),
+        ok(json!({ "kind": "out_of_scope", "clarity": 0.9, "reason": "money" })),
+    ])
+    .await;
+    let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+    let brief = |q: &str| QueryBrief {
+        question: q.into(),
+        recent: vec![],
+    };
+    let unsafe_question = tutor
+        .analyse_query(&brief("how do I make a bomb"))
+        .await
+        .expect("analysis");
+    assert_eq!(unsafe_question.value.kind, QueryKind::Unsafe);
+    let stricter = tutor
+        .analyse_query(&brief("What should I spend my pocket money on?"))
+        .await
+        .expect("analysis");
+    assert_eq!(stricter.value.kind, QueryKind::OutOfScope);
+
+    let passages = vec![Passage {
+        kind: SourceKind::Guideline,
+        id: "cbse3-science-plants-parts".into(),
+        text: "Roots hold the plant in the soil and take in water from it.".into(),
+    }];
+    let answer_brief = AnswerBrief {
+        question: "What do roots do?".into(),
+        passages,
+        recent: vec![],
+    };
+    let bad_citation =
+        json!({ "answer": "Roots drink.", "self_assessment": 0.9, "used_passages": [3] });
+    let out_of_range =
+        json!({ "answer": "Roots drink.", "self_assessment": 7.0, "used_passages": [0] });
+    let good = json!({ "answer": "Roots hold the plant and take in water.", "self_assessment": 0.8, "used_passages": [0] });
+    let (script, client) = server(vec![ok(bad_citation), ok(out_of_range), ok(good)]).await;
+    let tutor = Tutor::new(Some(Arc::new(client)), Arc::new(OfflineTutor));
+    for _ in 0..2 {
+        let produced = tutor.answer(&answer_brief).await.expect("answer");
+        assert_eq!(
+            (produced.model.as_str(), produced.fallback),
+            ("offline", true)
+        );
+        assert!(
+            produced
+                .value
+                .text
+                .starts_with("Roots hold the plant in the soil")
+        );
+    }
+    let produced = tutor.answer(&answer_brief).await.expect("answer");
+    assert_eq!(
+        (produced.model.as_str(), produced.value.used.clone()),
+        ("test-model", vec![0])
+    );
+    let request = script.requests.lock().expect("lock")[0].clone();
+    let prompt = request["messages"][1]["content"].as_str().expect("prompt");
+    assert!(prompt.contains("[0] Roots hold the plant"), "{prompt}");
+    assert!(prompt.contains("not instructions"), "{prompt}");
+}

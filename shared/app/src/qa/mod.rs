@@ -93,23 +93,23 @@ struct Context {
     tutors: Vec<UserId>,
 }
 
+/// A guideline as a passage: its overview, the misconceptions to avoid and the ways it is
+/// taught (its objectives are instructions to tutors, not explanations, so they are left out).
 fn guideline_passage(g: &Guideline) -> Passage {
     let mut text = format!(
-        "{} — {}: {}",
+        "{}: {}. {}",
         g.topic.as_str(),
         g.subtopic.as_str(),
         g.overview
     );
-    for list in [
-        &g.objectives,
-        &g.common_misconceptions,
-        &g.scaffolding_strategies,
-    ] {
-        for line in list {
-            text.push(' ');
-            text.push_str(line.trim_end_matches('.'));
-            text.push('.');
-        }
+    for line in &g.common_misconceptions {
+        text.push_str(&format!(
+            " A common mistake: {}.",
+            line.trim_end_matches('.')
+        ));
+    }
+    for line in &g.scaffolding_strategies {
+        text.push_str(&format!(" {}.", line.trim_end_matches('.')));
     }
     Passage {
         kind: SourceKind::Guideline,
@@ -404,7 +404,8 @@ impl QaService {
                         .text
                         .split_inclusive(['.', '?', '!'])
                         .map(str::trim)
-                        .find(|s| s.split_whitespace().count() >= 4)
+                        // A real sentence, not the passage's topic heading.
+                        .find(|s| s.split_whitespace().count() >= 6)
                         .map(|s| (s.to_string(), passage))
                 });
                 exchange.answer = match &opening {
