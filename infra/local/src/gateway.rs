@@ -428,7 +428,7 @@ async fn local_route(
     let path = parts.uri.path();
     let (route, params) = match match_route(LOCAL_ROUTES, parts.method.as_str(), path) {
         RouteMatch::Found { route, params } => (route, params),
-        RouteMatch::MethodNotAllowed { allowed } => {
+        RouteMatch::MethodNotAllowed { allowed, .. } => {
             return problem(
                 ApiError::MethodNotAllowed {
                     path: path.into(),
@@ -547,15 +547,19 @@ async fn serve(state: Arc<GatewayState>, peer: SocketAddr, request: AxumRequest)
                 found = Some((index, route, params));
                 break;
             }
-            RouteMatch::MethodNotAllowed { allowed: methods } => allowed.extend(methods),
+            RouteMatch::MethodNotAllowed {
+                allowed: methods,
+                specificity,
+            } => allowed.extend(methods.into_iter().map(|m| (specificity, m))),
             RouteMatch::NotFound => {}
         }
     }
     let Some((index, route, params)) = found else {
-        let error = if allowed.is_empty() {
-            ApiError::RouteNotFound(path)
-        } else {
-            ApiError::MethodNotAllowed { path, allowed }
+        let error = match tutorbridge_http::most_specific(allowed) {
+            RouteMatch::MethodNotAllowed { allowed, .. } => {
+                ApiError::MethodNotAllowed { path, allowed }
+            }
+            _ => ApiError::RouteNotFound(path),
         };
         return problem(error, &request_id);
     };

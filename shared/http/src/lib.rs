@@ -18,7 +18,7 @@ pub mod testing;
 pub use function::{BuildError, Function, FunctionSpec, Handler, Wiring};
 pub use problem::ApiError;
 pub use request::{ApiRequest, MAX_BODY_BYTES, SignedRequest, page_limit};
-pub use route::{Route, RouteMatch, match_route};
+pub use route::{Route, RouteMatch, match_route, most_specific};
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};

@@ -65,7 +65,7 @@ impl ApiRequest {
         let path = request.uri().path().to_string();
         let (route, params) = match match_route(routes, request.method().as_str(), &path) {
             RouteMatch::Found { route, params } => (route, params),
-            RouteMatch::MethodNotAllowed { allowed } => {
+            RouteMatch::MethodNotAllowed { allowed, .. } => {
                 return Err(fail(ApiError::MethodNotAllowed { path, allowed }));
             }
             RouteMatch::NotFound => return Err(fail(ApiError::RouteNotFound(path))),
@@ -224,7 +224,7 @@ impl SignedRequest {
                     "a token route is served with respond",
                 ))));
             }
-            RouteMatch::MethodNotAllowed { allowed } => {
+            RouteMatch::MethodNotAllowed { allowed, .. } => {
                 return Err(fail(ApiError::MethodNotAllowed { path, allowed }));
             }
             RouteMatch::NotFound => return Err(fail(ApiError::RouteNotFound(path))),

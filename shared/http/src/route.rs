@@ -59,6 +59,8 @@ pub enum RouteMatch {
     },
     MethodNotAllowed {
         allowed: Vec<&'static str>,
+        /// Literal segments of the routes that matched the path.
+        specificity: usize,
     },
     NotFound,
 }
@@ -88,9 +90,21 @@ fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
     }
 }
 
-/// Find the route for `method` and `path`; a path known under other methods is a 405.
+/// How specific a route's path is: its literal (non-parameter) segments.
+pub fn specificity(route: &Route) -> usize {
+    route
+        .path
+        .trim_matches('/')
+        .split('/')
+        .filter(|part| !part.starts_with('{'))
+        .count()
+}
+
+/// Find the route for `method` and `path`; a path known under other methods is a 405, whose
+/// allowed methods are those of the most specific routes matching the path (as API Gateway
+/// picks the most specific route: `/qa/query` is not `/qa/{id}` for the `Allow` header).
 pub fn match_route(routes: &[Route], method: &str, path: &str) -> RouteMatch {
-    let mut allowed = Vec::new();
+    let mut allowed: Vec<(usize, &'static str)> = Vec::new();
     for route in routes {
         if let Some(params) = match_path(route.path, path) {
             if route.method.eq_ignore_ascii_case(method) {
@@ -99,13 +113,26 @@ pub fn match_route(routes: &[Route], method: &str, path: &str) -> RouteMatch {
                     params,
                 };
             }
-            allowed.push(route.method);
+            allowed.push((specificity(route), route.method));
         }
     }
-    if allowed.is_empty() {
-        RouteMatch::NotFound
-    } else {
-        RouteMatch::MethodNotAllowed { allowed }
+    most_specific(allowed)
+}
+
+/// A 405 with the methods of the most specific matches, or a 404 when there are none.
+pub fn most_specific(allowed: Vec<(usize, &'static str)>) -> RouteMatch {
+    let Some(best) = allowed.iter().map(|(s, _)| *s).max() else {
+        return RouteMatch::NotFound;
+    };
+    let mut methods: Vec<&'static str> = allowed
+        .into_iter()
+        .filter(|(s, _)| *s == best)
+        .map(|(_, m)| m)
+        .collect();
+    methods.dedup();
+    RouteMatch::MethodNotAllowed {
+        allowed: methods,
+        specificity: best,
     }
 }
 
@@ -130,6 +157,27 @@ mod tests {
         assert!(matches!(
             match_route(ROUTES, "POST", "/sessions/s1/step"),
             RouteMatch::Found { .. }
+        ));
+    }
+
+    #[test]
+    fn the_allow_header_names_the_most_specific_routes_only() {
+        const QA: &[Route] = &[
+            Route::new("POST /qa/query"),
+            Route::new("GET /qa/{id}"),
+            Route::new("POST /qa/{id}/escalate"),
+        ];
+        assert_eq!(
+            match_route(QA, "OPTIONS", "/qa/query"),
+            RouteMatch::MethodNotAllowed {
+                allowed: vec!["POST"],
+                specificity: 2
+            }
+        );
+        // A GET still reaches the parameter route, as in API Gateway.
+        assert!(matches!(
+            match_route(QA, "GET", "/qa/query"),
+            RouteMatch::Found { route, .. } if route.key == "GET /qa/{id}"
         ));
     }
 
