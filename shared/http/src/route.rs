@@ -198,7 +198,8 @@ mod tests {
         assert_eq!(
             match_route(ROUTES, "DELETE", "/curriculum"),
             RouteMatch::MethodNotAllowed {
-                allowed: vec!["GET"]
+                allowed: vec!["GET"],
+                specificity: 1
             }
         );
     }
