@@ -605,7 +605,8 @@ async fn two_hundred_concurrent_completions_lose_no_update(store: Store, contain
         .map(|i| science_item(&format!("sci-{i}"), "Plants", -1.6 + f64::from(i) / 10.0))
         .collect();
     let mut world = world_with(store, &items, None).await;
-    // 200 open at once: more than the default quota of open assignments.
+    // 200 open at once: more than the default quota of open assignments, and more written
+    // items a minute than the default budget.
     world.practice = PracticeService::with_settings(
         world.table.clone() as Store,
         OfflineTutor::tutor(),
@@ -613,7 +614,11 @@ async fn two_hundred_concurrent_completions_lose_no_update(store: Store, contain
             max_open_assignments: 200,
             ..PracticeSettings::default()
         },
-    );
+    )
+    .with_quota(tutorbridge_app::quota::QuotaSettings {
+        per_minute: 1000,
+        per_day: 1000,
+    });
     let world = Arc::new(world);
     let mut ids = Vec::new();
     for _ in 0..200 {

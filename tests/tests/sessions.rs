@@ -101,9 +101,9 @@ async fn correct_answers_complete_the_session_in_two_round_trips_per_step(store:
             .await
             .expect("step");
         assert_eq!(
-            world.table.take(),
+            world.table.take_rounds(),
             2,
-            "a step is one read and one transactional write"
+            "a step is one round of reads (the state, the budget) and one transactional write"
         );
         assert_eq!(response.routing, Routing::Advance);
         assert_eq!(response.grading.score, 1.0);
@@ -186,9 +186,9 @@ async fn a_retried_step_returns_the_stored_answer_and_a_different_reply_conflict
         .expect("retry");
     assert_eq!(retried, first, "same body");
     assert_eq!(
-        world.table.take(),
+        world.table.take_rounds(),
         1,
-        "the latest step replays from the state item alone"
+        "the latest step replays from the state item alone (read with the budget, in one round)"
     );
     assert_eq!(
         events(&world, &id).await.len(),

@@ -25,6 +25,12 @@ impl SessionStep {
             sessions: SessionService::new(ports, tutor),
         }
     }
+
+    /// The same function with per-user budgets of steps.
+    pub fn with_quota(mut self, quota: tutorbridge_app::quota::QuotaSettings) -> Self {
+        self.sessions = self.sessions.with_quota(quota);
+        self
+    }
 }
 
 impl Function for SessionStep {
@@ -33,7 +39,7 @@ impl Function for SessionStep {
 
     fn build(wiring: &Wiring) -> Result<Self, BuildError> {
         let tutor = tutorbridge_ai::tutor(wiring.settings.llm.as_ref())?;
-        Ok(SessionStep::new(wiring.ports.clone(), tutor))
+        Ok(SessionStep::new(wiring.ports.clone(), tutor).with_quota(wiring.settings.quota))
     }
 
     fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {

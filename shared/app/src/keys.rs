@@ -451,8 +451,8 @@ pub fn mail_retry(id: &str) -> Key {
 /// GSI2 partition of mail the sweep should send again (sparse).
 pub const MAIL_RETRIES: &str = "SWEEP#MAIL";
 
-/// `USER#<id>` / `QUOTA#<window>#<start>`: how many AI-backed requests a user made in one
-/// window (`MIN` or `DAY`, start as `YYYYMMDDHHMM` or `YYYYMMDD`), expiring after it.
-pub fn quota(user_id: &UserId, window: &str, start: &str) -> Key {
-    Key::new(user(user_id), format!("QUOTA#{window}#{start}"))
+/// `USER#<id>` / `QUOTA#<YYYYMMDD>`: how many AI-backed requests a user made in one UTC day
+/// (and in its latest minute), expiring a day after it.
+pub fn quota(user_id: &UserId, day: &str) -> Key {
+    Key::new(user(user_id), format!("QUOTA#{day}"))
 }

@@ -1,6 +1,7 @@
 //! Per-user budgets on AI-backed routes: at most `per_minute` requests in a UTC minute and
-//! `per_day` in a UTC day. The counters are read in the route's first round trip (with its other
-//! reads) and written in its transaction (versioned), so a budget costs no extra round trip;
+//! `per_day` in a UTC day. The counter (one item per user and day) is read in the route's first
+//! round trip (with its other reads) and written in its transaction (versioned), so a budget
+//! costs one read and no extra round trip;
 //! over budget is a 429 with `Retry-After`, and nothing is written.
 
 use serde::{Deserialize, Serialize};
@@ -27,17 +28,19 @@ impl Default for QuotaSettings {
     }
 }
 
-/// One window's counter.
+/// A user's counter for one UTC day, with the current minute's count inside it (one item, so
+/// a budget costs one read).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Counter {
     user: UserId,
-    /// `MIN` or `DAY`.
-    window: String,
-    /// `YYYYMMDDHHMM` or `YYYYMMDD` (UTC).
-    start: String,
+    /// `YYYYMMDD` (UTC).
+    day: String,
     count: u32,
-    /// Seconds since the epoch when the window is over.
-    ends_at: u64,
+    /// `YYYYMMDDHHMM` (UTC) of the minute `minute_count` counts.
+    minute: String,
+    minute_count: u32,
+    /// Seconds since the epoch when the day is over.
+    day_ends_at: u64,
     version: u64,
 }
 
@@ -45,34 +48,25 @@ impl Record for Counter {
     const ENTITY: &'static str = entity::QUOTA;
 
     fn key(&self) -> Key {
-        keys::quota(&self.user, &self.window, &self.start)
+        keys::quota(&self.user, &self.day)
     }
 
     fn expires_at(&self) -> Option<u64> {
-        // Kept a window past its end, then the table removes it.
-        Some(self.ends_at + (self.ends_at - self.window_start_seconds()))
+        // Kept a day past its end, then the table removes it.
+        Some(self.day_ends_at + 86_400)
     }
 }
 
-impl Counter {
-    fn window_start_seconds(&self) -> u64 {
-        match self.window.as_str() {
-            "MIN" => self.ends_at - 60,
-            _ => self.ends_at - 86_400,
-        }
-    }
-}
-
-/// A user's usage in the current minute and day, read in one parallel round.
+/// A user's usage in the current minute and day (one read).
 #[derive(Debug, Clone)]
 pub struct Usage {
     settings: QuotaSettings,
     now: u64,
-    minute: Counter,
-    day: Counter,
+    minute: String,
+    counter: Counter,
 }
 
-/// Read `user`'s counters for the windows containing `now` (two reads, in parallel).
+/// Read `user`'s counter for the day containing `now` (one read).
 ///
 /// # Errors
 /// The table's.
@@ -84,66 +78,75 @@ pub async fn usage(
 ) -> Result<Usage, AppError> {
     let seconds = now.as_second().max(0) as u64;
     let utc = now.to_zoned(jiff::tz::TimeZone::UTC);
-    let minute_start = utc.strftime("%Y%m%d%H%M").to_string();
-    let day_start = utc.strftime("%Y%m%d").to_string();
-    let blank = |window: &str, start: &str, ends_at: u64| Counter {
+    let minute = utc.strftime("%Y%m%d%H%M").to_string();
+    let day = utc.strftime("%Y%m%d").to_string();
+    let blank = Counter {
         user: user.clone(),
-        window: window.into(),
-        start: start.into(),
+        day: day.clone(),
         count: 0,
-        ends_at,
+        minute: minute.clone(),
+        minute_count: 0,
+        day_ends_at: seconds - seconds % 86_400 + 86_400,
         version: 0,
     };
-    let minute_blank = blank("MIN", &minute_start, seconds - seconds % 60 + 60);
-    let day_blank = blank("DAY", &day_start, seconds - seconds % 86_400 + 86_400);
-    let (minute_key, day_key) = (minute_blank.key(), day_blank.key());
-    let (minute, day) = tokio::join!(
-        read::<Counter>(store, &minute_key),
-        read::<Counter>(store, &day_key),
-    );
+    let counter = read::<Counter>(store, &blank.key()).await?.unwrap_or(blank);
     Ok(Usage {
         settings,
         now: seconds,
-        minute: minute?.unwrap_or(minute_blank),
-        day: day?.unwrap_or(day_blank),
+        minute,
+        counter,
     })
 }
 
 impl Usage {
+    /// This minute's count so far (a counter from an earlier minute counts 0).
+    fn this_minute(&self) -> u32 {
+        if self.counter.minute == self.minute {
+            self.counter.minute_count
+        } else {
+            0
+        }
+    }
+
     /// `RateLimited` (with the seconds until the exhausted window ends) when a budget is spent.
     ///
     /// # Errors
     /// As said.
     pub fn check(&self) -> Result<(), AppError> {
-        for (counter, limit, what) in [
-            (&self.minute, self.settings.per_minute, "a minute"),
-            (&self.day, self.settings.per_day, "a day"),
+        let minute_ends = self.now - self.now % 60 + 60;
+        for (count, limit, ends, what) in [
+            (self.this_minute(), self.settings.per_minute, minute_ends, "a minute"),
+            (
+                self.counter.count,
+                self.settings.per_day,
+                self.counter.day_ends_at,
+                "a day",
+            ),
         ] {
-            if counter.count >= limit {
+            if count >= limit {
                 return Err(AppError::RateLimited {
-                    detail: format!("at most {limit} AI-backed requests {what}; try again later"),
-                    retry_after: counter.ends_at.saturating_sub(self.now).max(1),
+                    detail: format!(
+                        "at most {limit} AI-backed requests {what}; try again later"
+                    ),
+                    retry_after: ends.saturating_sub(self.now).max(1),
                 });
             }
         }
         Ok(())
     }
 
-    /// The writes that count this request (versioned: a concurrent request of the same user
+    /// The write that counts this request (versioned: a concurrent request of the same user
     /// makes one of the transactions fail, never both count as one).
     ///
     /// # Errors
-    /// When a counter cannot be encoded.
+    /// When the counter cannot be encoded.
     pub fn charge(&self) -> Result<Vec<WriteOp>, AppError> {
-        [&self.minute, &self.day]
-            .into_iter()
-            .map(|counter| {
-                let mut next = counter.clone();
-                next.count += 1;
-                next.version += 1;
-                next.put(versioned(counter.version))
-            })
-            .collect()
+        let mut next = self.counter.clone();
+        next.minute_count = self.this_minute() + 1;
+        next.minute = self.minute.clone();
+        next.count += 1;
+        next.version += 1;
+        Ok(vec![next.put(versioned(self.counter.version))?])
     }
 }
 

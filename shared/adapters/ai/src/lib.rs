@@ -49,7 +49,8 @@ pub fn practice_service(
         ports,
         tutor(settings.llm.as_ref())?,
         settings.practice,
-    ))
+    )
+    .with_quota(settings.quota))
 }
 
 /// The summaries use cases as configured: the tutor from `settings.llm` (given

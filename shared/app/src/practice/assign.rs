@@ -59,7 +59,8 @@ impl PracticeService {
             }
             guidelines_of_subject(store, subject, topic, MAX_GUIDELINES).await
         };
-        let (subjects, rating, bank, goals, open, session, summary, guidelines) = tokio::join!(
+        let now = self.ports.clock.now();
+        let (subjects, rating, bank, goals, open, session, summary, guidelines, used) = tokio::join!(
             store::subject_list(store),
             store::rating_of(store, student, subject),
             store::bank_bands(store, subject),
@@ -68,6 +69,7 @@ impl PracticeService {
             latest_session_of_student(store, student),
             latest_summary_of_student(store, student),
             guidelines,
+            crate::quota::usage(store, student, now, self.quota),
         );
         let subject_name = resolve_subject(&subjects?, subject)?;
         let rating = rating?;
@@ -120,10 +122,15 @@ impl PracticeService {
         let suitable = ranking.suitable(&bank);
         let label = difficulty_label(difficulty_for(skill.value, target));
         let ids = self.ports.ids.as_ref();
+        // Writing an item asks the model: it counts against the student's budget.
+        let mut charge = None;
         let new_item = match suitable {
             Some(_) => None,
             None if subject.is_mathematics() => generated_item(ids, &subject_name, topic, label)?,
             None => {
+                let used = used?;
+                used.check()?;
+                charge = Some(used);
                 let brief = WritingBrief {
                     subject: &subject_name,
                     guidelines: &guidelines?,
@@ -177,6 +184,9 @@ impl PracticeService {
         ];
         if let Some(new_item) = &new_item {
             ops.push(new_item.put(Condition::NotExists)?);
+            if let Some(used) = &charge {
+                ops.extend(used.charge()?);
+            }
         }
         store.transact_write(ops).await?;
         Ok(Assignment {

@@ -53,6 +53,8 @@ pub struct PracticeService {
     ports: Ports,
     tutor: Tutor,
     settings: PracticeSettings,
+    /// Per-user budget of AI-written items (assign, when the bank has nothing suitable).
+    quota: crate::quota::QuotaSettings,
     /// Completions of one student in this process are serialised, so they do not race each
     /// other through optimistic retries; races between processes (Lambda containers) are still
     /// settled by the version conditions.
@@ -65,6 +67,12 @@ impl PracticeService {
         PracticeService::with_settings(ports, tutor, PracticeSettings::default())
     }
 
+    /// The same service with per-user budgets of AI-written items.
+    pub fn with_quota(mut self, quota: crate::quota::QuotaSettings) -> Self {
+        self.quota = quota;
+        self
+    }
+
     pub fn with_settings(
         ports: impl Into<Ports>,
         tutor: Tutor,
@@ -74,6 +82,7 @@ impl PracticeService {
             ports: ports.into(),
             tutor,
             settings,
+            quota: crate::quota::QuotaSettings::default(),
             stripes: Arc::new((0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect()),
         }
     }

@@ -134,6 +134,8 @@ pub struct SessionService {
     tutor: Tutor,
     curriculum: CurriculumService,
     access: AccessService,
+    /// Per-user budget of steps (each asks the model).
+    quota: crate::quota::QuotaSettings,
 }
 
 impl SessionService {
@@ -144,7 +146,14 @@ impl SessionService {
             access: AccessService::new(ports.store.clone()),
             ports,
             tutor,
+            quota: crate::quota::QuotaSettings::default(),
         }
+    }
+
+    /// The same service with per-user budgets of steps.
+    pub fn with_quota(mut self, quota: crate::quota::QuotaSettings) -> Self {
+        self.quota = quota;
+        self
     }
 
     /// Start a session for the calling student on a guideline.
@@ -252,7 +261,12 @@ impl SessionService {
                 "student_reply is limited to {MAX_REPLY_CHARS} characters"
             )));
         }
-        let record = self.load(id).await?;
+        let now = self.ports.clock.now();
+        let (record, used) = tokio::join!(
+            self.load(id),
+            crate::quota::usage(&self.ports.store, &caller.user_id, now, self.quota)
+        );
+        let record = record?;
         if record.student_id != caller.user_id {
             return Err(AppError::NotFound(format!(
                 "no session '{id}' is visible to you"
@@ -273,7 +287,11 @@ impl SessionService {
                 record.progress.step
             )));
         }
-        let (ops, response) = self.advance(record, reply, reply_digest.clone()).await?;
+        // A replay above is free; a new step asks the model and counts against the budget.
+        let used = used?;
+        used.check()?;
+        let (mut ops, response) = self.advance(record, reply, reply_digest.clone()).await?;
+        ops.extend(used.charge()?);
         match self.ports.store.transact_write(ops).await {
             Ok(()) => Ok(response),
             Err(TableError::Conflict(_)) => {
