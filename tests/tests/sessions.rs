@@ -398,8 +398,69 @@ async fn a_students_sessions_list_newest_first_across_pages(store: Store) {
     }
 }
 
+/// Steps ask the model, so they count against the student's budget: over it, 429 with the
+/// seconds to wait and the session unchanged; a replay of an applied step stays free.
+async fn steps_over_the_budget_are_refused_with_nothing_written(store: Store) {
+    let mut world = world(store).await;
+    world.sessions = SessionService::new(world.table.clone() as Store, OfflineTutor::tutor())
+        .with_quota(tutorbridge_app::quota::QuotaSettings {
+            per_minute: 2,
+            per_day: 300,
+        });
+    let id = start(&world).await;
+    let mut last = None;
+    for n in 0..2 {
+        let answer = expected_answer(&world, &id).await;
+        last = Some((n, answer.clone()));
+        world
+            .sessions
+            .step(&world.student, &id, step(n, &answer))
+            .await
+            .expect("within the budget");
+    }
+    let answer = expected_answer(&world, &id).await;
+    let over = world
+        .sessions
+        .step(&world.student, &id, step(2, &answer))
+        .await;
+    assert!(
+        matches!(over, Err(AppError::RateLimited { retry_after, .. }) if (1..=60).contains(&retry_after)),
+        "{over:?}"
+    );
+    let events_before = events(&world, &id).await.len();
+    assert_eq!(
+        applied_steps(&world, &id).await,
+        2,
+        "the refused step was not applied"
+    );
+    let (n, answer) = last.expect("a step");
+    world
+        .sessions
+        .step(&world.student, &id, step(n, &answer))
+        .await
+        .expect("a replay is not charged");
+    assert_eq!(
+        events(&world, &id).await.len(),
+        events_before,
+        "nothing written"
+    );
+}
+
+/// The steps a session has applied, from its state item.
+async fn applied_steps(world: &World, id: &SessionId) -> u64 {
+    let state = world
+        .table
+        .get(&keys::session_state(id))
+        .await
+        .expect("get")
+        .expect("state");
+    let state: Value = serde_dynamo::from_item(state).expect("json");
+    state["progress"]["step"].as_u64().expect("step")
+}
+
 tutorbridge_tests::on_both_backends!(
     embedded_sessions, dynamodb_sessions;
+    steps_over_the_budget_are_refused_with_nothing_written,
     correct_answers_complete_the_session_in_two_round_trips_per_step,
     a_wrong_answer_is_remediated_without_revealing_the_answer,
     a_retried_step_returns_the_stored_answer_and_a_different_reply_conflicts,

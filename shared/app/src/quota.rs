@@ -115,7 +115,12 @@ impl Usage {
     pub fn check(&self) -> Result<(), AppError> {
         let minute_ends = self.now - self.now % 60 + 60;
         for (count, limit, ends, what) in [
-            (self.this_minute(), self.settings.per_minute, minute_ends, "a minute"),
+            (
+                self.this_minute(),
+                self.settings.per_minute,
+                minute_ends,
+                "a minute",
+            ),
             (
                 self.counter.count,
                 self.settings.per_day,
@@ -125,9 +130,7 @@ impl Usage {
         ] {
             if count >= limit {
                 return Err(AppError::RateLimited {
-                    detail: format!(
-                        "at most {limit} AI-backed requests {what}; try again later"
-                    ),
+                    detail: format!("at most {limit} AI-backed requests {what}; try again later"),
                     retry_after: ends.saturating_sub(self.now).max(1),
                 });
             }
