@@ -232,6 +232,13 @@ async fn questions_are_answered_refused_or_escalated_and_the_tutor_replies(store
         "newest first"
     );
     assert_eq!(history.questions[0].replies, 1);
+    assert!(
+        history.questions[0]
+            .last_reply
+            .as_deref()
+            .is_some_and(|r| r.starts_with("That's the Mona Lisa")),
+        "the student sees the reply in their history"
+    );
 
     // The student escalates the answered question too: the tutor gets it and an email.
     let escalated =

@@ -288,6 +288,7 @@ impl QaService {
             escalated_to: Vec::new(),
             flagged: false,
             replies: 0,
+            last_reply: None,
             created_at: now.to_string(),
             version: 1,
         };

@@ -52,6 +52,9 @@ pub struct Exchange {
     /// Unsafe questions are flagged for the tutor.
     pub flagged: bool,
     pub replies: u32,
+    /// The latest reply's text (the whole thread is at `GET /qa/{id}`).
+    #[serde(default)]
+    pub last_reply: Option<String>,
     pub created_at: String,
     #[serde(default)]
     #[schema(ignore)]

@@ -223,6 +223,7 @@ impl QaService {
         let version = exchange.version;
         exchange.version += 1;
         exchange.replies += 1;
+        exchange.last_reply = Some(reply.text.clone());
         if request.close {
             exchange.thread = ThreadStatus::Closed;
         }
