@@ -10,6 +10,7 @@ mod id;
 pub mod identity;
 pub mod learner;
 pub mod maths;
+pub mod nudges;
 pub mod people;
 pub mod practice;
 pub mod qa;

@@ -18,6 +18,13 @@ pub struct ClockTime {
 impl ClockTime {
     /// # Errors
     /// When `raw` is not `HH:MM` with HH 00-23 and MM 00-59.
+    /// The time `minutes` after midnight (wrapping at a day).
+    pub fn from_minutes(minutes: u16) -> ClockTime {
+        ClockTime {
+            minutes: minutes % (24 * 60),
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<ClockTime, ValidationError> {
         let invalid = || {
             ValidationError::new(format!(
