@@ -35,6 +35,8 @@ pub mod entity {
     pub const QA_REPLY: &str = "QA_REPLY";
     pub const MAIL_RETRY: &str = "MAIL_RETRY";
     pub const QUOTA: &str = "QUOTA";
+    pub const NUDGE: &str = "NUDGE";
+    pub const NUDGE_LOCK: &str = "NUDGE_LOCK";
 }
 
 /// `USER#<id>`: the partition of everything a user owns.
@@ -456,3 +458,25 @@ pub const MAIL_RETRIES: &str = "SWEEP#MAIL";
 pub fn quota(user_id: &UserId, day: &str) -> Key {
     Key::new(user(user_id), format!("QUOTA#{day}"))
 }
+
+/// Sort-key prefix of a student's nudges (newest last by creation time).
+pub const NUDGES: &str = "NUDGE#";
+
+/// `USER#<student>` / `NUDGE#<created_at>#<id>`: one nudge, in-app and by email.
+pub fn nudge(student: &UserId, created_at: &str, id: &str) -> Key {
+    Key::new(user(student), format!("{NUDGES}{created_at}#{id}"))
+}
+
+/// GSI1 entry of a nudge, to find it by id: `NUDGE#<id>` / `NUDGE`.
+pub fn nudge_entry(id: &str) -> (String, String) {
+    (format!("NUDGE#{id}"), "NUDGE".to_string())
+}
+
+/// `USER#<student>` / `NUDGELOCK#<local day>#<slot>`: the `slot`-th nudge of the student's
+/// local day is taken (create-only: a rerun or a concurrent run cannot send it twice).
+pub fn nudge_lock(student: &UserId, local_day: &str, slot: u32) -> Key {
+    Key::new(user(student), format!("NUDGELOCK#{local_day}#{slot}"))
+}
+
+/// GSI2 partition of nudges whose email is still to be sent (sparse).
+pub const NUDGE_MAIL: &str = "SWEEP#NUDGEMAIL";

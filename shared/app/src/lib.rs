@@ -20,6 +20,7 @@ pub mod ids;
 pub mod keys;
 pub mod mail_queue;
 pub mod mailer;
+pub mod nudges;
 pub mod oversight;
 pub mod people;
 pub mod practice;

@@ -32,7 +32,7 @@ pub struct Me {
 /// The write that records a student's activity at `at`, for the transaction of the practice or
 /// session write that is the activity (no read needed: the item is written whole).
 /// Times are kept to the second in one fixed form, so the index's text order is time order.
-pub(crate) fn activity_put(student: &UserId, at: jiff::Timestamp) -> Result<WriteOp, AppError> {
+pub fn activity_put(student: &UserId, at: jiff::Timestamp) -> Result<WriteOp, AppError> {
     ActivityRecord {
         user_id: student.clone(),
         last_active_at: at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -134,6 +134,34 @@ impl ProfileService {
                         last_active_at: activity?.map(|a| a.last_active_at),
                     });
                 }
+                Err(TableError::Conflict(_)) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(AppError::Conflict(
+            "the profile keeps changing; try again".into(),
+        ))
+    }
+
+    /// Opt `user` out of nudge emails (the unsubscribe link); idempotent, and a user without a
+    /// profile has nothing to opt out of.
+    ///
+    /// # Errors
+    /// `Conflict` when the profile keeps changing underneath.
+    pub async fn opt_out_of_email(&self, user: &UserId) -> Result<(), AppError> {
+        let store = &self.ports.store;
+        for _ in 0..MAX_WRITE_ATTEMPTS {
+            let Some(record) = store::profile_of(store, user).await? else {
+                return Ok(());
+            };
+            if record.profile.nudges.email_opt_out {
+                return Ok(());
+            }
+            let mut next = record.clone();
+            next.profile.nudges.email_opt_out = true;
+            next.version += 1;
+            match store.put(next.to_item()?, versioned(record.version)).await {
+                Ok(()) => return Ok(()),
                 Err(TableError::Conflict(_)) => continue,
                 Err(error) => return Err(error.into()),
             }

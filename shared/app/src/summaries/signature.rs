@@ -22,10 +22,15 @@ pub enum SignatureError {
     Mismatch,
 }
 
-fn mac(secret: &Secret, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
+/// HMAC-SHA256 keyed with `secret` (webhook signatures, signed links).
+pub(crate) fn keyed(secret: &Secret) -> Hmac<Sha256> {
     // HMAC takes keys of any length: this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose().as_bytes())
-        .unwrap_or_else(|_| unreachable());
+    <Hmac<Sha256> as Mac>::new_from_slice(secret.expose().as_bytes())
+        .unwrap_or_else(|_| unreachable())
+}
+
+fn mac(secret: &Secret, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
+    let mut mac = keyed(secret);
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body);

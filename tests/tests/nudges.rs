@@ -1,0 +1,231 @@
+//! The nudge job at the use-case level, on both table backends: two runs at once over many
+//! inactive students send each exactly one nudge (in-app and email), a third run sends nothing;
+//! an email that fails stays pending and the next run sends it; the unsubscribe token cannot be
+//! forged or used for another student, and a genuine one stops the emails.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tutorbridge_app::clock::FixedClock;
+use tutorbridge_app::config::Secret;
+use tutorbridge_app::mailer::{Email, MailError, Mailer};
+use tutorbridge_app::nudges::{EmailStatus, NudgeService};
+use tutorbridge_app::people::{ProfileService, activity_put};
+use tutorbridge_app::{Ports, Store};
+use tutorbridge_domain::{Caller, Role};
+use tutorbridge_local::outbox::LocalOutbox;
+use tutorbridge_tests::backends::{caller, unique};
+
+/// A mail port that refuses while `down`, else writes to an outbox.
+struct Switchable {
+    down: AtomicBool,
+    outbox: LocalOutbox,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Switchable {
+    async fn send(&self, email: &Email) -> Result<String, MailError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(MailError::new("the mail service is throttling"));
+        }
+        self.outbox.send(email).await
+    }
+}
+
+struct World {
+    nudges: NudgeService,
+    mail: Arc<Switchable>,
+    _dir: tempfile::TempDir,
+    clock: Arc<FixedClock>,
+    students: Vec<Caller>,
+}
+
+/// `count` students with emails, last active eight days before noon UTC on a fixed day (their
+/// default time zone is UTC, so noon is outside the default quiet hours).
+async fn world(store: Store, count: usize) -> World {
+    let clock = Arc::new(FixedClock::at(
+        "2099-03-10T12:00:00Z".parse().expect("time"),
+    ));
+    let ports = Ports::new(store.clone()).with_clock(clock.clone());
+    let profiles = ProfileService::new(store.clone());
+    let mut students = Vec::new();
+    let week_ago = "2099-03-02T12:00:00Z".parse().expect("time");
+    for _ in 0..count {
+        let student = caller(&unique("stu"), Role::Student);
+        let email = format!("{}@example.com", student.user_id);
+        profiles
+            .confirmed(&student.user_id, Some(&email))
+            .await
+            .expect("profile");
+        store
+            .transact_write(vec![activity_put(&student.user_id, week_ago).expect("op")])
+            .await
+            .expect("activity");
+        students.push(student);
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let mail = Arc::new(Switchable {
+        down: AtomicBool::new(false),
+        outbox: LocalOutbox::open(dir.path()).expect("outbox"),
+    });
+    let nudges = NudgeService::new(
+        ports,
+        Some(mail.clone() as Arc<dyn Mailer>),
+        "https://app.example.com",
+        Secret::new("a-link-secret-for-tests-only"),
+    );
+    World {
+        nudges,
+        mail,
+        _dir: dir,
+        clock,
+        students,
+    }
+}
+
+/// Mail sent to the world's students (other scenarios share the emulator's activity index).
+fn mail_to_ours(world: &World) -> usize {
+    let ours: Vec<String> = world
+        .students
+        .iter()
+        .map(|s| format!("{}@example.com", s.user_id))
+        .collect();
+    world
+        .mail
+        .outbox
+        .list()
+        .expect("outbox")
+        .iter()
+        .filter(|m| ours.contains(&m.to))
+        .count()
+}
+
+async fn two_concurrent_runs_nudge_each_student_exactly_once(store: Store) {
+    let world = world(store, 60).await;
+    let (first, second) = tokio::join!(world.nudges.run(), world.nudges.run());
+    let (first, second) = (first.expect("run"), second.expect("run"));
+    assert!(first.sent + second.sent >= 60, "{first:?} {second:?}");
+    let mut in_app = 0;
+    for student in &world.students {
+        let page = world.nudges.list(student, None, None).await.expect("list");
+        assert_eq!(
+            page.nudges.len(),
+            1,
+            "exactly one nudge for {}",
+            student.user_id
+        );
+        assert_eq!(page.nudges[0].email_status, EmailStatus::Sent);
+        in_app += page.nudges.len();
+    }
+    assert_eq!(in_app, 60);
+    assert_eq!(mail_to_ours(&world), 60, "exactly one email each");
+
+    // Run again (every minute, say): the cap and the gap hold.
+    world.clock.advance(std::time::Duration::from_secs(60));
+    world.nudges.run().await.expect("run");
+    assert_eq!(mail_to_ours(&world), 60, "nothing more");
+
+    // Opening and clicking are recorded once.
+    let student = &world.students[0];
+    let page = world.nudges.list(student, None, None).await.expect("list");
+    let id = page.nudges[0].nudge_id.clone();
+    let clicked = world.nudges.mark(student, &id, true).await.expect("click");
+    assert!(clicked.opened_at.is_some() && clicked.clicked_at.is_some());
+    let stranger = caller(&unique("stu"), Role::Student);
+    assert!(world.nudges.mark(&stranger, &id, false).await.is_err());
+}
+
+async fn a_failed_email_stays_pending_and_the_next_run_sends_it(store: Store) {
+    let world = world(store, 1).await;
+    world.mail.down.store(true, Ordering::SeqCst);
+    let report = world.nudges.run().await.expect("run");
+    assert!(report.emails_failed >= 1, "{report:?}");
+    let student = &world.students[0];
+    let nudge = world
+        .nudges
+        .list(student, None, None)
+        .await
+        .expect("list")
+        .nudges[0]
+        .clone();
+    assert_eq!(
+        (nudge.email_status, nudge.email_attempts),
+        (EmailStatus::Pending, 1)
+    );
+    assert_eq!(mail_to_ours(&world), 0);
+    world.mail.down.store(false, Ordering::SeqCst);
+    world.clock.advance(std::time::Duration::from_secs(3600));
+    world.nudges.run().await.expect("run");
+    let nudges = world
+        .nudges
+        .list(student, None, None)
+        .await
+        .expect("list")
+        .nudges;
+    assert_eq!(nudges.len(), 1, "the same nudge, not a second one");
+    assert_eq!(nudges[0].email_status, EmailStatus::Sent);
+    assert_eq!(mail_to_ours(&world), 1);
+}
+
+async fn the_unsubscribe_link_cannot_be_forged_and_stops_the_emails(store: Store) {
+    let world = world(store.clone(), 2).await;
+    let (alice, bob) = (&world.students[0], &world.students[1]);
+    let token = world.nudges.unsubscribe_token(&alice.user_id);
+    assert_eq!(
+        world.nudges.verify_unsubscribe(&token),
+        Some(alice.user_id.clone())
+    );
+    // Alice's signature under Bob's id, a tampered signature, garbage: all refused.
+    let signature = token.rsplit_once('.').expect("token").1;
+    let replayed = format!("{}.{signature}", bob.user_id);
+    let mut tampered = token.clone();
+    let last = tampered.pop().expect("a character");
+    tampered.push(if last == '0' { '1' } else { '0' });
+    for forged in [replayed.as_str(), tampered.as_str(), "garbage", ""] {
+        assert!(world.nudges.unsubscribe(forged).await.is_err(), "{forged}");
+    }
+    world
+        .nudges
+        .unsubscribe(&token)
+        .await
+        .expect("unsubscribed");
+    world.nudges.unsubscribe(&token).await.expect("idempotent");
+    world.nudges.run().await.expect("run");
+    let to_alice = format!("{}@example.com", alice.user_id);
+    let mail = world.mail.outbox.list().expect("outbox");
+    assert!(
+        !mail.iter().any(|m| m.to == to_alice),
+        "no email to the unsubscribed student"
+    );
+    let alices = world
+        .nudges
+        .list(alice, None, None)
+        .await
+        .expect("list")
+        .nudges;
+    assert_eq!(
+        (alices.len(), alices[0].email_status),
+        (1, EmailStatus::None),
+        "in-app only"
+    );
+    let raw = world
+        .mail
+        .outbox
+        .read(
+            &mail
+                .iter()
+                .find(|m| m.to == format!("{}@example.com", bob.user_id))
+                .expect("bob's email")
+                .file,
+        )
+        .expect("raw");
+    assert!(raw.contains("List-Unsubscribe: <https://app.example.com/nudges/unsubscribe/"));
+    assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+}
+
+tutorbridge_tests::on_both_backends!(
+    embedded_nudges, dynamodb_nudges;
+    two_concurrent_runs_nudge_each_student_exactly_once,
+    a_failed_email_stays_pending_and_the_next_run_sends_it,
+    the_unsubscribe_link_cannot_be_forged_and_stops_the_emails,
+);
