@@ -951,3 +951,90 @@ async fn a_question_is_answered_or_escalated_and_injection_changes_nothing() {
     let (_, after) = app.get("/qa/history", Some(&student)).await;
     assert_eq!(before["questions"], after["questions"], "nothing written");
 }
+
+/// The README's nudge walk-through over HTTP: the demo student made inactive, the job run, the
+/// nudge in-app and the email in the outbox (with one-click unsubscribe headers), the nudge
+/// clicked, the student unsubscribed through the email's link, and a second run sends nothing.
+/// Quiet hours are set to none first, so the test does not depend on the hour it runs at.
+#[tokio::test]
+async fn an_inactive_student_is_nudged_once_and_can_unsubscribe() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let student = app.token("student").await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            "/me",
+            &student,
+            Some(json!({"quiet_hours": {"start": "00:00", "end": "00:00"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let local = async |path: &str| -> serde_json::Value {
+        app.client
+            .post(format!("{}{path}", app.url))
+            .send()
+            .await
+            .expect("local")
+            .json()
+            .await
+            .expect("json")
+    };
+    local("/local/students/demo-student/inactive").await;
+    let report = local("/local/nudges/run").await;
+    assert!(report["sent"].as_u64() >= Some(1), "{report}");
+    let (_, page) = app.get("/nudges", Some(&student)).await;
+    let nudge = page["nudges"][0].clone();
+    assert_eq!(nudge["trigger"], "inactive", "{page}");
+    assert_eq!(nudge["email_status"], "sent");
+    let id = nudge["nudge_id"].as_str().expect("id");
+    let (status, clicked) = app
+        .call(
+            Method::POST,
+            &format!("/nudges/{id}/clicked"),
+            &student,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(clicked["clicked_at"].is_string() && clicked["opened_at"].is_string());
+
+    let outbox = app.gateway.outbox();
+    let mail = outbox.list().expect("outbox");
+    let email = mail
+        .iter()
+        .find(|m| m.to == "student@tutorbridge.local")
+        .expect("the nudge email");
+    let raw = outbox.read(&email.file).expect("raw");
+    let link = raw
+        .lines()
+        .find_map(|line| line.strip_prefix("List-Unsubscribe: <"))
+        .and_then(|rest| rest.strip_suffix('>'))
+        .expect("a List-Unsubscribe header");
+    let token = link.rsplit('/').next().expect("token");
+    assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    // A forged link is refused without sign-in; the genuine one works without sign-in.
+    let forged = app
+        .client
+        .post(format!("{}/nudges/unsubscribe/demo-student.00", app.url))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), StatusCode::NOT_FOUND);
+    let unsubscribed = app
+        .client
+        .post(format!("{}/nudges/unsubscribe/{token}", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(unsubscribed.status(), StatusCode::OK);
+    let (_, me) = app.get("/me", Some(&student)).await;
+    assert_eq!(me["nudges"]["email_opt_out"], true);
+
+    let before = outbox.list().expect("outbox").len();
+    let again = local("/local/nudges/run").await;
+    assert_eq!(again["sent"], 0, "{again}");
+    assert_eq!(outbox.list().expect("outbox").len(), before, "nothing sent");
+}

@@ -31,6 +31,11 @@ use crate::registry;
 /// is not set (never used in AWS, where the template's parameter is required).
 pub const LOCAL_WEBHOOK_SECRET: &str = "local-webhook-secret";
 
+/// The secret unsubscribe links are signed with on the embedded default when
+/// `TUTORBRIDGE_LINK_SECRET` is not set (never used in AWS, where the template's parameter is
+/// required).
+pub const LOCAL_LINK_SECRET: &str = "local-link-secret";
+
 /// Lifetime of the demo tokens handed out by `/local/tokens` and printed at start.
 const DEMO_TOKEN_TTL_SECONDS: u64 = 24 * 3600;
 
@@ -52,6 +57,8 @@ struct GatewayState {
     sweep: summaries_sweep::SummariesSweep,
     /// Mail, as `.eml` files (`/local/outbox`).
     outbox: Arc<crate::outbox::LocalOutbox>,
+    /// The nudge job (an EventBridge schedule in AWS; `POST /local/nudges/run` and a timer here).
+    nudges: nudges_run::NudgesRun,
 }
 
 /// How long a local sweep run may take.
@@ -175,7 +182,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Run the sweep every `period` while the gateway's state lives.
+/// Run the sweep and the nudge job every `period` while the gateway's state lives.
 fn sweep_timer(
     state: std::sync::Weak<GatewayState>,
     period: std::time::Duration,
@@ -189,6 +196,9 @@ fn sweep_timer(
             let Some(state) = state.upgrade() else { return };
             if let Err(error) = state.sweep().await {
                 tracing::error!(error = %error, "the sweep failed; it runs again on the next tick");
+            }
+            if let Err(error) = state.nudges.handle(nudges_run::Event::default()).await {
+                tracing::error!(error = %error, "the nudge job failed; it runs again on the next tick");
             }
         }
     })
@@ -266,6 +276,9 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         // The embedded default's own secret, so the webhook works out of the box (README).
         settings.webhook_secrets = vec![tutorbridge_app::config::Secret::new(LOCAL_WEBHOOK_SECRET)];
     }
+    if settings.link_secret.is_none() {
+        settings.link_secret = Some(tutorbridge_app::config::Secret::new(LOCAL_LINK_SECRET));
+    }
     let wiring = Wiring {
         ports: Ports::new(store.clone()),
         settings,
@@ -279,6 +292,8 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         .map_err(|error| anyhow::anyhow!("building the functions: {error}"))?;
     let sweep = summaries_sweep::SummariesSweep::build(&wiring)
         .map_err(|error| anyhow::anyhow!("building the sweep: {error}"))?;
+    let nudges = nudges_run::NudgesRun::build(&wiring)
+        .map_err(|error| anyhow::anyhow!("building the nudge job: {error}"))?;
     let openapi = registry::openapi_json().context("serialising the OpenAPI document")?;
     let state = Arc::new(GatewayState {
         store,
@@ -292,6 +307,7 @@ pub async fn start(config: LocalConfig, clock: Clock) -> anyhow::Result<Gateway>
         clock,
         sweep,
         outbox,
+        nudges,
     });
     let timer = config
         .sweep_every
@@ -419,6 +435,8 @@ async fn local_route(
     }
     const LOCAL_ROUTES: &[Route] = &[
         Route::new("POST /local/sweep"),
+        Route::new("POST /local/nudges/run"),
+        Route::new("POST /local/students/{id}/inactive"),
         Route::new("GET /local/outbox"),
         Route::new("GET /local/outbox/{file}"),
         Route::new("GET /local/tokens"),
@@ -463,6 +481,38 @@ async fn local_route(
             };
         }
         _ => {}
+    }
+    if route.key == "POST /local/students/{id}/inactive" {
+        // A demo affordance: the student last practised eight days ago, so the nudge job finds
+        // them inactive.
+        let user = params.get("id").map(String::as_str).unwrap_or_default();
+        let Ok(user) = tutorbridge_domain::UserId::parse(user) else {
+            return problem(
+                tutorbridge_app::AppError::Invalid("not a user id".into()).into(),
+                request_id,
+            );
+        };
+        let eight_days_ago = (state.clock)() as i64 - 8 * 86_400;
+        let then =
+            jiff::Timestamp::from_second(eight_days_ago).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let written = match tutorbridge_app::people::activity_put(&user, then) {
+            Ok(op) => state
+                .store
+                .transact_write(vec![op])
+                .await
+                .map_err(tutorbridge_app::AppError::from),
+            Err(error) => Err(error),
+        };
+        return match written {
+            Ok(()) => json_ok(&json!({ "student": user, "last_active_at": then.to_string() })),
+            Err(error) => problem(error.into(), request_id),
+        };
+    }
+    if route.key == "POST /local/nudges/run" {
+        return match state.nudges.handle(nudges_run::Event::default()).await {
+            Ok(report) => json_ok(&report),
+            Err(error) => problem(error.into(), request_id),
+        };
     }
     if route.key == "POST /local/sweep" {
         return match state.sweep().await {

@@ -37,13 +37,14 @@ registry!(
     summaries::Summaries,
     qa_query::QaQuery,
     qa_threads::QaThreads,
+    nudges::Nudges,
     progress::Progress,
     privacy::Privacy,
 );
 
 /// Functions that serve no route: they answer events (a Cognito trigger, a schedule). Listed so the
 /// template test knows every function the template builds.
-pub const TRIGGERS: &[&str] = &["profile-created", "summaries-sweep"];
+pub const TRIGGERS: &[&str] = &["profile-created", "summaries-sweep", "nudges-run"];
 
 /// The README's route table: one row per route, with the function serving it.
 pub fn route_table() -> String {

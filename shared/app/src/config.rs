@@ -140,6 +140,7 @@ pub mod vars {
     pub const AI_PER_MINUTE: &str = "TUTORBRIDGE_AI_PER_MINUTE";
     pub const AI_PER_DAY: &str = "TUTORBRIDGE_AI_PER_DAY";
     pub const APP_URL: &str = "TUTORBRIDGE_APP_URL";
+    pub const LINK_SECRET: &str = "TUTORBRIDGE_LINK_SECRET";
 }
 
 /// Where links in emails point unless `TUTORBRIDGE_APP_URL` says otherwise.
@@ -160,6 +161,8 @@ pub struct Settings {
     pub quota: crate::quota::QuotaSettings,
     /// The app's base URL, for links in emails.
     pub app_url: String,
+    /// The secret signed links in emails (unsubscribe) are made with.
+    pub link_secret: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -171,6 +174,7 @@ impl Default for Settings {
             summary_budget: crate::summaries::DEFAULT_INLINE_BUDGET,
             quota: crate::quota::QuotaSettings::default(),
             app_url: DEFAULT_APP_URL.into(),
+            link_secret: None,
         }
     }
 }
@@ -253,6 +257,7 @@ impl Settings {
             summary_budget,
             quota,
             app_url: var(vars::APP_URL).unwrap_or_else(|| DEFAULT_APP_URL.into()),
+            link_secret: var(vars::LINK_SECRET).map(Secret::new),
         })
     }
 }

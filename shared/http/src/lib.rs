@@ -61,7 +61,9 @@ where
         user_id = "-",
         route = route.unwrap_or("-"),
         method = %method,
-        path = %path,
+        // A signed route's path may carry a capability (an unsubscribe token): the route key
+        // names it instead.
+        path = %route.map_or(path.as_str(), |_| "-"),
         status = response.status().as_u16(),
         "request"
     );

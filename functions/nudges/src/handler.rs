@@ -1,0 +1,106 @@
+//! HTTP ⇄ nudges. The unsubscribe route takes no token: the link is its own proof (an HMAC of
+//! the student's id), as mail clients call it without signing in (RFC 8058 one-click).
+
+use std::future::Future;
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use tutorbridge_app::AppError;
+use tutorbridge_app::nudges::NudgeService;
+use tutorbridge_http::{
+    ApiError, ApiRequest, BuildError, Function, Route, SignedRequest, Wiring, json, page_limit,
+    respond, respond_signed,
+};
+
+pub const ROUTES: &[Route] = &[
+    Route::new("GET /nudges"),
+    Route::new("POST /nudges/{id}/opened"),
+    Route::new("POST /nudges/{id}/clicked"),
+    // The one-click body (`List-Unsubscribe=One-Click`) is small and ignored.
+    Route::signed("POST /nudges/unsubscribe/{token}", 1024),
+];
+
+/// Built once per cold start.
+#[derive(Clone)]
+pub struct Nudges {
+    nudges: NudgeService,
+}
+
+impl Nudges {
+    pub fn new(nudges: NudgeService) -> Self {
+        Nudges { nudges }
+    }
+}
+
+impl Function for Nudges {
+    const NAME: &'static str = "nudges";
+    const ROUTES: &'static [Route] = ROUTES;
+
+    fn build(wiring: &Wiring) -> Result<Self, BuildError> {
+        let secret = wiring.settings.link_secret.clone().ok_or(
+            "TUTORBRIDGE_LINK_SECRET must hold the secret unsubscribe links are signed with",
+        )?;
+        Ok(Nudges::new(NudgeService::new(
+            wiring.ports.clone(),
+            None,
+            &wiring.settings.app_url,
+            secret,
+        )))
+    }
+
+    fn handle(&self, request: Request) -> impl Future<Output = Response<Body>> + Send {
+        handle(self, request)
+    }
+
+    fn openapi() -> utoipa::openapi::OpenApi {
+        <doc::Api as utoipa::OpenApi>::openapi()
+    }
+}
+
+pub async fn handle(app: &Nudges, request: Request) -> Response<Body> {
+    let unsubscribe = request.uri().path().starts_with("/nudges/unsubscribe/");
+    if unsubscribe {
+        return respond_signed(request, ROUTES, async |request: SignedRequest| {
+            app.nudges.unsubscribe(request.param("token")?).await?;
+            json(StatusCode::OK, &serde_json::json!({ "unsubscribed": true }))
+        })
+        .await;
+    }
+    respond(request, ROUTES, async |request: ApiRequest| {
+        match request.route {
+            "GET /nudges" => {
+                let query = request.query(&["limit", "cursor"])?;
+                let page = app
+                    .nudges
+                    .list(
+                        &request.caller,
+                        page_limit(&query)?,
+                        query.get("cursor").copied(),
+                    )
+                    .await?;
+                json(StatusCode::OK, &page)
+            }
+            "POST /nudges/{id}/opened" | "POST /nudges/{id}/clicked" => {
+                request.query(&[])?;
+                let id = request.param("id")?;
+                if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    return Err(
+                        AppError::Invalid("a nudge id is 1-64 letters and digits".into()).into(),
+                    );
+                }
+                let clicked = request.route.ends_with("clicked");
+                json(
+                    StatusCode::OK,
+                    &app.nudges.mark(&request.caller, id, clicked).await?,
+                )
+            }
+            other => Err(ApiError::from(AppError::internal(format!(
+                "unhandled route {other}"
+            )))),
+        }
+    })
+    .await
+}
+
+mod doc;
