@@ -114,6 +114,8 @@ awk '
     else if ($2 ~ /^embedded_oversight::/) oversight_embedded++
     else if ($2 ~ /^dynamodb_qa::/) qa_dynamodb++
     else if ($2 ~ /^embedded_qa::/) qa_embedded++
+    else if ($2 ~ /^dynamodb_nudges::/) nudges_dynamodb++
+    else if ($2 ~ /^embedded_nudges::/) nudges_embedded++
     else if (binary ~ /tests\/cognito\.rs/) cognito++
     else if (binary ~ /tests\/real_model\.rs/) real_model++
     else if (binary ~ /^tests\//) integration++
@@ -131,6 +133,8 @@ awk '
     printf "%-50s %d\n", "oversight scenarios, DynamoDB backend against moto:", oversight_dynamodb
     printf "%-50s %d\n", "Q&A scenarios, embedded backend:", qa_embedded
     printf "%-50s %d\n", "Q&A scenarios, DynamoDB backend against moto:", qa_dynamodb
+    printf "%-50s %d\n", "nudge scenarios, embedded backend:", nudges_embedded
+    printf "%-50s %d\n", "nudge scenarios, DynamoDB backend against moto:", nudges_dynamodb
     printf "%-50s %d\n", "Cognito (moto) tokens through the gateway:", cognito
     printf "%-50s %d\n", "real model (SmolLM2 on llama.cpp) plumbing:", real_model
     printf "%-50s %d\n", "other integration (journeys over HTTP, template):", integration
