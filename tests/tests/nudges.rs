@@ -246,3 +246,56 @@ tutorbridge_tests::on_both_backends!(
     a_failed_email_stays_pending_and_the_next_run_sends_it,
     the_unsubscribe_link_cannot_be_forged_and_stops_the_emails,
 );
+
+/// SES v2 on the emulator: a nudge's email goes out through the real SDK client and is read
+/// back from the emulator's record of sent mail.
+#[tokio::test]
+async fn a_nudge_is_emailed_through_ses_on_the_emulator() {
+    let store = tutorbridge_tests::backends::dynamodb().await;
+    let sdk = tutorbridge_aws::emulator::config().await;
+    let from = format!("{}@tutorbridge.example.com", unique("nudge"));
+    aws_sdk_sesv2::Client::new(&sdk)
+        .create_email_identity()
+        .email_identity(&from)
+        .send()
+        .await
+        .expect("identity");
+    let mut world = world(store.clone(), 1).await;
+    let ses = tutorbridge_aws::ses::SesMailer::new(&sdk, &from, None);
+    world.nudges = NudgeService::new(
+        Ports::new(store).with_clock(world.clock.clone()),
+        Some(Arc::new(ses) as Arc<dyn Mailer>),
+        "https://app.example.com",
+        Secret::new("a-link-secret-for-tests-only"),
+    );
+    let report = world.nudges.run().await.expect("run");
+    assert!(report.emails_sent >= 1, "{report:?}");
+    let to = format!("{}@example.com", world.students[0].user_id);
+    let data: serde_json::Value = reqwest::get(format!(
+        "{}/moto-api/data.json",
+        tutorbridge_aws::emulator::endpoint()
+    ))
+    .await
+    .expect("emulator")
+    .json()
+    .await
+    .expect("json");
+    let sent = data["ses"]["Message"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m.to_string().contains(&to))
+        .cloned()
+        .expect("the student's nudge email was sent");
+    let text = sent.to_string();
+    assert!(text.contains(&from), "{text}");
+    assert!(text.contains("Ready for a little practice"), "{text}");
+    let nudge = world
+        .nudges
+        .list(&world.students[0], None, None)
+        .await
+        .expect("list")
+        .nudges[0]
+        .clone();
+    assert_eq!(nudge.email_status, EmailStatus::Sent);
+}
