@@ -152,6 +152,32 @@ async fn embedded_two_concurrent_runs_over_a_thousand_students_send_a_thousand_e
     two_concurrent_runs_over(tutorbridge_tests::backends::embedded().await, 1000).await;
 }
 
+/// A run that nears its time limit checkpoints after a page and the next run continues from
+/// there: run after run with no time at all, every student is still nudged exactly once.
+#[tokio::test]
+async fn embedded_runs_out_of_time_checkpoint_and_the_next_continues() {
+    let world = world(tutorbridge_tests::backends::embedded().await, 250).await;
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let report = world
+            .nudges
+            .run_within(std::time::Duration::ZERO)
+            .await
+            .expect("run");
+        if report.complete {
+            break;
+        }
+        assert!(runs < 50, "the runs make progress");
+    }
+    assert!(runs > 1, "it checkpointed at least once");
+    for student in &world.students {
+        let page = world.nudges.list(student, None, None).await.expect("list");
+        assert_eq!(page.nudges.len(), 1, "{}", student.user_id);
+    }
+    assert_eq!(mail_to_ours(&world), 250);
+}
+
 async fn a_failed_email_stays_pending_and_the_next_run_sends_it(store: Store) {
     let world = world(store, 1).await;
     world.mail.down.store(true, Ordering::SeqCst);

@@ -33,12 +33,17 @@ impl NudgesRun {
         })
     }
 
-    /// One run. An error is raised so the schedule's retry policy runs it again; the day's
-    /// slot locks keep a retry from sending twice.
+    /// One run within `allowance` (the invocation's remaining time; a run that nears it
+    /// checkpoints and the next invocation continues). An error is raised so the schedule's
+    /// retry policy runs it again; the day's slot locks keep a retry from sending twice.
     ///
     /// # Errors
     /// The table's.
-    pub async fn handle(&self, _event: Event) -> Result<RunReport, AppError> {
-        self.nudges.run().await
+    pub async fn handle(
+        &self,
+        _event: Event,
+        allowance: std::time::Duration,
+    ) -> Result<RunReport, AppError> {
+        self.nudges.run_within(allowance).await
     }
 }

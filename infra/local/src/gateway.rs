@@ -197,7 +197,11 @@ fn sweep_timer(
             if let Err(error) = state.sweep().await {
                 tracing::error!(error = %error, "the sweep failed; it runs again on the next tick");
             }
-            if let Err(error) = state.nudges.handle(nudges_run::Event::default()).await {
+            if let Err(error) = state
+                .nudges
+                .handle(nudges_run::Event::default(), LOCAL_SWEEP_ALLOWANCE)
+                .await
+            {
                 tracing::error!(error = %error, "the nudge job failed; it runs again on the next tick");
             }
         }
@@ -509,7 +513,11 @@ async fn local_route(
         };
     }
     if route.key == "POST /local/nudges/run" {
-        return match state.nudges.handle(nudges_run::Event::default()).await {
+        return match state
+            .nudges
+            .handle(nudges_run::Event::default(), LOCAL_SWEEP_ALLOWANCE)
+            .await
+        {
             Ok(report) => json_ok(&report),
             Err(error) => problem(error.into(), request_id),
         };

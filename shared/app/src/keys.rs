@@ -37,6 +37,7 @@ pub mod entity {
     pub const QUOTA: &str = "QUOTA";
     pub const NUDGE: &str = "NUDGE";
     pub const NUDGE_LOCK: &str = "NUDGE_LOCK";
+    pub const JOB_CHECKPOINT: &str = "JOB_CHECKPOINT";
 }
 
 /// `USER#<id>`: the partition of everything a user owns.
@@ -480,3 +481,8 @@ pub fn nudge_lock(student: &UserId, local_day: &str, slot: u32) -> Key {
 
 /// GSI2 partition of nudges whose email is still to be sent (sparse).
 pub const NUDGE_MAIL: &str = "SWEEP#NUDGEMAIL";
+
+/// `JOB#nudges` / `CHECKPOINT`: where an unfinished nudge run stopped.
+pub fn nudge_checkpoint() -> Key {
+    Key::new("JOB#nudges", "CHECKPOINT")
+}

@@ -14,13 +14,13 @@ use tutorbridge_domain::nudges::{
     Decision, Delivery, History, Reach, Trigger, decide, is_inactive, local_day,
 };
 use tutorbridge_domain::{Caller, UserId};
-use tutorbridge_table::{Condition, Index, Key, Query, SortKeyCondition, TableError};
+use tutorbridge_table::{Condition, Cursor, Index, Key, Query, SortKeyCondition, TableError};
 
 use crate::config::Secret;
 use crate::keys::{self, entity};
 use crate::mailer::{Email, Mailer, escape_html};
 use crate::people::store::profile_of;
-use crate::records::{Record, decode_page_token, encode_page_token, query_page, versioned};
+use crate::records::{Record, decode_page_token, encode_page_token, query_page, read, versioned};
 use crate::{AppError, Ports};
 
 /// Sends of one nudge's email before it is given up.
@@ -29,6 +29,24 @@ pub const MAX_EMAIL_ATTEMPTS: u32 = 3;
 const PAGE: u32 = 100;
 /// Nudges read to know what was sent before.
 const RECENT: u32 = 10;
+/// Time kept back from a run's allowance for writing the checkpoint and returning.
+const CHECKPOINT_MARGIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Where an unfinished run stopped: the shard and page the next run starts from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Checkpoint {
+    shard: u64,
+    cursor: Option<String>,
+    at: String,
+}
+
+impl Record for Checkpoint {
+    const ENTITY: &'static str = entity::JOB_CHECKPOINT;
+
+    fn key(&self) -> Key {
+        keys::nudge_checkpoint()
+    }
+}
 
 /// Where a nudge's email stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -125,6 +143,8 @@ pub struct RunReport {
     pub raced: u32,
     pub emails_sent: u32,
     pub emails_failed: u32,
+    /// False when the run checkpointed before the last shard (the next run continues).
+    pub complete: bool,
 }
 
 /// One page of a student's nudges, newest first.
@@ -187,11 +207,24 @@ impl NudgeService {
         same.then_some(user)
     }
 
-    /// One run: queued emails first, then every inactive student, shard by shard.
+    /// One run with no time limit: queued emails first, then every inactive student, shard by
+    /// shard.
     ///
     /// # Errors
     /// The table's (a mail failure is counted, not raised).
     pub async fn run(&self) -> Result<RunReport, AppError> {
+        self.run_within(std::time::Duration::MAX).await
+    }
+
+    /// One run within `allowance` (a Lambda invocation's remaining time): it resumes where a
+    /// previous run's checkpoint left off and, when the allowance is nearly spent after a page,
+    /// checkpoints the shard and page it reached and returns (`complete: false`); the next
+    /// invocation continues. At least one page is evaluated per run.
+    ///
+    /// # Errors
+    /// The table's (a mail failure is counted, not raised).
+    pub async fn run_within(&self, allowance: std::time::Duration) -> Result<RunReport, AppError> {
+        let started = std::time::Instant::now();
         let mut report = RunReport::default();
         self.resend(&mut report).await?;
         let now = self.ports.clock.now();
@@ -199,24 +232,53 @@ impl NudgeService {
         let cutoff = (now - tutorbridge_domain::nudges::INACTIVE_AFTER)
             .strftime("%Y-%m-%dT%H:%M:%SZ")
             .to_string();
-        for shard in 0..keys::ACTIVITY_SHARDS {
-            let mut cursor = None;
+        let checkpoint = read::<Checkpoint>(&self.ports.store, &keys::nudge_checkpoint()).await?;
+        let (first_shard, mut cursor) = match &checkpoint {
+            Some(at) => (at.shard, at.cursor.clone().map(Cursor)),
+            None => (0, None),
+        };
+        for shard in first_shard..keys::ACTIVITY_SHARDS {
             loop {
                 let query = Query::partition(Index::Gsi2, format!("ACTIVITY#{shard}"))
                     .sort(SortKeyCondition::LessThan(cutoff.clone()))
                     .limit(PAGE)
-                    .after(cursor);
+                    .after(cursor.take());
                 let (entries, next) =
                     query_page::<ActivityEntry>(&self.ports.store, &query).await?;
                 for entry in entries {
                     self.evaluate(&entry, now, &mut report).await?;
                 }
-                match next {
-                    Some(next) => cursor = Some(next),
-                    None => break,
+                let (resume_shard, resume_cursor) = match next {
+                    Some(next) => (shard, Some(next)),
+                    None => (shard + 1, None),
+                };
+                let more = resume_shard < keys::ACTIVITY_SHARDS;
+                if more && started.elapsed() + CHECKPOINT_MARGIN >= allowance {
+                    let at = Checkpoint {
+                        shard: resume_shard,
+                        cursor: resume_cursor.map(|c| c.0),
+                        at: now.to_string(),
+                    };
+                    self.ports.store.put(at.to_item()?, Condition::None).await?;
+                    tracing::info!(?report, shard = at.shard, "nudge run checkpointed");
+                    return Ok(report);
+                }
+                match resume_cursor {
+                    Some(next) if resume_shard == shard => cursor = Some(next),
+                    _ => break,
                 }
             }
         }
+        if checkpoint.is_some() {
+            self.ports
+                .store
+                .transact_write(vec![tutorbridge_table::WriteOp::Delete {
+                    key: keys::nudge_checkpoint(),
+                    condition: Condition::None,
+                }])
+                .await?;
+        }
+        report.complete = true;
         tracing::info!(?report, "nudge run");
         Ok(report)
     }
