@@ -122,6 +122,8 @@ impl TestApp {
 }
 
 /// Stores and callers for scenarios that run unchanged on both table backends.
+pub mod mail;
+
 pub mod backends {
     use std::collections::BTreeSet;
     use std::sync::Arc;

@@ -5,37 +5,21 @@
 //! forged or used for another student, and a genuine one stops the emails.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use tutorbridge_app::clock::FixedClock;
 use tutorbridge_app::config::Secret;
-use tutorbridge_app::mailer::{Email, MailError, Mailer};
+use tutorbridge_app::mailer::Mailer;
 use tutorbridge_app::nudges::{EmailStatus, NudgeService};
 use tutorbridge_app::people::{ProfileService, activity_put};
 use tutorbridge_app::{Ports, Store};
 use tutorbridge_domain::{Caller, Role};
 use tutorbridge_local::outbox::LocalOutbox;
 use tutorbridge_tests::backends::{caller, unique};
-
-/// A mail port that refuses while `down`, else writes to an outbox.
-struct Switchable {
-    down: AtomicBool,
-    outbox: LocalOutbox,
-}
-
-#[async_trait::async_trait]
-impl Mailer for Switchable {
-    async fn send(&self, email: &Email) -> Result<String, MailError> {
-        if self.down.load(Ordering::SeqCst) {
-            return Err(MailError::new("the mail service is throttling"));
-        }
-        self.outbox.send(email).await
-    }
-}
+use tutorbridge_tests::mail::{SwitchableMailer, sent_by_emulator_to, ses_on_emulator};
 
 struct World {
     nudges: NudgeService,
-    mail: Arc<Switchable>,
+    mail: Arc<SwitchableMailer>,
     _dir: tempfile::TempDir,
     clock: Arc<FixedClock>,
     students: Vec<Caller>,
@@ -65,10 +49,9 @@ async fn world(store: Store, count: usize) -> World {
         students.push(student);
     }
     let dir = tempfile::tempdir().expect("dir");
-    let mail = Arc::new(Switchable {
-        down: AtomicBool::new(false),
-        outbox: LocalOutbox::open(dir.path()).expect("outbox"),
-    });
+    let mail = Arc::new(SwitchableMailer::new(Arc::new(
+        LocalOutbox::open(dir.path()).expect("outbox"),
+    )));
     let nudges = NudgeService::new(
         ports,
         Some(mail.clone() as Arc<dyn Mailer>),
@@ -133,7 +116,7 @@ async fn two_concurrent_runs_over(store: Store, students: usize) {
     // Opening and clicking are recorded once.
     let student = &world.students[0];
     let page = world.nudges.list(student, None, None).await.expect("list");
-    let id = page.nudges[0].nudge_id.clone();
+    let id = tutorbridge_domain::nudges::NudgeId::parse(&page.nudges[0].nudge_id).expect("id");
     let clicked = world.nudges.mark(student, &id, true).await.expect("click");
     assert!(clicked.opened_at.is_some() && clicked.clicked_at.is_some());
     let stranger = caller(&unique("stu"), Role::Student);
@@ -180,7 +163,7 @@ async fn embedded_runs_out_of_time_checkpoint_and_the_next_continues() {
 
 async fn a_failed_email_stays_pending_and_the_next_run_sends_it(store: Store) {
     let world = world(store, 1).await;
-    world.mail.down.store(true, Ordering::SeqCst);
+    world.mail.set_down(true);
     let report = world.nudges.run().await.expect("run");
     assert!(report.emails_failed >= 1, "{report:?}");
     let student = &world.students[0];
@@ -196,7 +179,7 @@ async fn a_failed_email_stays_pending_and_the_next_run_sends_it(store: Store) {
         (EmailStatus::Pending, 1)
     );
     assert_eq!(mail_to_ours(&world), 0);
-    world.mail.down.store(false, Ordering::SeqCst);
+    world.mail.set_down(false);
     world.clock.advance(std::time::Duration::from_secs(3600));
     world.nudges.run().await.expect("run");
     let nudges = world
@@ -278,16 +261,8 @@ tutorbridge_tests::on_both_backends!(
 #[tokio::test]
 async fn a_nudge_is_emailed_through_ses_on_the_emulator() {
     let store = tutorbridge_tests::backends::dynamodb().await;
-    let sdk = tutorbridge_aws::emulator::config().await;
-    let from = format!("{}@tutorbridge.example.com", unique("nudge"));
-    aws_sdk_sesv2::Client::new(&sdk)
-        .create_email_identity()
-        .email_identity(&from)
-        .send()
-        .await
-        .expect("identity");
+    let (ses, from) = ses_on_emulator("nudge").await;
     let mut world = world(store.clone(), 1).await;
-    let ses = tutorbridge_aws::ses::SesMailer::new(&sdk, &from, None);
     world.nudges = NudgeService::new(
         Ports::new(store).with_clock(world.clock.clone()),
         Some(Arc::new(ses) as Arc<dyn Mailer>),
@@ -297,21 +272,8 @@ async fn a_nudge_is_emailed_through_ses_on_the_emulator() {
     let report = world.nudges.run().await.expect("run");
     assert!(report.emails_sent >= 1, "{report:?}");
     let to = format!("{}@example.com", world.students[0].user_id);
-    let data: serde_json::Value = reqwest::get(format!(
-        "{}/moto-api/data.json",
-        tutorbridge_aws::emulator::endpoint()
-    ))
-    .await
-    .expect("emulator")
-    .json()
-    .await
-    .expect("json");
-    let sent = data["ses"]["Message"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .find(|m| m.to_string().contains(&to))
-        .cloned()
+    let sent = sent_by_emulator_to(&to)
+        .await
         .expect("the student's nudge email was sent");
     let text = sent.to_string();
     assert!(text.contains(&from), "{text}");

@@ -20,6 +20,7 @@ use tutorbridge_domain::{Caller, Role};
 use tutorbridge_local::outbox::LocalOutbox;
 use tutorbridge_table::CountingTable;
 use tutorbridge_tests::backends::{caller, unique};
+use tutorbridge_tests::mail::{SwitchableMailer, sent_by_emulator_to, ses_on_emulator};
 
 struct World {
     qa: QaService,
@@ -346,16 +347,8 @@ tutorbridge_tests::on_both_backends!(
 #[tokio::test]
 async fn an_escalation_is_emailed_through_ses_on_the_emulator() {
     let store = tutorbridge_tests::backends::dynamodb().await;
-    let sdk = tutorbridge_aws::emulator::config().await;
-    let from = format!("{}@tutorbridge.example.com", unique("qa"));
-    aws_sdk_sesv2::Client::new(&sdk)
-        .create_email_identity()
-        .email_identity(&from)
-        .send()
-        .await
-        .expect("identity");
+    let (ses, from) = ses_on_emulator("qa").await;
     let mut w = world(store.clone(), QuotaSettings::default()).await;
-    let ses = tutorbridge_aws::ses::SesMailer::new(&sdk, &from, None);
     w.qa = QaService::new(Ports::new(store), OfflineTutor::tutor()).with_mailer(
         Some(Arc::new(ses) as Arc<dyn Mailer>),
         "https://app.example.com",
@@ -371,44 +364,12 @@ async fn an_escalation_is_emailed_through_ses_on_the_emulator() {
         .await
         .expect("escalated");
     assert_eq!(escalated.thread, ThreadStatus::Open);
-    let data: serde_json::Value = reqwest::get(format!(
-        "{}/moto-api/data.json",
-        tutorbridge_aws::emulator::endpoint()
-    ))
-    .await
-    .expect("emulator")
-    .json()
-    .await
-    .expect("json");
-    let sent = data["ses"]["Message"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .find(|m| m.to_string().contains(&w.tutor_email))
-        .cloned()
+    let sent = sent_by_emulator_to(&w.tutor_email)
+        .await
         .expect("the tutor's email was sent");
     let text = sent.to_string();
     assert!(text.contains(&from), "{text}");
     assert!(text.contains("Who painted the famous portrait"), "{text}");
-}
-
-/// A mail port that refuses while `down`, then delivers into an outbox.
-struct Flaky {
-    down: std::sync::atomic::AtomicBool,
-    outbox: Arc<LocalOutbox>,
-}
-
-#[async_trait::async_trait]
-impl Mailer for Flaky {
-    async fn send(
-        &self,
-        email: &tutorbridge_app::mailer::Email,
-    ) -> Result<String, tutorbridge_app::mailer::MailError> {
-        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(tutorbridge_app::mailer::MailError::new("SES is throttling"));
-        }
-        self.outbox.send(email).await
-    }
 }
 
 /// A failed send never fails the question: the thread exists, the message is queued, and the
@@ -417,10 +378,8 @@ impl Mailer for Flaky {
 async fn an_email_that_fails_is_queued_and_the_sweep_sends_it() {
     let store = tutorbridge_tests::backends::embedded().await;
     let w = world(store.clone(), QuotaSettings::default()).await;
-    let flaky = Arc::new(Flaky {
-        down: std::sync::atomic::AtomicBool::new(true),
-        outbox: w.outbox.clone(),
-    });
+    let flaky = Arc::new(SwitchableMailer::new(w.outbox.clone()));
+    flaky.set_down(true);
     let ports = Ports::new(store.clone());
     let qa = QaService::new(ports.clone(), OfflineTutor::tutor()).with_mailer(
         Some(flaky.clone() as Arc<dyn Mailer>),
@@ -448,7 +407,7 @@ async fn an_email_that_fails_is_queued_and_the_sweep_sends_it() {
         .await
         .expect("sweep");
     assert_eq!((still_down.mail.sent, still_down.mail.failed), (0, 1));
-    flaky.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    flaky.set_down(false);
     let back = sweep
         .run(std::time::Duration::from_secs(60))
         .await

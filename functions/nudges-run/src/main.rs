@@ -1,8 +1,6 @@
 //! Lambda entry point of the nudge job: configuration read and clients built once, then a run
 //! per scheduled invocation.
 
-use std::time::{Duration, SystemTime};
-
 use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
 use nudges_run::{Event, NudgesRun};
 
@@ -15,11 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let job = NudgesRun::build(&wiring)?;
     let job = &job;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        let allowance = event
-            .context
-            .deadline()
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO);
+        let allowance = tutorbridge_lambda::remaining(&event.context);
         Ok::<_, lambda_runtime::Error>(job.handle(event.payload, allowance).await?)
     }))
     .await

@@ -7,6 +7,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use tutorbridge_app::AppError;
 use tutorbridge_app::nudges::NudgeService;
+use tutorbridge_domain::nudges::NudgeId;
 use tutorbridge_http::{
     ApiError, ApiRequest, BuildError, Function, Route, SignedRequest, Wiring, json, page_limit,
     respond, respond_signed,
@@ -82,17 +83,11 @@ pub async fn handle(app: &Nudges, request: Request) -> Response<Body> {
             }
             "POST /nudges/{id}/opened" | "POST /nudges/{id}/clicked" => {
                 request.query(&[])?;
-                let id = request.param("id")?;
-                if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric())
-                {
-                    return Err(
-                        AppError::Invalid("a nudge id is 1-64 letters and digits".into()).into(),
-                    );
-                }
+                let id = NudgeId::parse(request.param("id")?)?;
                 let clicked = request.route.ends_with("clicked");
                 json(
                     StatusCode::OK,
-                    &app.nudges.mark(&request.caller, id, clicked).await?,
+                    &app.nudges.mark(&request.caller, &id, clicked).await?,
                 )
             }
             other => Err(ApiError::from(AppError::internal(format!(

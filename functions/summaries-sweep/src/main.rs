@@ -1,8 +1,6 @@
 //! Lambda entry point of the scheduled sweep: configuration read and clients built once, then a
 //! run within each invocation's remaining time.
 
-use std::time::{Duration, SystemTime};
-
 use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
 use summaries_sweep::{Event, SummariesSweep};
 
@@ -15,11 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sweep = SummariesSweep::build(&wiring)?;
     let sweep = &sweep;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        let allowance = event
-            .context
-            .deadline()
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO);
+        let allowance = tutorbridge_lambda::remaining(&event.context);
         let report = sweep.handle(event.payload, allowance).await?;
         Ok::<_, lambda_runtime::Error>(report)
     }))

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use hmac::Mac;
 use serde::{Deserialize, Serialize};
 use tutorbridge_domain::nudges::{
-    Decision, Delivery, History, Reach, Trigger, decide, is_inactive, local_day,
+    Decision, Delivery, History, NudgeId, Reach, Trigger, decide, is_inactive, local_day,
 };
 use tutorbridge_domain::{Caller, UserId};
 use tutorbridge_table::{Condition, Cursor, Index, Key, Query, SortKeyCondition, TableError};
@@ -182,13 +182,14 @@ impl NudgeService {
     /// The unsubscribe token of `student` (HMAC-SHA256 of the user id: it cannot be forged, and
     /// one student's token does not unsubscribe another).
     pub fn unsubscribe_token(&self, student: &UserId) -> String {
-        format!("{student}.{}", hex::encode(self.signature(student)))
+        let signature = self.unsubscribe_mac(student).finalize().into_bytes();
+        format!("{student}.{}", hex::encode(signature))
     }
 
-    fn signature(&self, student: &UserId) -> Vec<u8> {
+    fn unsubscribe_mac(&self, student: &UserId) -> hmac::Hmac<sha2::Sha256> {
         let mut mac = crate::summaries::signature::keyed(&self.link_secret);
         mac.update(format!("unsubscribe\n{student}").as_bytes());
-        mac.finalize().into_bytes().to_vec()
+        mac
     }
 
     /// The student a token unsubscribes, if it is genuine (compared in constant time).
@@ -196,15 +197,10 @@ impl NudgeService {
         let (user, signature) = token.rsplit_once('.')?;
         let user = UserId::parse(user).ok()?;
         let given = hex::decode(signature).ok()?;
-        let expected = self.signature(&user);
-        // Constant time: every byte is compared whatever the first difference.
-        let same = given.len() == expected.len()
-            && given
-                .iter()
-                .zip(&expected)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        same.then_some(user)
+        self.unsubscribe_mac(&user)
+            .verify_slice(&given)
+            .ok()
+            .map(|()| user)
     }
 
     /// One run with no time limit: queued emails first, then every inactive student, shard by
@@ -520,8 +516,13 @@ impl NudgeService {
     ///
     /// # Errors
     /// `NotFound` for a nudge that is not the caller's.
-    pub async fn mark(&self, caller: &Caller, id: &str, clicked: bool) -> Result<Nudge, AppError> {
-        let query = Query::partition(Index::Gsi1, keys::nudge_entry(id).0).limit(1);
+    pub async fn mark(
+        &self,
+        caller: &Caller,
+        id: &NudgeId,
+        clicked: bool,
+    ) -> Result<Nudge, AppError> {
+        let query = Query::partition(Index::Gsi1, keys::nudge_entry(id.as_str()).0).limit(1);
         let mut nudge = query_page::<Nudge>(&self.ports.store, &query)
             .await?
             .0

@@ -11,6 +11,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::people::{ClockTime, NudgeSettings, QuietHours};
 
+crate::id::text_id!(
+    /// A nudge's id: 1-64 letters and digits.
+    NudgeId,
+    max = 64,
+    allowed = |c| c.is_ascii_alphanumeric(),
+    message = "a nudge id is 1-64 letters and digits"
+);
+
 /// Why a student is nudged.
 #[derive(
     Debug,

@@ -100,6 +100,15 @@ pub async fn with_mail(mut wiring: Wiring, config: &Config) -> Wiring {
     wiring
 }
 
+/// The time an invocation has left before Lambda stops it (zero when the deadline has passed):
+/// the allowance a scheduled job plans its work within.
+pub fn remaining(context: &lambda_http::lambda_runtime::Context) -> std::time::Duration {
+    context
+        .deadline()
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or(std::time::Duration::ZERO)
+}
+
 /// Structured logs as Lambda expects them (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`).
 pub fn init_tracing() {
     lambda_http::tracing::init_default_subscriber();

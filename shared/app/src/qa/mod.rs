@@ -308,17 +308,19 @@ impl QaService {
                 exchange.label == Some(ConfidenceLabel::Low)
             }
         };
-        let mut ops = vec![exchange.put(Condition::NotExists)?];
         let mut escalations = Vec::new();
         if escalate {
             exchange.thread = ThreadStatus::Open;
             exchange.escalated_to = context.tutors.clone();
-            ops[0] = exchange.put(Condition::NotExists)?;
-            for tutor in &context.tutors {
-                let escalation = self.escalation(&exchange, tutor);
-                ops.push(escalation.put(Condition::NotExists)?);
-                escalations.push(escalation);
-            }
+            escalations = context
+                .tutors
+                .iter()
+                .map(|tutor| self.escalation(&exchange, tutor))
+                .collect();
+        }
+        let mut ops = vec![exchange.put(Condition::NotExists)?];
+        for escalation in &escalations {
+            ops.push(escalation.put(Condition::NotExists)?);
         }
         ops.extend(used.charge()?);
         self.commit_and_notify(ops, &exchange, &escalations).await?;
