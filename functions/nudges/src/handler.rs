@@ -9,8 +9,8 @@ use tutorbridge_app::AppError;
 use tutorbridge_app::nudges::NudgeService;
 use tutorbridge_domain::nudges::NudgeId;
 use tutorbridge_http::{
-    ApiError, ApiRequest, BuildError, Function, Route, SignedRequest, Wiring, json, page_limit,
-    respond, respond_signed,
+    ApiError, ApiRequest, BuildError, Function, Route, RouteMatch, SignedRequest, Wiring, json,
+    match_route, page_limit, respond, respond_signed,
 };
 
 pub const ROUTES: &[Route] = &[
@@ -59,8 +59,12 @@ impl Function for Nudges {
 }
 
 pub async fn handle(app: &Nudges, request: Request) -> Response<Body> {
-    let unsubscribe = request.uri().path().starts_with("/nudges/unsubscribe/");
-    if unsubscribe {
+    // Signed routes (the unsubscribe link) take no token; the route table says which they are.
+    let signed = matches!(
+        match_route(ROUTES, request.method().as_str(), request.uri().path()),
+        RouteMatch::Found { route, .. } if route.signed
+    );
+    if signed {
         return respond_signed(request, ROUTES, async |request: SignedRequest| {
             app.nudges.unsubscribe(request.param("token")?).await?;
             json(StatusCode::OK, &serde_json::json!({ "unsubscribed": true }))
