@@ -3,6 +3,7 @@
 //! write; everything they decide is decided here, without I/O, and unit-tested.
 
 mod ids;
+pub mod reviews;
 
 pub use ids::{AssignmentId, GoalId, MAX_SUBJECT_SLUG, SubjectSlug, TimeZoneName};
 

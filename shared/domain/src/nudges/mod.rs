@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::people::{ClockTime, NudgeSettings, QuietHours};
 
+pub mod bandit;
+pub mod templates;
+
 crate::id::text_id!(
     /// A nudge's id: 1-64 letters and digits.
     NudgeId,
@@ -39,6 +42,8 @@ pub enum Trigger {
     Inactive,
     /// A goal was completed since the last run: suggest what comes next.
     GoalCompleted,
+    /// Practice items the student missed or found shaky are due for review.
+    ReviewDue,
     /// The latest live session's summary set a next step not yet practised.
     SummaryNextStep,
 }
@@ -53,7 +58,35 @@ impl Trigger {
         match self {
             Trigger::Inactive => SignedDuration::from_hours(7 * 24),
             Trigger::GoalCompleted => SignedDuration::from_hours(20),
+            Trigger::ReviewDue => SignedDuration::from_hours(2 * 24),
             Trigger::SummaryNextStep => SignedDuration::from_hours(3 * 24),
+        }
+    }
+
+    /// How long a cue for this trigger stays worth acting on (a cue the policy held back —
+    /// cap, suppression, quiet hours — is tried again until then).
+    pub fn lifetime(self) -> SignedDuration {
+        match self {
+            Trigger::Inactive => SignedDuration::from_hours(7 * 24),
+            Trigger::GoalCompleted => SignedDuration::from_hours(3 * 24),
+            Trigger::ReviewDue | Trigger::SummaryNextStep => SignedDuration::from_hours(7 * 24),
+        }
+    }
+
+    /// Every trigger.
+    pub const ALL: [Trigger; 4] = [
+        Trigger::Inactive,
+        Trigger::GoalCompleted,
+        Trigger::ReviewDue,
+        Trigger::SummaryNextStep,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Inactive => "inactive",
+            Trigger::GoalCompleted => "goal_completed",
+            Trigger::ReviewDue => "review_due",
+            Trigger::SummaryNextStep => "summary_next_step",
         }
     }
 }
