@@ -43,7 +43,7 @@ async fn world(store: Store, count: usize) -> World {
             .await
             .expect("profile");
         store
-            .transact_write(vec![activity_put(&student.user_id, week_ago).expect("op")])
+            .transact_write(vec![activity_put(&student.user_id, week_ago, None, None).expect("op")])
             .await
             .expect("activity");
         students.push(student);

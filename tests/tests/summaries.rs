@@ -19,8 +19,8 @@ use tutorbridge_app::summaries::Summary;
 use tutorbridge_app::summaries::SummaryService;
 use tutorbridge_app::sweep::{Sweep, SweepReport};
 use tutorbridge_app::tutor_model::{
-    ItemBrief, LessonContext, ModelError, PracticeAnswer, Question, SummaryBrief, Turn, Tutor,
-    TutorModel, WrittenItem,
+    ItemBrief, LessonContext, ModelError, PersonaliseBrief, PracticeAnswer, Question, SummaryBrief,
+    Turn, Tutor, TutorModel, WrittenItem,
 };
 use tutorbridge_app::{AppError, Store, keys};
 use tutorbridge_aws::s3::S3FileStore;
@@ -288,6 +288,9 @@ impl TutorModel for GatedModel {
             misconceptions: vec![],
             next_steps: vec!["Practise ordering unit fractions.".into()],
         })
+    }
+    async fn personalise(&self, _: &PersonaliseBrief) -> Result<String, ModelError> {
+        Err(ModelError::Unavailable("not used here".into()))
     }
 }
 

@@ -23,13 +23,15 @@ impl NudgesRun {
         let secret = wiring.settings.link_secret.clone().ok_or(
             "TUTORBRIDGE_LINK_SECRET must hold the secret unsubscribe links are signed with",
         )?;
+        let tutor = tutorbridge_ai::tutor(wiring.settings.llm.as_ref())?;
         Ok(NudgesRun {
             nudges: NudgeService::new(
                 wiring.ports.clone(),
                 wiring.mailer.clone(),
                 &wiring.settings.app_url,
                 secret,
-            ),
+            )
+            .with_tutor(tutor),
         })
     }
 

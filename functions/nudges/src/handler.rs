@@ -1,5 +1,6 @@
-//! HTTP ⇄ nudges. The unsubscribe route takes no token: the link is its own proof (an HMAC of
-//! the student's id), as mail clients call it without signing in (RFC 8058 one-click).
+//! HTTP ⇄ nudges. The email links take no token: each is its own proof (an HMAC), as mail
+//! clients call them without signing in — the one-click unsubscribe (RFC 8058) and the tracked
+//! link, which records the click and redirects to the nudge's own target.
 
 use std::future::Future;
 
@@ -19,6 +20,8 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST /nudges/{id}/clicked"),
     // The one-click body (`List-Unsubscribe=One-Click`) is small and ignored.
     Route::signed("POST /nudges/unsubscribe/{token}", 1024),
+    Route::signed("GET /nudges/go/{token}", 0),
+    Route::new("GET /admin/nudges/stats"),
 ];
 
 /// Built once per cold start.
@@ -39,7 +42,7 @@ impl Function for Nudges {
 
     fn build(wiring: &Wiring) -> Result<Self, BuildError> {
         let secret = wiring.settings.link_secret.clone().ok_or(
-            "TUTORBRIDGE_LINK_SECRET must hold the secret unsubscribe links are signed with",
+            "TUTORBRIDGE_LINK_SECRET must hold the secret email links are signed with",
         )?;
         Ok(Nudges::new(NudgeService::new(
             wiring.ports.clone(),
@@ -66,7 +69,12 @@ pub async fn handle(app: &Nudges, request: Request) -> Response<Body> {
     );
     if signed {
         return respond_signed(request, ROUTES, async |request: SignedRequest| {
-            app.nudges.unsubscribe(request.param("token")?).await?;
+            let token = request.param("token")?;
+            if request.route == "GET /nudges/go/{token}" {
+                let target = app.nudges.follow(token).await?;
+                return redirect(&target);
+            }
+            app.nudges.unsubscribe(token).await?;
             json(StatusCode::OK, &serde_json::json!({ "unsubscribed": true }))
         })
         .await;
@@ -94,12 +102,32 @@ pub async fn handle(app: &Nudges, request: Request) -> Response<Body> {
                     &app.nudges.mark(&request.caller, &id, clicked).await?,
                 )
             }
+            "GET /admin/nudges/stats" => {
+                let query = request.query(&["since"])?;
+                json(
+                    StatusCode::OK,
+                    &app
+                        .nudges
+                        .stats(&request.caller, query.get("since").copied())
+                        .await?,
+                )
+            }
             other => Err(ApiError::from(AppError::internal(format!(
                 "unhandled route {other}"
             )))),
         }
     })
     .await
+}
+
+/// A 303 to the nudge's own link (stored with the nudge, never taken from the request).
+fn redirect(target: &str) -> Result<Response<Body>, ApiError> {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header("location", target)
+        .header("cache-control", "no-store")
+        .body(Body::Empty)
+        .map_err(|error| ApiError::from(AppError::internal(error)))
 }
 
 mod doc;

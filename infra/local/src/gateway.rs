@@ -499,7 +499,7 @@ async fn local_route(
         let eight_days_ago = (state.clock)() as i64 - 8 * 86_400;
         let then =
             jiff::Timestamp::from_second(eight_days_ago).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        let written = match tutorbridge_app::people::activity_put(&user, then) {
+        let written = match tutorbridge_app::people::activity_put(&user, then, None, None) {
             Ok(op) => state
                 .store
                 .transact_write(vec![op])

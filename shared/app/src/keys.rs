@@ -38,6 +38,9 @@ pub mod entity {
     pub const NUDGE: &str = "NUDGE";
     pub const NUDGE_LOCK: &str = "NUDGE_LOCK";
     pub const JOB_CHECKPOINT: &str = "JOB_CHECKPOINT";
+    pub const NUDGE_CUE: &str = "NUDGE_CUE";
+    pub const NUDGE_BANDIT: &str = "NUDGE_BANDIT";
+    pub const NUDGE_SETTLED: &str = "NUDGE_SETTLED";
 }
 
 /// `USER#<id>`: the partition of everything a user owns.
@@ -463,14 +466,53 @@ pub fn quota(user_id: &UserId, day: &str) -> Key {
 /// Sort-key prefix of a student's nudges (newest last by creation time).
 pub const NUDGES: &str = "NUDGE#";
 
-/// `USER#<student>` / `NUDGE#<created_at>#<id>`: one nudge, in-app and by email.
-pub fn nudge(student: &UserId, created_at: &str, id: &str) -> Key {
-    Key::new(user(student), format!("{NUDGES}{created_at}#{id}"))
+/// `USER#<student>` / `NUDGE#<id>`: one nudge, in-app and by email. Ids begin with the
+/// creation time (milliseconds, 13 digits), so the student's nudges sort oldest first.
+pub fn nudge(student: &UserId, id: &str) -> Key {
+    Key::new(user(student), format!("{NUDGES}{id}"))
 }
 
-/// GSI1 entry of a nudge, to find it by id: `NUDGE#<id>` / `NUDGE`.
-pub fn nudge_entry(id: &str) -> (String, String) {
-    (format!("NUDGE#{id}"), "NUDGE".to_string())
+/// GSI1 entry of a nudge in its UTC day's list, for the statistics and the settling of
+/// returns: `NUDGES#<YYYY-MM-DD>` / `<id>`.
+pub fn nudge_day_entry(day: &str, id: &str) -> (String, String) {
+    (nudge_day(day), id.to_string())
+}
+
+/// GSI1 partition of the nudges created on a UTC day.
+pub fn nudge_day(day: &str) -> String {
+    format!("NUDGES#{day}")
+}
+
+/// `USER#<student>` / `NUDGECUE#<trigger>#<subject slug or ->`: something worth a nudge once
+/// it is due (a goal completed, reviews due, a summary's next step).
+pub fn nudge_cue(student: &UserId, trigger: &str, slug: &str) -> Key {
+    Key::new(user(student), format!("NUDGECUE#{trigger}#{slug}"))
+}
+
+/// GSI2 partition of the cues, by when they fall due (sparse).
+pub const NUDGE_CUES: &str = "NUDGE#CUES";
+
+/// GSI2 entry of a cue: `NUDGE#CUES` / `<due_at>#<student>#<trigger>#<slug>`.
+pub fn nudge_cue_entry(
+    due_at: &str,
+    student: &UserId,
+    trigger: &str,
+    slug: &str,
+) -> (String, String) {
+    (
+        NUDGE_CUES.to_string(),
+        format!("{due_at}#{student}#{trigger}#{slug}"),
+    )
+}
+
+/// `JOB#nudges` / `BANDIT`: what each template has earned (the bandit's statistics).
+pub fn nudge_bandit() -> Key {
+    Key::new("JOB#nudges", "BANDIT")
+}
+
+/// `JOB#nudges` / `SETTLED`: nudges created up to this time have had their returns counted.
+pub fn nudge_settled() -> Key {
+    Key::new("JOB#nudges", "SETTLED")
 }
 
 /// `USER#<student>` / `NUDGELOCK#<local day>#<slot>`: the `slot`-th nudge of the student's

@@ -143,13 +143,18 @@ fn main() {
     let students = arg("--students", 2_000);
     let days = arg("--days", 90) as u32;
     let seeds = arg("--seeds", 5) as u64;
-    println!("{students} students, {days} days, {seeds} seeds; return rate = returns ÷ nudges sent\n");
+    println!(
+        "{students} students, {days} days, {seeds} seeds; return rate = returns ÷ nudges sent\n"
+    );
     println!("| Policy | Return rate (mean) | Range over seeds | vs uniform |");
     println!("|---|---|---|---|");
     let mut uniform_mean = 0.0;
     for (name, policy) in [
         ("Uniform random among eligible", Policy::Uniform),
-        ("Always the best template, no recovery", Policy::BestNoRecovery),
+        (
+            "Always the best template, no recovery",
+            Policy::BestNoRecovery,
+        ),
         ("Recovering difference softmax (ours)", Policy::Bandit),
     ] {
         let rates: Vec<f64> = (0..seeds)

@@ -9,6 +9,27 @@ const STOP_WORDS: &[&str] = &[
     "who", "why", "with", "you", "your",
 ];
 
+/// `text` cut to at most `max` characters at a word boundary (with "…" when cut), trailing
+/// punctuation dropped.
+pub fn shortened(text: &str, max: usize) -> String {
+    let text = text.trim().trim_end_matches(['.', '!', '?', ';', ':', ',']);
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if out.chars().count() + word.chars().count() + 2 > max {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.push('…');
+    out
+}
+
 /// Content words in a normal form: lower case, letters and digits only, a plural `s` dropped.
 pub fn content_words(text: &str) -> BTreeSet<String> {
     text.split(|c: char| !c.is_alphanumeric())

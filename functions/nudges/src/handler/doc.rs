@@ -1,7 +1,7 @@
 //! The OpenAPI description of this function's routes (documentation only).
 #![allow(dead_code)]
 
-use tutorbridge_app::nudges::{Nudge, NudgePage};
+use tutorbridge_app::nudges::{Nudge, NudgePage, NudgeStats};
 use utoipa::OpenApi;
 
 /// The answer to an unsubscribe.
@@ -11,7 +11,7 @@ struct Unsubscribed {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list, opened, clicked, unsubscribe))]
+#[openapi(paths(list, opened, clicked, unsubscribe, follow, stats))]
 pub(super) struct Api;
 
 /// The caller's nudges, newest first (in-app).
@@ -58,3 +58,26 @@ fn clicked() {}
     security(()),
 )]
 fn unsubscribe() {}
+
+/// A tracked link from a nudge's email: no sign-in, the token is its proof. Records the click
+/// (and the open) and redirects to the nudge's own link; a token that is not genuine is 404.
+#[utoipa::path(
+    get,
+    path = "/nudges/go/{token}",
+    tag = "nudges",
+    params(("token" = String, Path, description = "the token from the email's link", max_length = 300)),
+    responses((status = 303, description = "To the nudge's link (`Location`)")),
+    security(()),
+)]
+fn follow() {}
+
+/// Nudges sent since a UTC date: sent, opened, clicked and returned within a day, per trigger
+/// and template. Admins only.
+#[utoipa::path(
+    get,
+    path = "/admin/nudges/stats",
+    tag = "nudges",
+    params(("since" = Option<String>, Query, description = "first UTC day, YYYY-MM-DD (default a week ago, at most 92 days back)", format = Date)),
+    responses((status = 200, description = "The statistics", body = NudgeStats)),
+)]
+fn stats() {}

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use tutorbridge_app::tutor_model::{
     Answer, AnswerBrief, Expected, ItemBrief, ItemKind, LessonContext, MAX_WRITTEN_TEXT,
-    ModelError, OFFLINE_MODEL, PracticeAnswer, QueryBrief, Question, SummaryBrief, Turn, Tutor,
-    TutorModel, WrittenItem,
+    ModelError, OFFLINE_MODEL, PersonaliseBrief, PracticeAnswer, QueryBrief, Question,
+    SummaryBrief, Turn, Tutor, TutorModel, WrittenItem,
 };
 use tutorbridge_domain::curriculum::Guideline;
 use tutorbridge_domain::maths::{MathsQuestion, Seed};
@@ -442,6 +442,10 @@ impl TutorModel for OfflineTutor {
             text: extract.text,
             used: extract.used,
         })
+    }
+
+    async fn personalise(&self, brief: &PersonaliseBrief) -> Result<String, ModelError> {
+        Ok(brief.text.clone())
     }
 }
 

@@ -15,8 +15,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use tutorbridge_app::config::{LlmSettings, Secret};
 use tutorbridge_app::tutor_model::{
-    Answer, AnswerBrief, Expected, ItemBrief, ItemKind, LessonContext, ModelError, PracticeAnswer,
-    QueryBrief, Question, SummaryBrief, Turn, TutorModel, WrittenItem,
+    Answer, AnswerBrief, Expected, ItemBrief, ItemKind, LessonContext, MAX_PERSONALISED,
+    ModelError, PersonaliseBrief, PracticeAnswer, QueryBrief, Question, SummaryBrief, Turn,
+    TutorModel, WrittenItem,
 };
 use tutorbridge_domain::maths::MathsQuestion;
 use tutorbridge_domain::summaries::{
@@ -26,7 +27,8 @@ use tutorbridge_domain::tutoring::Grading;
 use tutorbridge_domain::tutoring::thresholds::MAX_HINTS;
 
 use crate::prompts::{
-    GRADE, MARK, QA_ANALYSE, QA_ANSWER, REMEDIATE, SUMMARISE, SYSTEM, TEACH, WRITE_ITEM, fill,
+    GRADE, MARK, PERSONALISE, QA_ANALYSE, QA_ANSWER, REMEDIATE, SUMMARISE, SYSTEM, TEACH,
+    WRITE_ITEM, fill,
 };
 
 /// Where and how to call the model.
@@ -138,6 +140,12 @@ struct AnswerOutput {
     answer: String,
     self_assessment: f64,
     used_passages: Vec<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonaliseOutput {
+    message: String,
 }
 
 #[derive(Deserialize)]
@@ -667,5 +675,23 @@ impl TutorModel for OpenAiTutor {
             self_assessment: output.self_assessment,
             used: output.used_passages,
         })
+    }
+
+    async fn personalise(&self, brief: &PersonaliseBrief) -> Result<String, ModelError> {
+        let user = fill(
+            PERSONALISE,
+            &[
+                ("facts", list(&brief.facts)),
+                ("name", brief.name.clone()),
+                ("text", brief.text.clone()),
+            ],
+        );
+        let schema = object_schema(json!({
+            "message": { "type": "string", "minLength": 1, "maxLength": MAX_PERSONALISED },
+        }));
+        let output: PersonaliseOutput = self
+            .complete("personalise", schema, Self::system_for(8), user)
+            .await?;
+        Ok(output.message)
     }
 }

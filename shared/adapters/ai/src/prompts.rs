@@ -10,6 +10,7 @@ pub const MARK: &str = include_str!("../prompts/mark.txt");
 pub const SUMMARISE: &str = include_str!("../prompts/summarise.txt");
 pub const QA_ANALYSE: &str = include_str!("../prompts/qa_analyse.txt");
 pub const QA_ANSWER: &str = include_str!("../prompts/qa_answer.txt");
+pub const PERSONALISE: &str = include_str!("../prompts/personalise.txt");
 
 /// Replace every `{{name}}` in `template` with its value; unknown placeholders stay visible.
 pub fn fill(template: &str, values: &[(&str, String)]) -> String {
@@ -29,7 +30,16 @@ mod tests {
         let filled = fill("a {{x}} b {{y}}", &[("x", "1".into()), ("y", "2".into())]);
         assert_eq!(filled, "a 1 b 2");
         for template in [
-            SYSTEM, TEACH, GRADE, REMEDIATE, WRITE_ITEM, MARK, SUMMARISE, QA_ANALYSE, QA_ANSWER,
+            SYSTEM,
+            TEACH,
+            GRADE,
+            REMEDIATE,
+            WRITE_ITEM,
+            MARK,
+            SUMMARISE,
+            QA_ANALYSE,
+            QA_ANSWER,
+            PERSONALISE,
         ] {
             assert!(template.contains("{{"), "templates are parameterised");
         }

@@ -32,10 +32,18 @@ pub struct Me {
 /// The write that records a student's activity at `at`, for the transaction of the practice or
 /// session write that is the activity (no read needed: the item is written whole).
 /// Times are kept to the second in one fixed form, so the index's text order is time order.
-pub fn activity_put(student: &UserId, at: jiff::Timestamp) -> Result<WriteOp, AppError> {
+/// `subject` and `streak_days` (what was practised, the streak it left) give nudges their words.
+pub fn activity_put(
+    student: &UserId,
+    at: jiff::Timestamp,
+    subject: Option<&str>,
+    streak_days: Option<u32>,
+) -> Result<WriteOp, AppError> {
     ActivityRecord {
         user_id: student.clone(),
         last_active_at: at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        subject: subject.map(str::to_string),
+        streak_days,
     }
     .put(Condition::None)
 }

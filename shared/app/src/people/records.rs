@@ -38,6 +38,12 @@ impl Record for ProfileRecord {
 pub(crate) struct ActivityRecord {
     pub user_id: UserId,
     pub last_active_at: String,
+    /// What the student last practised (the subject's display name), for nudges' wording.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Their streak in that subject as of that practice (days).
+    #[serde(default)]
+    pub streak_days: Option<u32>,
 }
 
 impl ActivityRecord {

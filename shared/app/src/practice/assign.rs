@@ -74,7 +74,7 @@ impl PracticeService {
         let subject_name = resolve_subject(&subjects?, subject)?;
         let rating = rating?;
         let skill = rating.as_ref().map_or(Estimate::new(0.0), |r| r.skill);
-        let recent: Vec<String> = rating.map(|r| r.recent).unwrap_or_default();
+        let (recent, reviews) = rating.map(|r| (r.recent, r.reviews)).unwrap_or_default();
         let bank: Vec<_> = bank?.into_iter().map(|record| record.item).collect();
         let open: Vec<String> = open?
             .into_iter()
@@ -119,7 +119,9 @@ impl PracticeService {
             preferred: &preferred,
             topic,
         };
-        let suitable = ranking.suitable(&bank);
+        // A due review comes first; else the item nearest the target.
+        let review = ranking.due_review(&bank, &reviews, now.as_millisecond());
+        let suitable = review.or_else(|| ranking.suitable(&bank));
         let label = difficulty_label(difficulty_for(skill.value, target));
         let ids = self.ports.ids.as_ref();
         // Writing an item asks the model: it counts against the student's budget.
@@ -196,6 +198,7 @@ impl PracticeService {
             predicted_success: shown(predicted),
             rating: display_rating(skill.value),
             expires_at_ms: record.expires_at_ms,
+            review: review.is_some() && new_item.is_none(),
         })
     }
 }

@@ -9,8 +9,8 @@ use tutorbridge_domain::learner::{
     Estimate, Performance, difficulty_for, difficulty_label, display_rating, update,
 };
 use tutorbridge_domain::practice::{
-    AssignmentId, Malformed, Marked, TimeZoneName, is_rated, malformed, mark_exactly, next_streak,
-    remember_seen, xp_for,
+    AssignmentId, GoalStatus, Malformed, Marked, TimeZoneName, is_rated, malformed, mark_exactly,
+    next_streak, remember_seen, reviews, xp_for,
 };
 use tutorbridge_domain::tutoring::Grading;
 use tutorbridge_domain::tutoring::thresholds::{ADVANCE_MIN_CONFIDENCE, ADVANCE_MIN_SCORE};
@@ -22,6 +22,7 @@ use super::records::{
 };
 use super::{MAX_ANSWER_CHARS, MAX_WRITE_ATTEMPTS, PracticeService, shown, store};
 use crate::fingerprint::digest;
+use crate::nudges::cues;
 use crate::people::activity_put;
 use crate::records::{Record, versioned};
 use crate::tutor_model::{Expected, PracticeAnswer, Question};
@@ -268,17 +269,23 @@ pub(crate) fn decide(
         });
     }
     let now = jiff::Timestamp::from_millisecond(now_ms as i64).map_err(AppError::internal)?;
-    // The student was active now: recorded in this same transaction (no extra round trip).
-    ops.push(activity_put(&student, now)?);
     let mut goal_progress = Vec::new();
+    let performance = Performance {
+        correct,
+        elapsed_seconds: now_ms.saturating_sub(assignment.issued_at_ms) as f64 / 1000.0,
+        expected_seconds: f64::from(assignment.item.expected_seconds),
+        hints_used,
+    };
+    // Every first attempt at an item moves its review date (a missed or shaky one gets one).
+    let reviews_changed = first_attempt
+        && reviews::record(
+            &mut rating.reviews,
+            item_id.as_str(),
+            reviews::grade(correct, performance.result()),
+            now_ms as i64,
+        );
     let (result, predicted, change);
     if rated {
-        let performance = Performance {
-            correct,
-            elapsed_seconds: now_ms.saturating_sub(assignment.issued_at_ms) as f64 / 1000.0,
-            expected_seconds: f64::from(assignment.item.expected_seconds),
-            hints_used,
-        };
         result = performance.result();
         let mut item = item.unwrap_or(ItemRecord {
             item: assignment.item.clone(),
@@ -340,6 +347,42 @@ pub(crate) fn decide(
         result = if correct { 1.0 } else { 0.0 };
         predicted = assignment.predicted;
         change = 0;
+        if reviews_changed {
+            let version = rating.version;
+            rating.version += 1;
+            ops.push(rating.put(versioned(version))?);
+        }
+    }
+    // What the nudge job will want to know, in this same transaction (no extra round trip): the
+    // student was active now (with what and their streak), their reviews' next date, a goal
+    // just completed.
+    ops.push(activity_put(
+        &student,
+        now,
+        Some(&rating.subject),
+        Some(rating.streak_days),
+    )?);
+    if reviews_changed {
+        ops.push(cues::review_cue(
+            &student,
+            subject.as_str(),
+            &rating.subject,
+            rating.streak_days,
+            &rating.reviews,
+            now,
+        )?);
+    }
+    if goal_progress
+        .iter()
+        .any(|g| g.status == GoalStatus::Completed && g.progress == g.target)
+    {
+        ops.push(cues::goal_cue(
+            &student,
+            subject.as_str(),
+            &rating.subject,
+            rating.streak_days,
+            now,
+        )?);
     }
     let response = CompletionResponse {
         assignment_id: assignment.assignment_id.clone(),

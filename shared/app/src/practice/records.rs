@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use tutorbridge_domain::UserId;
 use tutorbridge_domain::bank::{BankItem, ChoiceOption, ItemBody, ItemId, Provenance, Review};
 use tutorbridge_domain::learner::Estimate;
+use tutorbridge_domain::practice::reviews::ReviewCard;
 use tutorbridge_domain::practice::{
     AssignmentId, GoalProgress, GoalSet, SubjectSlug, TimeZoneName,
 };
@@ -73,6 +74,9 @@ pub(crate) struct RatingRecord {
     /// The student's IANA time zone for streak days (UTC until one is given).
     #[serde(default)]
     pub time_zone: Option<TimeZoneName>,
+    /// Missed or shaky items and when each is due for review (FSRS), soonest first.
+    #[serde(default)]
+    pub reviews: Vec<ReviewCard>,
     pub version: u64,
 }
 
@@ -89,6 +93,7 @@ impl RatingRecord {
             streak_days: 0,
             last_day: None,
             time_zone: None,
+            reviews: Vec::new(),
             version: 0,
         }
     }
@@ -302,6 +307,8 @@ pub struct Assignment {
     pub predicted_success: f64,
     pub rating: u32,
     pub expires_at_ms: u64,
+    /// The item is a due review of one the student missed or found shaky.
+    pub review: bool,
 }
 
 /// The answer to `POST /practice/complete`.

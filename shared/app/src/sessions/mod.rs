@@ -471,7 +471,12 @@ impl SessionService {
         ];
         ops.extend(log.items);
         // The student was active now: recorded in this same transaction.
-        ops.push(activity_put(&record.student_id, now)?);
+        ops.push(activity_put(
+            &record.student_id,
+            now,
+            Some(record.guideline.subject.as_str()),
+            None,
+        )?);
         Ok((ops, response))
     }
 }

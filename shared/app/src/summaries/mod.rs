@@ -337,10 +337,21 @@ impl SummaryService {
             attempts: 0,
             version: 1,
         };
-        let ops = vec![
+        let mut ops = vec![
             receipt.put(Condition::NotExists)?,
             summary.put(Condition::NotExists)?,
         ];
+        // A next step to practise: a cue for the nudge job, in the same transaction.
+        if let Some(step) = summary.text.next_steps.first() {
+            let slug = tutorbridge_domain::practice::SubjectSlug::parse(&summary.subject).ok();
+            ops.push(crate::nudges::cues::summary_cue(
+                &summary.student,
+                slug.as_ref().map(|s| s.as_str()),
+                &summary.subject,
+                &tutorbridge_domain::text::shortened(step, 120),
+                self.ports.clock.now(),
+            )?);
+        }
         match store.transact_write(ops).await {
             Ok(()) => Ok(Delivery {
                 receipt,

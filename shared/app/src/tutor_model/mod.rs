@@ -284,6 +284,45 @@ pub trait TutorModel: Send + Sync {
     /// Answer a question from the passages given (cited by index), with the model's own
     /// assessment of the answer in [0, 1].
     async fn answer(&self, brief: &AnswerBrief) -> Result<Answer, ModelError>;
+
+    /// Rephrase a nudge's message for the student, keeping `brief.facts` word for word (the
+    /// offline tutor returns it as it is).
+    async fn personalise(&self, brief: &PersonaliseBrief) -> Result<String, ModelError>;
+}
+
+/// A nudge's message to rephrase: the facts in it come from data and must survive.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersonaliseBrief {
+    pub name: String,
+    pub text: String,
+    pub facts: Vec<String>,
+}
+
+/// The longest a rephrased nudge may be.
+pub const MAX_PERSONALISED: usize = 400;
+
+impl PersonaliseBrief {
+    /// A rephrasing is used only if it keeps every fact, stays short and adds no link or
+    /// placeholder.
+    pub fn check(&self, text: &str) -> Result<String, ModelError> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_PERSONALISED {
+            return Err(ModelError::InvalidOutput(
+                "the message is empty or too long".into(),
+            ));
+        }
+        if text.contains("http") || text.contains('{') || text.contains('<') {
+            return Err(ModelError::InvalidOutput(
+                "the message adds a link or markup".into(),
+            ));
+        }
+        if let Some(missing) = self.facts.iter().find(|fact| !text.contains(fact.as_str())) {
+            return Err(ModelError::InvalidOutput(format!(
+                "the message drops '{missing}'"
+            )));
+        }
+        Ok(text.to_string())
+    }
 }
 
 /// Remote output that reveals the open question's answer is unusable: the wrapper then falls
@@ -542,6 +581,29 @@ impl Tutor {
         };
         self.settle("summarise", started, remote, || {
             self.offline.summarise(brief)
+        })
+        .await
+    }
+
+    /// Rephrase a nudge within `budget`; a late, failed or unfaithful rephrasing (see
+    /// [`PersonaliseBrief::check`]) leaves the template's text as it is.
+    pub async fn personalise(
+        &self,
+        brief: &PersonaliseBrief,
+        budget: Duration,
+    ) -> Result<Produced<String>, ModelError> {
+        let started = Instant::now();
+        let remote = match &self.remote {
+            Some(model) => Some(
+                match tokio::time::timeout(budget, model.personalise(brief)).await {
+                    Err(_) => Err(ModelError::Timeout),
+                    Ok(result) => result.and_then(|text| brief.check(&text)),
+                },
+            ),
+            None => None,
+        };
+        self.settle("personalise", started, remote, || {
+            self.offline.personalise(brief)
         })
         .await
     }

@@ -27,6 +27,7 @@ crate::id::text_id!(
     Debug,
     Clone,
     Copy,
+    Default,
     PartialEq,
     Eq,
     PartialOrd,
@@ -39,6 +40,7 @@ crate::id::text_id!(
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
     /// No practice or session for [`INACTIVE_AFTER`].
+    #[default]
     Inactive,
     /// A goal was completed since the last run: suggest what comes next.
     GoalCompleted,
@@ -132,6 +134,21 @@ pub enum Decision {
     /// Quiet hours: try again at this instant (the end of the quiet hours, local time).
     Defer(Timestamp),
     Skip(&'static str),
+}
+
+impl Decision {
+    /// A skip that may pass (the cap, two unopened nudges, the per-trigger gap): a cue held
+    /// back by one is tried again later rather than dropped.
+    pub fn passes(&self) -> bool {
+        matches!(
+            self,
+            Decision::Skip(
+                "the daily cap is reached"
+                    | "the last two nudges were not opened"
+                    | "too soon after the same nudge"
+            )
+        )
+    }
 }
 
 /// The policy: deactivated users, a zero cap or a reached cap, suppression after two unopened

@@ -52,6 +52,21 @@ impl Ranking<'_> {
                 .is_none_or(|topic| item.topic.eq_ignore_ascii_case(topic))
     }
 
+    /// The most overdue review among `cards` that may be served now (in the bank, in scope),
+    /// served before any new item.
+    pub fn due_review<'b>(
+        &self,
+        items: &'b [BankItem],
+        cards: &[reviews::ReviewCard],
+        now_ms: i64,
+    ) -> Option<&'b BankItem> {
+        reviews::due(cards, now_ms).find_map(|card| {
+            items
+                .iter()
+                .find(|item| item.id.as_str() == card.item && self.in_scope(item))
+        })
+    }
+
     /// How far the predicted success is from the target.
     pub fn gap(&self, item: &BankItem) -> f64 {
         (p_correct(self.skill, item.difficulty, item.options()) - self.target).abs()
