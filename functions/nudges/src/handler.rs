@@ -131,3 +131,6 @@ fn redirect(target: &str) -> Result<Response<Body>, ApiError> {
 }
 
 mod doc;
+
+#[cfg(test)]
+mod tests;
