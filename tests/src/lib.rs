@@ -123,6 +123,7 @@ impl TestApp {
 
 /// Stores and callers for scenarios that run unchanged on both table backends.
 pub mod mail;
+pub mod practice;
 
 pub mod backends {
     use std::collections::BTreeSet;

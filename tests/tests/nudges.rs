@@ -43,7 +43,9 @@ async fn world(store: Store, count: usize) -> World {
             .await
             .expect("profile");
         store
-            .transact_write(vec![activity_put(&student.user_id, week_ago, None, None).expect("op")])
+            .transact_write(vec![
+                activity_put(&student.user_id, week_ago, None, None).expect("op"),
+            ])
             .await
             .expect("activity");
         students.push(student);
@@ -286,4 +288,196 @@ async fn a_nudge_is_emailed_through_ses_on_the_emulator() {
         .nudges[0]
         .clone();
     assert_eq!(nudge.email_status, EmailStatus::Sent);
+}
+
+/// Cues left by practice and by a live session's summary become nudges once due, each in its
+/// trigger's templates, each acted on once (the cue is removed): a missed item's review (its
+/// date from FSRS; practice then serves it first), a goal completed, a summary's next step.
+/// A day later the job counts who came back: the statistics and the bandit see it.
+#[tokio::test]
+async fn practice_and_summaries_leave_cues_that_become_nudges_and_returns_are_counted() {
+    use tutorbridge_ai::OfflineTutor;
+    use tutorbridge_app::goals::{GoalService, NewGoal};
+    use tutorbridge_app::practice::PracticeService;
+    use tutorbridge_app::summaries::SummaryService;
+    use tutorbridge_domain::nudges::Trigger;
+    use tutorbridge_domain::practice::SubjectSlug;
+    use tutorbridge_tests::practice::answer_of;
+
+    let store = tutorbridge_tests::backends::embedded().await;
+    tutorbridge_app::seed::ensure_demo_bank(&store)
+        .await
+        .expect("bank");
+    let clock = Arc::new(FixedClock::at(
+        "2099-03-10T12:00:00Z".parse().expect("time"),
+    ));
+    let ports = Ports::new(store.clone())
+        .with_clock(clock.clone())
+        .with_ids(Arc::new(tutorbridge_app::ids::SequentialIds::new()));
+    let practice = PracticeService::new(ports.clone(), OfflineTutor::tutor());
+    let profiles = ProfileService::new(store.clone());
+    let dir = tempfile::tempdir().expect("dir");
+    let outbox = Arc::new(LocalOutbox::open(dir.path()).expect("outbox"));
+    let nudges = NudgeService::new(
+        ports.clone(),
+        Some(outbox.clone() as Arc<dyn Mailer>),
+        "https://app.example.com",
+        Secret::new("a-link-secret-for-tests-only"),
+    );
+    let maths = SubjectSlug::parse("Mathematics").expect("slug");
+    let mut students = Vec::new();
+    for name in ["rev", "goal", "sum"] {
+        let student = caller(&unique(name), Role::Student);
+        profiles
+            .confirmed(
+                &student.user_id,
+                Some(&format!("{}@example.com", student.user_id)),
+            )
+            .await
+            .expect("profile");
+        students.push(student);
+    }
+    let (reviewer, achiever, summarised) = (&students[0], &students[1], &students[2]);
+    let only = async |student: &Caller| {
+        let page = nudges.list(student, None, None).await.expect("list");
+        page.nudges
+    };
+
+    // A missed item gets a review date a day or so out: nothing is due yet.
+    let missed = practice
+        .assign(reviewer, &maths, None)
+        .await
+        .expect("assign");
+    assert!(!missed.review);
+    let wrong = answer_of(&store, &reviewer.user_id, &missed.assignment_id, false).await;
+    practice
+        .complete(reviewer, &missed.assignment_id, &wrong, 0, None)
+        .await
+        .expect("wrong");
+    // A goal of one right answer, completed.
+    GoalService::new(ports.clone())
+        .create(
+            achiever,
+            &achiever.user_id,
+            NewGoal {
+                subject: maths.clone(),
+                topics: Vec::new(),
+                target: 1,
+            },
+        )
+        .await
+        .expect("goal");
+    let task = practice
+        .assign(achiever, &maths, None)
+        .await
+        .expect("assign");
+    let right = answer_of(&store, &achiever.user_id, &task.assignment_id, true).await;
+    let done = practice
+        .complete(achiever, &task.assignment_id, &right, 0, None)
+        .await
+        .expect("right");
+    assert_eq!(done.goals.len(), 1);
+    // A live session whose summary sets a next step.
+    let delivery = serde_json::json!({
+        "rails_session_id": unique("rails"), "student_id": summarised.user_id.as_str(),
+        "tutor_id": "tut-1", "subject": "Mathematics",
+        "started_at": "2099-03-10T10:00:00Z", "ended_at": "2099-03-10T10:45:00Z",
+        "turns": [
+            {"speaker": "tutor", "text": "Today we compared fractions with the same denominator."},
+            {"speaker": "student", "text": "So three eighths is more than one eighth."},
+            {"speaker": "tutor", "text": "Next time try ordering three fractions at once."},
+        ],
+    });
+    SummaryService::new(ports.clone(), None)
+        .deliver(delivery.to_string().as_bytes())
+        .await
+        .expect("summary");
+
+    let first = nudges.run().await.expect("run");
+    assert!(only(reviewer).await.is_empty(), "the review is not due yet");
+    let goal_nudge = only(achiever).await;
+    assert_eq!(goal_nudge.len(), 1, "{first:?}");
+    assert_eq!(goal_nudge[0].trigger, Trigger::GoalCompleted);
+    assert!(goal_nudge[0].template.starts_with("goal_"));
+    assert!(goal_nudge[0].message.contains("Mathematics goal"));
+    let next_step = only(summarised).await;
+    assert_eq!(next_step.len(), 1);
+    assert_eq!(next_step[0].trigger, Trigger::SummaryNextStep);
+    assert!(
+        next_step[0]
+            .message
+            .contains("Next time try ordering three fractions at once"),
+        "the next step comes from the summary: {}",
+        next_step[0].message
+    );
+    // Acted on once: the cues are gone, a rerun sends nothing more.
+    nudges.run().await.expect("run");
+    assert_eq!(only(achiever).await.len(), 1);
+    assert_eq!(only(summarised).await.len(), 1);
+
+    // Three days on the review is due: nudged, and practice serves that item first.
+    clock.advance(std::time::Duration::from_secs(3 * 86_400));
+    nudges.run().await.expect("run");
+    let review = only(reviewer).await;
+    assert_eq!(review.len(), 1);
+    assert_eq!(review[0].trigger, Trigger::ReviewDue);
+    assert!(review[0].template.starts_with("review_"));
+    assert_eq!(
+        review[0].link,
+        "https://app.example.com/practice?subject=mathematics&review=true"
+    );
+    let served = practice
+        .assign(reviewer, &maths, None)
+        .await
+        .expect("assign");
+    assert!(served.review, "the due review comes first");
+    assert_eq!(served.item.item_id, missed.item.item_id);
+    // The reviewer practises within the day; the others do not.
+    clock.advance(std::time::Duration::from_secs(600));
+    let right = answer_of(&store, &reviewer.user_id, &served.assignment_id, true).await;
+    practice
+        .complete(reviewer, &served.assignment_id, &right, 0, None)
+        .await
+        .expect("reviewed");
+
+    // A day after the review nudge, the job counts the returns.
+    clock.advance(std::time::Duration::from_secs(24 * 3_600));
+    let report = nudges.run().await.expect("run");
+    assert!(report.settled >= 1, "{report:?}");
+    assert_eq!(only(reviewer).await[0].returned, Some(true));
+    assert_eq!(only(achiever).await[0].returned, Some(false));
+    assert_eq!(only(summarised).await[0].returned, Some(false));
+    let admin = caller("admin-1", Role::Admin);
+    let stats = nudges
+        .stats(&admin, Some("2099-03-09"))
+        .await
+        .expect("stats");
+    assert_eq!(stats.total.sent, 3, "{stats:?}");
+    assert_eq!(stats.total.returned, 1);
+    assert_eq!(stats.total.awaiting_return, 0);
+    let row = stats
+        .rows
+        .iter()
+        .find(|r| r.trigger == Trigger::ReviewDue)
+        .expect("review row");
+    assert_eq!((row.sent, row.returned), (1, 1));
+    assert!(nudges.stats(reviewer, None).await.is_err(), "admins only");
+    // The bandit learnt it: the review template was chosen once and brought the student back.
+    let bandit: serde_json::Value = serde_dynamo::from_item(
+        store
+            .get(&tutorbridge_app::keys::nudge_bandit())
+            .await
+            .expect("get")
+            .expect("the bandit's statistics"),
+    )
+    .expect("json");
+    let arm = &bandit["arms"][review[0].template.as_str()];
+    assert_eq!(
+        (arm["chosen"].as_u64(), arm["chosen_returns"].as_u64()),
+        (Some(1), Some(1)),
+        "{bandit}"
+    );
+    // Counted once: another run settles nothing again.
+    let again = nudges.run().await.expect("run");
+    assert_eq!(again.settled, 0);
 }

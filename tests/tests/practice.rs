@@ -109,46 +109,16 @@ async fn stored_item(world: &World, item_id: &str) -> Value {
     serde_dynamo::from_item(item).expect("json")
 }
 
-/// The expected answer of an assignment, read from its item as an operator could.
+/// The expected answer of an assignment (or a wrong one), read from its item as an operator
+/// could.
 async fn answer_of(world: &World, assignment_id: &AssignmentId, right: bool) -> String {
-    let item = world
-        .store
-        .get(&keys::assignment(&world.student.user_id, assignment_id))
-        .await
-        .expect("get")
-        .expect("assignment");
-    let record: Value = serde_dynamo::from_item(item).expect("json");
-    let body = &record["item"]["body"];
-    match body["kind"].as_str() {
-        Some("maths") => {
-            let answer = body["question"]["answer"]
-                .as_str()
-                .expect("answer")
-                .to_string();
-            if right { answer } else { format!("{answer}1") }
-        }
-        Some("choice") => {
-            let answer = body["answer"].as_str().expect("answer").to_string();
-            if right {
-                answer
-            } else {
-                body["options"]
-                    .as_array()
-                    .expect("options")
-                    .iter()
-                    .map(|o| o["id"].as_str().unwrap_or("").to_string())
-                    .find(|id| *id != answer)
-                    .unwrap_or_default()
-            }
-        }
-        _ => {
-            if right {
-                body["answer"].as_str().unwrap_or("").to_string()
-            } else {
-                "no idea".into()
-            }
-        }
-    }
+    tutorbridge_tests::practice::answer_of(
+        &world.store,
+        &world.student.user_id,
+        assignment_id,
+        right,
+    )
+    .await
 }
 
 impl World {

@@ -41,9 +41,10 @@ impl Function for Nudges {
     const ROUTES: &'static [Route] = ROUTES;
 
     fn build(wiring: &Wiring) -> Result<Self, BuildError> {
-        let secret = wiring.settings.link_secret.clone().ok_or(
-            "TUTORBRIDGE_LINK_SECRET must hold the secret email links are signed with",
-        )?;
+        let secret =
+            wiring.settings.link_secret.clone().ok_or(
+                "TUTORBRIDGE_LINK_SECRET must hold the secret email links are signed with",
+            )?;
         Ok(Nudges::new(NudgeService::new(
             wiring.ports.clone(),
             None,
@@ -106,8 +107,7 @@ pub async fn handle(app: &Nudges, request: Request) -> Response<Body> {
                 let query = request.query(&["since"])?;
                 json(
                     StatusCode::OK,
-                    &app
-                        .nudges
+                    &app.nudges
                         .stats(&request.caller, query.get("since").copied())
                         .await?,
                 )

@@ -79,7 +79,10 @@ async fn the_student_lists_follows_the_tracked_link_and_the_admin_counts_it() {
     );
     let (_, body) = call(&app, event("list.json")).await;
     assert!(body["nudges"][0]["clicked_at"].is_string(), "{body}");
-    assert!(body["nudges"][0]["opened_at"].is_string(), "a click opens it");
+    assert!(
+        body["nudges"][0]["opened_at"].is_string(),
+        "a click opens it"
+    );
 
     let (status, body) = call(&app, event("stats.json")).await;
     assert_eq!(status, 200, "{body}");
