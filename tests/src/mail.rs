@@ -57,20 +57,28 @@ pub async fn ses_on_emulator(prefix: &str) -> (tutorbridge_aws::ses::SesMailer, 
     )
 }
 
-/// The emulator's record (JSON) of the message it sent to `to`.
+/// The emulator's record (JSON) of the message it sent to `to`. The emulator builds its data
+/// dump by walking every service's state, which fails now and then while other tests change
+/// it: a dump that is not JSON is asked for again (up to ten times).
 pub async fn sent_by_emulator_to(to: &str) -> Option<serde_json::Value> {
-    let data: serde_json::Value = reqwest::get(format!(
-        "{}/moto-api/data.json",
-        tutorbridge_aws::emulator::endpoint()
-    ))
-    .await
-    .expect("emulator")
-    .json()
-    .await
-    .expect("json");
+    let url = format!("{}/moto-api/data.json", tutorbridge_aws::emulator::endpoint());
+    let mut data = serde_json::Value::Null;
+    for _ in 0..10 {
+        let body = reqwest::get(&url)
+            .await
+            .expect("emulator")
+            .text()
+            .await
+            .expect("body");
+        if let Ok(parsed) = serde_json::from_str(&body) {
+            data = parsed;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     data["ses"]["Message"]
         .as_array()
-        .expect("messages")
+        .expect("the emulator's data dump, with SES messages")
         .iter()
         .find(|m| m.to_string().contains(to))
         .cloned()

@@ -128,3 +128,52 @@ pub async fn ensure_demo_curriculum(store: &Store) -> Result<usize, AppError> {
     })
     .await
 }
+
+/// Load `count` students (`<prefix>-<n>`, with `<id>@example.com` addresses and default nudge
+/// settings) last active at `last_active`, 12 students per transaction: the nudge job's scale
+/// run and demos.
+///
+/// # Errors
+/// The table's; `Invalid` for a prefix that does not make user ids.
+pub async fn inactive_students(
+    store: &Store,
+    prefix: &str,
+    count: usize,
+    last_active: jiff::Timestamp,
+) -> Result<Vec<tutorbridge_domain::UserId>, AppError> {
+    use tutorbridge_domain::people::Profile;
+    use tutorbridge_domain::{Role, UserId};
+
+    let mut students = Vec::with_capacity(count);
+    let mut ops = Vec::new();
+    for n in 0..count {
+        let user = UserId::parse(&format!("{prefix}-{n}"))?;
+        let profile = Profile::new(
+            user.clone(),
+            vec![Role::Student],
+            Some(format!("{user}@example.com")),
+            last_active.to_string(),
+        );
+        ops.push(
+            crate::people::records::ProfileRecord {
+                profile,
+                version: 1,
+            }
+            .put(Condition::None)?,
+        );
+        ops.push(crate::people::activity_put(
+            &user,
+            last_active,
+            Some("Mathematics"),
+            Some(u32::try_from(n % 6).unwrap_or(0)),
+        )?);
+        students.push(user);
+        if ops.len() + 2 > tutorbridge_table::MAX_TRANSACTION_ITEMS {
+            store.transact_write(std::mem::take(&mut ops)).await?;
+        }
+    }
+    if !ops.is_empty() {
+        store.transact_write(ops).await?;
+    }
+    Ok(students)
+}

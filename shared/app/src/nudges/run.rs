@@ -105,6 +105,7 @@ pub struct RunReport {
 }
 
 /// One candidate for a nudge.
+#[derive(Clone)]
 struct Candidate {
     student: UserId,
     trigger: Trigger,
@@ -114,6 +115,71 @@ struct Candidate {
     /// The cue it came from (removed when a nudge acts on it).
     cue: Option<NudgeCue>,
 }
+
+impl Candidate {
+    fn from_cue(cue: NudgeCue) -> Candidate {
+        let target = match (cue.trigger, cue.slug.as_str()) {
+            (Trigger::ReviewDue, slug) => format!("/practice?subject={slug}&review=true"),
+            (_, "-") => "/practice".to_string(),
+            (_, slug) => format!("/practice?subject={slug}"),
+        };
+        Candidate {
+            student: cue.student.clone(),
+            trigger: cue.trigger,
+            slots: Slots {
+                name: String::new(),
+                streak: cue.streak_days,
+                subject: cue.subject.clone(),
+                next_step: cue.next_step.clone(),
+                due: cue.due,
+            },
+            target,
+            cue: Some(cue),
+        }
+    }
+
+    fn inactive(entry: ActivityEntry) -> Candidate {
+        let target = entry
+            .subject
+            .as_deref()
+            .and_then(|subject| tutorbridge_domain::practice::SubjectSlug::parse(subject).ok())
+            .map_or("/practice".to_string(), |slug| {
+                format!("/practice?subject={slug}")
+            });
+        Candidate {
+            student: entry.user_id,
+            trigger: Trigger::Inactive,
+            slots: Slots {
+                name: String::new(),
+                streak: entry.streak_days.unwrap_or(0),
+                subject: entry.subject,
+                next_step: None,
+                due: 0,
+            },
+            target,
+            cue: None,
+        }
+    }
+}
+
+/// What was read about a candidate.
+struct Context {
+    profile: Option<Profile>,
+    recent: Vec<Nudge>,
+    /// The student practised after the cue was left.
+    practised_since: bool,
+    reads: u32,
+}
+
+/// A nudge about to be sent: its writes (the day's slot, the nudge, the cue's removal).
+struct Send {
+    nudge: Nudge,
+    ops: Vec<WriteOp>,
+    email_to: Option<String>,
+}
+
+/// Students whose sends share one transaction (three writes each at most).
+const SENDS_PER_TRANSACTION: usize = tutorbridge_table::MAX_TRANSACTION_ITEMS / 3;
 
 /// What became of a candidate.
 enum Outcome {
@@ -173,68 +239,45 @@ impl NudgeService {
                 .after(cursor.take());
             let (cues, next) = query_page::<NudgeCue>(&self.ports.store, &query).await?;
             report.reads += 1;
+            let mut after = Vec::new();
+            let mut candidates = Vec::new();
             for cue in cues {
-                self.cue(cue, now, arms, report).await?;
+                if cue.stale(now) {
+                    after.push(WriteOp::Delete {
+                        key: cue.key(),
+                        condition: Condition::None,
+                    });
+                } else {
+                    candidates.push(Candidate::from_cue(cue));
+                }
+            }
+            for (candidate, outcome) in self.evaluate_page(candidates, now, arms, report).await? {
+                let Some(cue) = candidate.cue else { continue };
+                let moved = |at: jiff::Timestamp| -> Result<WriteOp, AppError> {
+                    let mut moved = cue.clone();
+                    moved.due_at = stamp(at);
+                    moved.put(Condition::None)
+                };
+                after.push(match outcome {
+                    // The send's transaction removed it; a racing run holds the slot.
+                    Outcome::Sent | Outcome::Raced => continue,
+                    Outcome::Deferred(until) => moved(until)?,
+                    Outcome::Later => moved(now + jiff::SignedDuration::from_hours(24))?,
+                    Outcome::Dropped => WriteOp::Delete {
+                        key: cue.key(),
+                        condition: Condition::None,
+                    },
+                });
+            }
+            for chunk in after.chunks(tutorbridge_table::MAX_TRANSACTION_ITEMS) {
+                self.ports.store.transact_write(chunk.to_vec()).await?;
+                report.writes += 1;
             }
             match next {
                 Some(next) if !out_of_time() => cursor = Some(next),
                 _ => return Ok(()),
             }
         }
-    }
-
-    async fn cue(
-        &self,
-        cue: NudgeCue,
-        now: jiff::Timestamp,
-        arms: &BTreeMap<String, ArmStats>,
-        report: &mut RunReport,
-    ) -> Result<(), AppError> {
-        let remove = WriteOp::Delete {
-            key: cue.key(),
-            condition: Condition::None,
-        };
-        if cue.stale(now) {
-            self.ports.store.transact_write(vec![remove]).await?;
-            report.writes += 1;
-            return Ok(());
-        }
-        let (target, trigger) = match cue.trigger {
-            Trigger::ReviewDue => (
-                format!("/practice?subject={}&review=true", cue.slug),
-                cue.trigger,
-            ),
-            _ if cue.slug != "-" => (format!("/practice?subject={}", cue.slug), cue.trigger),
-            _ => ("/practice".to_string(), cue.trigger),
-        };
-        let candidate = Candidate {
-            student: cue.student.clone(),
-            trigger,
-            slots: Slots {
-                name: String::new(),
-                streak: cue.streak_days,
-                subject: cue.subject.clone(),
-                next_step: cue.next_step.clone(),
-                due: cue.due,
-            },
-            target,
-            cue: Some(cue.clone()),
-        };
-        let retry_at = |at: jiff::Timestamp| -> Result<WriteOp, AppError> {
-            let mut moved = cue.clone();
-            moved.due_at = stamp(at);
-            moved.put(Condition::None)
-        };
-        let op = match self.evaluate(candidate, now, arms, report).await? {
-            // The send's transaction removed it; a racing run holds the slot.
-            Outcome::Sent | Outcome::Raced => return Ok(()),
-            Outcome::Deferred(until) => retry_at(until)?,
-            Outcome::Later => retry_at(now + jiff::SignedDuration::from_hours(24))?,
-            Outcome::Dropped => remove,
-        };
-        self.ports.store.transact_write(vec![op]).await?;
-        report.writes += 1;
-        Ok(())
     }
 
     /// The activity index from the checkpoint on; `true` when it reached the end.
@@ -262,35 +305,17 @@ impl NudgeService {
                 let (entries, next) =
                     query_page::<ActivityEntry>(&self.ports.store, &query).await?;
                 report.reads += 1;
-                for entry in entries {
-                    let Ok(last_active) = entry.last_active_at.parse::<jiff::Timestamp>() else {
-                        continue;
-                    };
-                    if !is_inactive(last_active, now) {
-                        continue;
-                    }
-                    let target = match &entry.subject {
-                        Some(subject) => tutorbridge_domain::practice::SubjectSlug::parse(subject)
-                            .map_or("/practice".to_string(), |slug| {
-                                format!("/practice?subject={slug}")
-                            }),
-                        None => "/practice".to_string(),
-                    };
-                    let candidate = Candidate {
-                        student: entry.user_id,
-                        trigger: Trigger::Inactive,
-                        slots: Slots {
-                            name: String::new(),
-                            streak: entry.streak_days.unwrap_or(0),
-                            subject: entry.subject,
-                            next_step: None,
-                            due: 0,
-                        },
-                        target,
-                        cue: None,
-                    };
-                    self.evaluate(candidate, now, arms, report).await?;
-                }
+                let candidates = entries
+                    .into_iter()
+                    .filter(|entry| {
+                        entry
+                            .last_active_at
+                            .parse::<jiff::Timestamp>()
+                            .is_ok_and(|at| is_inactive(at, now))
+                    })
+                    .map(Candidate::inactive)
+                    .collect();
+                self.evaluate_page(candidates, now, arms, report).await?;
                 let (resume_shard, resume_cursor) = match next {
                     Some(next) => (shard, Some(next)),
                     None => (shard + 1, None),
@@ -326,17 +351,91 @@ impl NudgeService {
         Ok(true)
     }
 
-    /// Apply the policy to one candidate and, to send, choose and write the nudge.
-    async fn evaluate(
+    /// Apply the policy to a page of candidates: their context read in parallel, each decided,
+    /// the sends written a few students per transaction (a conflict — another run took a slot —
+    /// falls back to one transaction per student, so the others still go), then the emails, and
+    /// their outcomes marked a transaction per 25.
+    async fn evaluate_page(
         &self,
-        mut candidate: Candidate,
+        candidates: Vec<Candidate>,
         now: jiff::Timestamp,
         arms: &BTreeMap<String, ArmStats>,
         report: &mut RunReport,
-    ) -> Result<Outcome, AppError> {
-        report.evaluated += 1;
-        let student = candidate.student.clone();
-        let recent_query = Query::partition(Index::Base, keys::user(&student))
+    ) -> Result<Vec<(Candidate, Outcome)>, AppError> {
+        let mut decided = Vec::with_capacity(candidates.len());
+        // One candidate per student per page (two cues of one student would share the day's
+        // slot): the others are looked at again in an hour.
+        let mut students = std::collections::BTreeSet::new();
+        let (candidates, again): (Vec<_>, Vec<_>) = candidates
+            .into_iter()
+            .partition(|c| students.insert(c.student.clone()));
+        let later = now + jiff::SignedDuration::from_hours(1);
+        decided.extend(again.into_iter().map(|c| (c, Outcome::Deferred(later))));
+        let contexts =
+            futures_util::future::join_all(candidates.iter().map(|c| self.context(c))).await;
+        let mut planned = Vec::new();
+        for (candidate, context) in candidates.into_iter().zip(contexts) {
+            let context = context?;
+            report.evaluated += 1;
+            report.reads += context.reads;
+            match self.plan(&candidate, context, now, arms, report).await? {
+                Ok(send) => planned.push((candidate, send)),
+                Err(outcome) => decided.push((candidate, outcome)),
+            }
+        }
+        let mut sent = Vec::new();
+        for chunk in planned.chunks(SENDS_PER_TRANSACTION) {
+            let ops = chunk
+                .iter()
+                .map(|(_, send)| send.ops.clone())
+                .collect::<Vec<_>>()
+                .concat();
+            report.writes += 1;
+            match self.ports.store.transact_write(ops).await {
+                Ok(()) => sent.extend(chunk.iter().map(|(c, send)| (c, send, true))),
+                Err(TableError::Conflict(_)) => {
+                    for (candidate, send) in chunk {
+                        report.writes += 1;
+                        let ok = match self.ports.store.transact_write(send.ops.clone()).await {
+                            Ok(()) => true,
+                            Err(TableError::Conflict(_)) => false,
+                            Err(error) => return Err(error.into()),
+                        };
+                        sent.push((candidate, send, ok));
+                    }
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let mut marks = Vec::new();
+        for (candidate, send, ok) in &sent {
+            if !ok {
+                report.raced += 1;
+                decided.push(((*candidate).clone(), Outcome::Raced));
+                continue;
+            }
+            report.sent += 1;
+            decided.push(((*candidate).clone(), Outcome::Sent));
+            if let Some(to) = &send.email_to
+                && let Some(mark) = self.deliver(send.nudge.clone(), to, report).await
+            {
+                marks.push(mark);
+                // Saved 25 at a time: a crash between an email and its mark re-sends at most
+                // those few on the next run (the mark can only follow the mailer's success).
+                if marks.len() == tutorbridge_table::MAX_TRANSACTION_ITEMS {
+                    self.save_marks(std::mem::take(&mut marks), report).await?;
+                }
+            }
+        }
+        self.save_marks(marks, report).await?;
+        Ok(decided)
+    }
+
+    /// What the policy needs to know of a candidate: profile, recent nudges and (for a
+    /// summary's next step) their activity, in one parallel round.
+    async fn context(&self, candidate: &Candidate) -> Result<Context, AppError> {
+        let student = &candidate.student;
+        let recent_query = Query::partition(Index::Base, keys::user(student))
             .sort(SortKeyCondition::BeginsWith(keys::NUDGES.into()))
             .descending()
             .limit(RECENT);
@@ -344,26 +443,46 @@ impl NudgeService {
         let wants_activity = candidate.trigger == Trigger::SummaryNextStep;
         let activity = async {
             match wants_activity {
-                true => activity_of(&self.ports.store, &student).await,
+                true => activity_of(&self.ports.store, student).await,
                 false => Ok(None),
             }
         };
         let (profile, recent, activity) = tokio::join!(
-            profile_of(&self.ports.store, &student),
+            profile_of(&self.ports.store, student),
             query_page::<Nudge>(&self.ports.store, &recent_query),
             activity,
         );
-        report.reads += 2 + u32::from(wants_activity);
-        let (profile, recent, activity) = (profile?, recent?.0, activity?);
-        if let (Some(activity), Some(cue)) = (&activity, &candidate.cue)
-            && activity.last_active_at > cue.created_at
-        {
+        Ok(Context {
+            profile: profile?.map(|record| record.profile),
+            recent: recent?.0,
+            practised_since: activity?.is_some_and(|activity| {
+                candidate
+                    .cue
+                    .as_ref()
+                    .is_some_and(|cue| activity.last_active_at > cue.created_at)
+            }),
+            reads: 2 + u32::from(wants_activity),
+        })
+    }
+
+    /// Decide one candidate: the nudge to send with its writes, or why not.
+    async fn plan(
+        &self,
+        candidate: &Candidate,
+        context: Context,
+        now: jiff::Timestamp,
+        arms: &BTreeMap<String, ArmStats>,
+        report: &mut RunReport,
+    ) -> Result<Result<Send, Outcome>, AppError> {
+        let Context {
+            profile,
+            recent,
+            practised_since,
+            ..
+        } = context;
+        let Some(profile) = profile.filter(|_| !practised_since) else {
             report.skipped += 1;
-            return Ok(Outcome::Dropped);
-        }
-        let Some(profile) = profile.map(|record| record.profile) else {
-            report.skipped += 1;
-            return Ok(Outcome::Dropped);
+            return Ok(Err(Outcome::Dropped));
         };
         let zone =
             jiff::tz::TimeZone::get(profile.time_zone.as_str()).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -383,40 +502,38 @@ impl NudgeService {
             has_email: profile.email.is_some(),
             active: true,
         };
-        let decision = decide(now, &reach, &history, candidate.trigger);
-        let delivery = match decision {
+        let delivery = match decide(now, &reach, &history, candidate.trigger) {
             Decision::Send(delivery) => delivery,
             Decision::Defer(until) => {
                 report.deferred += 1;
-                return Ok(Outcome::Deferred(until));
+                return Ok(Err(Outcome::Deferred(until)));
             }
             skip => {
                 report.skipped += 1;
-                return Ok(if skip.passes() {
+                return Ok(Err(if skip.passes() {
                     Outcome::Later
                 } else {
                     Outcome::Dropped
-                });
+                }));
             }
         };
-        candidate.slots.name = profile.display_name.clone();
+        let mut slots = candidate.slots.clone();
+        slots.name = profile.display_name.clone();
         let nudge_id = format!(
             "{:013}{}",
             now.as_millisecond().max(0),
             self.ports.ids.lower()
         );
-        let eligible = templates::eligible(candidate.trigger, &candidate.slots);
+        let eligible = templates::eligible(candidate.trigger, &slots);
         let Some(template) = self.choose(&eligible, arms, &recent, now, &nudge_id) else {
             report.skipped += 1;
-            return Ok(Outcome::Dropped);
+            return Ok(Err(Outcome::Dropped));
         };
-        let (title, text) = template.render(&candidate.slots);
-        let (message, personalised_by) = self
-            .personalise(&profile, template, &candidate.slots, text)
-            .await;
+        let (title, text) = template.render(&slots);
+        let (message, personalised_by) = self.personalise(&profile, template, &slots, text).await;
         let nudge = Nudge {
             nudge_id: nudge_id.clone(),
-            student: student.clone(),
+            student: candidate.student.clone(),
             trigger: candidate.trigger,
             template: template.id.to_string(),
             eligible: eligible.iter().map(|t| t.id.to_string()).collect(),
@@ -439,7 +556,7 @@ impl NudgeService {
             version: 1,
         };
         let lock = NudgeLock {
-            student: student.clone(),
+            student: candidate.student.clone(),
             local_day: today,
             slot: history.sent_today + 1,
             nudge_id,
@@ -455,21 +572,12 @@ impl NudgeService {
                 condition: Condition::None,
             });
         }
-        report.writes += 1;
-        match self.ports.store.transact_write(ops).await {
-            Ok(()) => report.sent += 1,
-            Err(TableError::Conflict(_)) => {
-                report.raced += 1;
-                return Ok(Outcome::Raced);
-            }
-            Err(error) => return Err(error.into()),
-        }
-        if delivery.email
-            && let Some(to) = profile.email.as_deref()
-        {
-            self.email(nudge, to, report).await?;
-        }
-        Ok(Outcome::Sent)
+        let email_to = profile.email.filter(|_| delivery.email);
+        Ok(Ok(Send {
+            nudge,
+            ops,
+            email_to,
+        }))
     }
 
     /// The bandit's choice among the eligible templates, with the student's recency.
@@ -523,16 +631,15 @@ impl NudgeService {
         }
     }
 
-    /// Send a pending nudge's email; mark it sent on success, count an attempt on failure.
-    async fn email(
+    /// Send a pending nudge's email: the nudge as it should be saved (sent, or an attempt
+    /// counted), with the version it was read at; `None` without a mailer.
+    async fn deliver(
         &self,
         mut nudge: Nudge,
         to: &str,
         report: &mut RunReport,
-    ) -> Result<(), AppError> {
-        let Some(mailer) = &self.mailer else {
-            return Ok(());
-        };
+    ) -> Option<(Nudge, u64)> {
+        let mailer = self.mailer.as_ref()?;
         let unsubscribe = format!(
             "{}/nudges/unsubscribe/{}",
             self.app_url,
@@ -577,16 +684,43 @@ impl NudgeService {
                 }
             }
         }
-        report.writes += 1;
-        match self
-            .ports
-            .store
-            .put(nudge.to_item()?, versioned(version))
-            .await
-        {
-            Ok(()) | Err(TableError::Conflict(_)) => Ok(()),
-            Err(error) => Err(error.into()),
+        Some((nudge, version))
+    }
+
+    /// Save the emails' outcomes, 25 per transaction (each versioned: a nudge changed meanwhile
+    /// — opened, say — keeps its own state and the email is sent again by a later run only if
+    /// it is still pending).
+    async fn save_marks(
+        &self,
+        marks: Vec<(Nudge, u64)>,
+        report: &mut RunReport,
+    ) -> Result<(), AppError> {
+        for chunk in marks.chunks(tutorbridge_table::MAX_TRANSACTION_ITEMS) {
+            let ops = chunk
+                .iter()
+                .map(|(nudge, version)| nudge.put(versioned(*version)))
+                .collect::<Result<Vec<_>, _>>()?;
+            report.writes += 1;
+            match self.ports.store.transact_write(ops).await {
+                Ok(()) => {}
+                Err(TableError::Conflict(_)) => {
+                    for (nudge, version) in chunk {
+                        report.writes += 1;
+                        match self
+                            .ports
+                            .store
+                            .put(nudge.to_item()?, versioned(*version))
+                            .await
+                        {
+                            Ok(()) | Err(TableError::Conflict(_)) => {}
+                            Err(error) => return Err(error.into()),
+                        }
+                    }
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
+        Ok(())
     }
 
     /// Emails still pending from earlier runs.
@@ -605,7 +739,11 @@ impl NudgeService {
                     .then_some(p.profile.email)
                     .flatten()
             }) {
-                Some(to) => self.email(nudge, &to, report).await?,
+                Some(to) => {
+                    if let Some(mark) = self.deliver(nudge, &to, report).await {
+                        self.save_marks(vec![mark], report).await?;
+                    }
+                }
                 None => {
                     // Opted out or gone since: never sent.
                     let version = nudge.version;
