@@ -88,9 +88,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let again = nudges.run().await?;
     println!(
-        "second run a minute later: {:.1} s, {} sent (the cap holds)",
+        "second run a minute later: {:.1} s, {} sent (the cap holds); peak RSS {:.0} MB",
         started.elapsed().as_secs_f64(),
-        again.sent
+        again.sent,
+        peak_rss_mb()
     );
     Ok(())
 }

@@ -27,6 +27,10 @@ use keys::{base_key, decode_cursor, encode_cursor, index_entry, query_bounds};
 const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
 const GSI_TABLES: [TableDefinition<&[u8], &[u8]>; 2] =
     [TableDefinition::new("gsi1"), TableDefinition::new("gsi2")];
+/// The page cache an embedded table keeps by default: enough for the hot items of a small
+/// deployment; the file is the truth, so a smaller cache only costs reads from the OS cache.
+pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// Page size when a query gives no limit (DynamoDB stops at 1 MB instead).
 const DEFAULT_PAGE: usize = 1000;
 
@@ -37,9 +41,19 @@ pub struct EmbeddedTable {
 }
 
 impl EmbeddedTable {
-    /// Open (or create) the table file at `path`, creating its inner tables on first use.
+    /// Open (or create) the table file at `path`, creating its inner tables on first use, with
+    /// a page cache of [`DEFAULT_CACHE_BYTES`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self, TableError> {
-        let db = Database::create(path).map_err(TableError::backend)?;
+        Self::open_with_cache(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`EmbeddedTable::open`] with a page cache of `cache_bytes` (redb's own default is 1 GiB,
+    /// which a long run fills: memory the process then keeps).
+    pub fn open_with_cache(path: impl AsRef<Path>, cache_bytes: usize) -> Result<Self, TableError> {
+        let db = redb::Builder::new()
+            .set_cache_size(cache_bytes)
+            .create(path)
+            .map_err(TableError::backend)?;
         let txn = db.begin_write().map_err(TableError::backend)?;
         {
             txn.open_table(ITEMS).map_err(TableError::backend)?;
