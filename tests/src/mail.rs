@@ -61,7 +61,10 @@ pub async fn ses_on_emulator(prefix: &str) -> (tutorbridge_aws::ses::SesMailer, 
 /// dump by walking every service's state, which fails now and then while other tests change
 /// it: a dump that is not JSON is asked for again (up to ten times).
 pub async fn sent_by_emulator_to(to: &str) -> Option<serde_json::Value> {
-    let url = format!("{}/moto-api/data.json", tutorbridge_aws::emulator::endpoint());
+    let url = format!(
+        "{}/moto-api/data.json",
+        tutorbridge_aws::emulator::endpoint()
+    );
     let mut data = serde_json::Value::Null;
     for _ in 0..10 {
         let body = reqwest::get(&url)

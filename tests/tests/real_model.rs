@@ -275,3 +275,52 @@ async fn a_real_models_query_analysis_and_answer_are_valid_or_cleanly_rejected()
         Err(other) => panic!("the model server did not answer properly: {other}"),
     }
 }
+
+/// A nudge rephrased by the real model through the wrapper: the server accepts the schema and
+/// either the rephrasing keeps every fact (and is used) or it is rejected and the template's
+/// own text goes out, marked as a fallback. Never a transport failure, never a lost fact.
+#[tokio::test]
+async fn a_real_models_nudge_rephrasing_keeps_the_facts_or_falls_back() {
+    use tutorbridge_app::tutor_model::PersonaliseBrief;
+    let text = "Hi Ada, 4 Mathematics questions you found tricky are due for review.";
+    let brief = PersonaliseBrief {
+        name: "Ada".into(),
+        text: text.into(),
+        facts: vec!["4".into(), "Mathematics".into()],
+    };
+    let tutor = Tutor::new(Some(Arc::new(client_with(200))), Arc::new(OfflineTutor));
+    let produced = tutor
+        .personalise(&brief, Duration::from_secs(60))
+        .await
+        .expect("the wrapper always answers");
+    if produced.fallback {
+        assert_eq!(produced.value, text, "the template as it is");
+        let reason = produced.fallback_reason.unwrap_or_default();
+        assert!(
+            !reason.contains("request") && !reason.contains("connect"),
+            "the model server answered: {reason}"
+        );
+    } else {
+        assert!(
+            brief
+                .facts
+                .iter()
+                .all(|f| produced.value.contains(f.as_str())),
+            "{}",
+            produced.value
+        );
+    }
+    // And the check on its own: a rephrasing that drops a fact or adds a link is refused.
+    assert!(brief.check("Hi Ada, some questions are due.").is_err());
+    assert!(
+        brief
+            .check("Ada, 4 Mathematics reviews wait at https://evil.example")
+            .is_err()
+    );
+    assert_eq!(
+        brief
+            .check(" Ada: 4 Mathematics reviews are due today. ")
+            .expect("kept"),
+        "Ada: 4 Mathematics reviews are due today."
+    );
+}

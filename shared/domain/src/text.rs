@@ -61,3 +61,17 @@ pub fn keyword_grade(keywords: &[String], reply: &str) -> (f64, f64, usize) {
     let length_factor = (words.len() as f64 / 6.0).min(1.0);
     (coverage, 0.35 + 0.35 * coverage * length_factor, matched)
 }
+
+#[cfg(test)]
+mod shortening {
+    use super::shortened;
+
+    #[test]
+    fn long_text_is_cut_at_a_word_and_marked() {
+        assert_eq!(shortened("Order fractions.", 120), "Order fractions");
+        let long = "Next time try ordering three fractions at once and then explain why";
+        let cut = shortened(long, 30);
+        assert!(cut.chars().count() <= 30, "{cut}");
+        assert_eq!(cut, "Next time try ordering three…");
+    }
+}

@@ -497,7 +497,7 @@ impl NudgeService {
                 .collect(),
         };
         let reach = Reach {
-            settings: profile.nudges.clone(),
+            settings: profile.nudges,
             time_zone: zone,
             has_email: profile.email.is_some(),
             active: true,
