@@ -12,9 +12,10 @@
 mod keys;
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use async_trait::async_trait;
+use tokio::sync::oneshot;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tutorbridge_table::definition::GLOBAL_INDEXES;
 use tutorbridge_table::{
@@ -34,10 +35,44 @@ pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// Page size when a query gives no limit (DynamoDB stops at 1 MB instead).
 const DEFAULT_PAGE: usize = 1000;
 
+/// Most write requests one durable commit takes (a bound on how long the first waits).
+const MAX_GROUP: usize = 256;
+
 /// A durable single-table store in one file.
+///
+/// Reads run on the caller's thread: a redb read transaction is a snapshot taken without a
+/// lock, and a point read or one page of a query costs microseconds, far less than handing it
+/// to another thread. Writes go to one writer thread, which **group-commits**: it takes every
+/// write request waiting (up to [`MAX_GROUP`]), applies each in order in one redb transaction —
+/// each with its own conditions, so one request's conflict fails that request alone — and makes
+/// them durable with a single commit (one fsync). Every caller is answered only after that
+/// commit. Under concurrency, many writes share one fsync; alone, a write costs what it did.
 #[derive(Clone)]
 pub struct EmbeddedTable {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     db: Arc<Database>,
+    writes: Option<mpsc::Sender<WriteRequest>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    /// Close the queue and wait for the writer to finish what it holds, so the file is closed
+    /// (and can be opened again) once the last handle is gone.
+    fn drop(&mut self) {
+        self.writes.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// One caller's write: its operations, and where to answer once they are durable (or refused).
+struct WriteRequest {
+    ops: Vec<WriteOp>,
+    done: oneshot::Sender<Result<(), TableError>>,
 }
 
 impl EmbeddedTable {
@@ -62,7 +97,22 @@ impl EmbeddedTable {
             }
         }
         txn.commit().map_err(TableError::backend)?;
-        Ok(EmbeddedTable { db: Arc::new(db) })
+        let db = Arc::new(db);
+        let (writes, queue) = mpsc::channel();
+        let writer = std::thread::Builder::new()
+            .name("table-writer".into())
+            .spawn({
+                let db = Arc::clone(&db);
+                move || write_loop(&db, &queue)
+            })
+            .map_err(TableError::backend)?;
+        Ok(EmbeddedTable {
+            inner: Arc::new(Inner {
+                db,
+                writes: Some(writes),
+                writer: Some(writer),
+            }),
+        })
     }
 
     /// A fresh table in a temporary folder that lives as long as the process (tests and
@@ -78,18 +128,49 @@ impl EmbeddedTable {
         table
     }
 
-    async fn blocking<T, F>(&self, work: F) -> Result<T, TableError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Database) -> Result<T, TableError> + Send + 'static,
-    {
-        let db = Arc::clone(&self.db);
-        tokio::task::spawn_blocking(move || work(&db))
-            .await
-            .map_err(TableError::backend)?
+    /// Queue `ops` for the writer and wait until they are durable (or refused).
+    async fn write(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
+        let (done, answer) = oneshot::channel();
+        let gone = || TableError::backend("the table's writer has stopped");
+        self.inner
+            .writes
+            .as_ref()
+            .ok_or_else(gone)?
+            .send(WriteRequest { ops, done })
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 }
 
+/// The writer thread: until every handle is gone, take what is queued and commit it as one.
+fn write_loop(db: &Database, queue: &mpsc::Receiver<WriteRequest>) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(request) => group.push(request),
+                Err(_) => break,
+            }
+        }
+        let outcomes = commit_group(db, group.iter().map(|request| request.ops.as_slice()));
+        match outcomes {
+            Ok(outcomes) => {
+                for (request, outcome) in group.into_iter().zip(outcomes) {
+                    // A caller that stopped waiting (its request was cancelled) still had its
+                    // write made durable; there is no one left to tell.
+                    let _ = request.done.send(outcome);
+                }
+            }
+            Err(error) => {
+                // Nothing of the group was committed: every caller learns it.
+                let message = error.to_string();
+                for request in group {
+                    let _ = request.done.send(Err(TableError::backend(message.clone())));
+                }
+            }
+        }
+    }
+}
 fn encode_item(item: &Item) -> Result<Vec<u8>, TableError> {
     serde_json::to_vec(item).map_err(TableError::backend)
 }
@@ -109,19 +190,19 @@ fn holds(condition: &Condition, current: Option<&Item>, now: u64) -> bool {
 }
 
 /// The tables of one write transaction, with item-level operations that keep GSIs in step.
-struct Writer<'txn> {
+struct ItemWriter<'txn> {
     items: redb::Table<'txn, &'static [u8], &'static [u8]>,
     indexes: Vec<redb::Table<'txn, &'static [u8], &'static [u8]>>,
 }
 
-impl<'txn> Writer<'txn> {
+impl<'txn> ItemWriter<'txn> {
     fn open(txn: &'txn redb::WriteTransaction) -> Result<Self, TableError> {
         let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
         let indexes = GSI_TABLES
             .iter()
             .map(|definition| txn.open_table(*definition).map_err(TableError::backend))
             .collect::<Result<_, _>>()?;
-        Ok(Writer { items, indexes })
+        Ok(ItemWriter { items, indexes })
     }
 
     fn current(&self, key: &Key) -> Result<Option<Item>, TableError> {
@@ -151,54 +232,112 @@ impl<'txn> Writer<'txn> {
         Ok(())
     }
 
-    fn put(&mut self, item: &Item) -> Result<(), TableError> {
-        let key = item.key()?;
-        self.remove(&key)?;
-        let base = base_key(&key);
-        for (position, index) in GLOBAL_INDEXES.iter().enumerate() {
-            if let Some(entry) = index_entry(index, item, &key)? {
+    fn put(&mut self, put: Prepared) -> Result<(), TableError> {
+        self.remove(&put.key)?;
+        for (position, entry) in put.index_entries.iter().enumerate() {
+            if let Some(entry) = entry {
                 self.indexes[position]
-                    .insert(entry.as_slice(), base.as_slice())
+                    .insert(entry.as_slice(), put.base.as_slice())
                     .map_err(TableError::backend)?;
             }
         }
         self.items
-            .insert(base.as_slice(), encode_item(item)?.as_slice())
+            .insert(put.base.as_slice(), put.bytes.as_slice())
             .map_err(TableError::backend)?;
         Ok(())
     }
 }
 
-/// Run `ops` in one write transaction: check every condition, then apply all or nothing.
-fn write(db: &Database, ops: &[WriteOp]) -> Result<(), TableError> {
+/// An item ready to store: its key, its bytes and its index entries, computed before the
+/// transaction is touched (so an item that cannot be stored leaves no trace).
+struct Prepared {
+    key: Key,
+    base: Vec<u8>,
+    bytes: Vec<u8>,
+    index_entries: Vec<Option<Vec<u8>>>,
+}
+
+impl Prepared {
+    fn put(item: &Item) -> Result<Self, TableError> {
+        let key = item.key()?;
+        let index_entries = GLOBAL_INDEXES
+            .iter()
+            .map(|index| index_entry(index, item, &key))
+            .collect::<Result<_, _>>()?;
+        Ok(Prepared {
+            base: base_key(&key),
+            bytes: encode_item(item)?,
+            index_entries,
+            key,
+        })
+    }
+}
+
+/// Apply each group member's operations in order in one write transaction and commit once.
+/// Each member's conditions are checked against the state its predecessors left, and a member
+/// whose condition fails (or whose items cannot be stored) changes nothing: its outcome is the
+/// error. `Err` only when the transaction itself failed, and then nothing was committed.
+fn commit_group<'a>(
+    db: &Database,
+    group: impl Iterator<Item = &'a [WriteOp]>,
+) -> Result<Vec<Result<(), TableError>>, TableError> {
     let now = now_epoch_seconds();
     let txn = db.begin_write().map_err(TableError::backend)?;
-    {
-        let mut writer = Writer::open(&txn)?;
-        let mut failed = Vec::new();
-        for (position, op) in ops.iter().enumerate() {
-            let condition = match op {
-                WriteOp::Put { condition, .. }
-                | WriteOp::Delete { condition, .. }
-                | WriteOp::Check { condition, .. } => condition,
-            };
-            if !holds(condition, writer.current(&op.key()?)?.as_ref(), now) {
-                failed.push(position);
-            }
-        }
-        if !failed.is_empty() {
-            // Dropping an uncommitted redb transaction rolls it back.
-            return Err(TableError::Conflict(Conflict { failed }));
-        }
-        for op in ops {
-            match op {
-                WriteOp::Put { item, .. } => writer.put(item)?,
-                WriteOp::Delete { key, .. } => writer.remove(key)?,
-                WriteOp::Check { .. } => {}
-            }
+    let outcomes = {
+        let mut writer = ItemWriter::open(&txn)?;
+        group
+            .map(|ops| apply(&mut writer, ops, now))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    txn.commit().map_err(TableError::backend)?;
+    Ok(outcomes)
+}
+
+/// One request's operations: every condition checked and every item encoded first, then all
+/// applied. The inner result is the request's own outcome; the outer one a storage failure
+/// that spoils the whole transaction (it is then dropped, which rolls it back).
+fn apply(
+    writer: &mut ItemWriter<'_>,
+    ops: &[WriteOp],
+    now: u64,
+) -> Result<Result<(), TableError>, TableError> {
+    let mut failed = Vec::new();
+    for (position, op) in ops.iter().enumerate() {
+        let condition = match op {
+            WriteOp::Put { condition, .. }
+            | WriteOp::Delete { condition, .. }
+            | WriteOp::Check { condition, .. } => condition,
+        };
+        let key = match op.key() {
+            Ok(key) => key,
+            Err(error) => return Ok(Err(error)),
+        };
+        if !holds(condition, writer.current(&key)?.as_ref(), now) {
+            failed.push(position);
         }
     }
-    txn.commit().map_err(TableError::backend)
+    if !failed.is_empty() {
+        return Ok(Err(TableError::Conflict(Conflict { failed })));
+    }
+    // Encoding and index entries can refuse an item: find out before anything is written.
+    let mut prepared = Vec::with_capacity(ops.len());
+    for op in ops {
+        prepared.push(match op {
+            WriteOp::Put { item, .. } => match Prepared::put(item) {
+                Ok(put) => Some(put),
+                Err(error) => return Ok(Err(error)),
+            },
+            WriteOp::Delete { .. } | WriteOp::Check { .. } => None,
+        });
+    }
+    for (op, prepared) in ops.iter().zip(prepared) {
+        match (op, prepared) {
+            (WriteOp::Put { .. }, Some(put)) => writer.put(put)?,
+            (WriteOp::Delete { key, .. }, _) => writer.remove(key)?,
+            _ => {}
+        }
+    }
+    Ok(Ok(()))
 }
 
 fn read_query(db: &Database, query: &Query) -> Result<Page, TableError> {
@@ -272,44 +411,39 @@ fn read_query(db: &Database, query: &Query) -> Result<Page, TableError> {
 impl Table for EmbeddedTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
         key.validate()?;
-        let base = base_key(key);
-        self.blocking(move |db| {
-            let txn = db.begin_read().map_err(TableError::backend)?;
-            let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
-            let found = items.get(base.as_slice()).map_err(TableError::backend)?;
-            match found {
-                Some(bytes) => {
-                    let item = decode_item(bytes.value())?;
-                    Ok((!item.is_expired(now_epoch_seconds())).then_some(item))
-                }
-                None => Ok(None),
+        let txn = self.inner.db.begin_read().map_err(TableError::backend)?;
+        let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
+        let found = items
+            .get(base_key(key).as_slice())
+            .map_err(TableError::backend)?;
+        match found {
+            Some(bytes) => {
+                let item = decode_item(bytes.value())?;
+                Ok((!item.is_expired(now_epoch_seconds())).then_some(item))
             }
-        })
-        .await
+            None => Ok(None),
+        }
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {
         item.key()?.validate()?;
-        self.blocking(move |db| write(db, &[WriteOp::Put { item, condition }]))
-            .await
+        self.write(vec![WriteOp::Put { item, condition }]).await
     }
 
     async fn delete(&self, key: &Key, condition: Condition) -> Result<(), TableError> {
         key.validate()?;
         let key = key.clone();
-        self.blocking(move |db| write(db, &[WriteOp::Delete { key, condition }]))
-            .await
+        self.write(vec![WriteOp::Delete { key, condition }]).await
     }
 
     async fn query(&self, query: &Query) -> Result<Page, TableError> {
         query.validate()?;
-        let query = query.clone();
-        self.blocking(move |db| read_query(db, &query)).await
+        read_query(&self.inner.db, query)
     }
 
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
         validate_transaction(&ops)?;
-        self.blocking(move |db| write(db, &ops)).await
+        self.write(ops).await
     }
 }
 
@@ -322,6 +456,112 @@ mod embedded_contract {
     }
 
     tutorbridge_table::table_contract_tests!(fresh_table());
+
+    fn item(pk: &str, sk: &str, note: &str) -> Item {
+        std::collections::HashMap::from([
+            ("PK".to_string(), tutorbridge_table::Value::S(pk.into())),
+            ("SK".to_string(), tutorbridge_table::Value::S(sk.into())),
+            ("note".to_string(), tutorbridge_table::Value::S(note.into())),
+        ])
+        .into()
+    }
+
+    #[tokio::test]
+    async fn a_group_commit_answers_each_request_on_its_own() {
+        let table = EmbeddedTable::temporary();
+        let put = |pk: &str, note: &str, condition: Condition| WriteOp::Put {
+            item: item(pk, "A", note),
+            condition,
+        };
+        let unkeyed: Item = std::collections::HashMap::from([(
+            "PK".to_string(),
+            tutorbridge_table::Value::S("X".into()),
+        )])
+        .into();
+        let group: Vec<Vec<WriteOp>> = vec![
+            vec![put("ONE", "first", Condition::NotExists)],
+            // Sees the first request's write: its condition fails, and so does its whole
+            // request (the second item is not written either).
+            vec![
+                put("ONE", "second", Condition::NotExists),
+                put("TWO", "second", Condition::None),
+            ],
+            vec![put("THREE", "third", Condition::None)],
+            // An item without a sort key is refused before anything is written.
+            vec![
+                put("FOUR", "fourth", Condition::None),
+                WriteOp::Put {
+                    item: unkeyed,
+                    condition: Condition::None,
+                },
+            ],
+        ];
+        let outcomes =
+            commit_group(&table.inner.db, group.iter().map(Vec::as_slice)).expect("committed");
+        assert!(outcomes[0].is_ok());
+        assert!(matches!(&outcomes[1], Err(TableError::Conflict(c)) if c.failed == vec![0]));
+        assert!(outcomes[2].is_ok());
+        assert!(outcomes[3].is_err() && !outcomes[3].as_ref().unwrap_err().is_conflict());
+        let note = |pk: &'static str| {
+            let table = table.clone();
+            async move {
+                table
+                    .get(&Key::new(pk, "A"))
+                    .await
+                    .expect("get")
+                    .and_then(|item| item.get("note").cloned())
+            }
+        };
+        assert_eq!(
+            note("ONE").await,
+            Some(tutorbridge_table::Value::S("first".into()))
+        );
+        assert_eq!(note("TWO").await, None, "a refused request writes nothing");
+        assert!(note("THREE").await.is_some());
+        assert_eq!(note("FOUR").await, None, "a refused request writes nothing");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_share_commits_and_every_acknowledged_write_is_durable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("table.redb");
+        let table = EmbeddedTable::open(&path).expect("open");
+        let writers = (0..64).map(|writer| {
+            let table = table.clone();
+            tokio::spawn(async move {
+                let mut won = 0;
+                for round in 0..20 {
+                    let mine = table
+                        .put(item(&format!("W#{writer}"), &format!("R#{round}"), "x"), Condition::NotExists)
+                        .await;
+                    assert!(mine.is_ok(), "{mine:?}");
+                    // Every writer races for the same slot of this round: one wins.
+                    if table
+                        .put(item("RACE", &format!("R#{round}"), &writer.to_string()), Condition::NotExists)
+                        .await
+                        .is_ok()
+                    {
+                        won += 1;
+                    }
+                }
+                won
+            })
+        });
+        let mut wins = 0;
+        for writer in writers {
+            wins += writer.await.expect("writer");
+        }
+        assert_eq!(wins, 20, "exactly one winner per round");
+        drop(table);
+        let reopened = EmbeddedTable::open(&path).expect("reopen after the last handle");
+        for writer in 0..64 {
+            let page = reopened
+                .query(&Query::partition(Index::Base, format!("W#{writer}")))
+                .await
+                .expect("query");
+            assert_eq!(page.items.len(), 20);
+        }
+    }
 
     #[tokio::test]
     async fn items_survive_reopening_the_file() {
