@@ -4,19 +4,21 @@
 //! ordered byte keys — exactly what single-table semantics need (ordered sort keys, range scans,
 //! atomic multi-item writes) without a C toolchain or a server.
 //!
-//! Layout: the `items` table maps `PK\0SK\0` to the item (DynamoDB JSON). Each GSI is a table
+//! Layout: the `items` table maps `PK\0SK\0` to the item (DynamoDB JSON behind a small header
+//! with its expiry, version and index entries: see `row`). Each GSI is a table
 //! mapping `GSIPK\0GSISK\0PK\0SK\0` to the base key, maintained in the same write transaction as
 //! the item, so an index never disagrees with the items. Keys may not contain `\0` or `\x01`
 //! (checked by the port), which makes every range below a simple byte range.
 
 mod keys;
+mod row;
 
 use std::path::Path;
 use std::sync::{Arc, mpsc};
 
 use async_trait::async_trait;
-use tokio::sync::oneshot;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use tokio::sync::oneshot;
 use tutorbridge_table::definition::GLOBAL_INDEXES;
 use tutorbridge_table::{
     Condition, Conflict, Index, Item, ItemExt, Key, Page, Query, Table, TableError, WriteOp,
@@ -171,21 +173,17 @@ fn write_loop(db: &Database, queue: &mpsc::Receiver<WriteRequest>) {
         }
     }
 }
-fn encode_item(item: &Item) -> Result<Vec<u8>, TableError> {
-    serde_json::to_vec(item).map_err(TableError::backend)
-}
-
 fn decode_item(bytes: &[u8]) -> Result<Item, TableError> {
-    serde_json::from_slice(bytes).map_err(TableError::backend)
+    row::decode(bytes)
 }
 
-fn holds(condition: &Condition, current: Option<&Item>, now: u64) -> bool {
-    let live = current.filter(|item| !item.is_expired(now));
+fn holds(condition: &Condition, current: Option<&row::Meta<'_>>, now: u64) -> bool {
+    let live = current.filter(|meta| !meta.is_expired(now));
     match condition {
         Condition::None => true,
         Condition::NotExists => live.is_none(),
         Condition::Exists => live.is_some(),
-        Condition::VersionEquals(expected) => live.and_then(ItemExt::version) == Some(*expected),
+        Condition::VersionEquals(expected) => live.and_then(|meta| meta.version) == Some(*expected),
     }
 }
 
@@ -205,29 +203,35 @@ impl<'txn> ItemWriter<'txn> {
         Ok(ItemWriter { items, indexes })
     }
 
-    fn current(&self, key: &Key) -> Result<Option<Item>, TableError> {
-        match self
+    /// Whether the item stored under `key` satisfies `condition` (its header is enough).
+    fn holds(&self, key: &Key, condition: &Condition, now: u64) -> Result<bool, TableError> {
+        if matches!(condition, Condition::None) {
+            return Ok(true);
+        }
+        let stored = self
             .items
             .get(base_key(key).as_slice())
-            .map_err(TableError::backend)?
-        {
-            Some(bytes) => decode_item(bytes.value()).map(Some),
-            None => Ok(None),
+            .map_err(TableError::backend)?;
+        match stored {
+            Some(bytes) => Ok(holds(condition, Some(&row::meta(bytes.value(), key)?), now)),
+            None => Ok(holds(condition, None, now)),
         }
     }
 
     fn remove(&mut self, key: &Key) -> Result<(), TableError> {
-        if let Some(old) = self.current(key)? {
-            for (position, index) in GLOBAL_INDEXES.iter().enumerate() {
-                if let Some(entry) = index_entry(index, &old, key)? {
+        let removed = self
+            .items
+            .remove(base_key(key).as_slice())
+            .map_err(TableError::backend)?;
+        if let Some(bytes) = removed {
+            let meta = row::meta(bytes.value(), key)?;
+            for (position, entry) in meta.index_entries.iter().enumerate() {
+                if let Some(entry) = entry {
                     self.indexes[position]
-                        .remove(entry.as_slice())
+                        .remove(entry.as_ref())
                         .map_err(TableError::backend)?;
                 }
             }
-            self.items
-                .remove(base_key(key).as_slice())
-                .map_err(TableError::backend)?;
         }
         Ok(())
     }
@@ -260,13 +264,13 @@ struct Prepared {
 impl Prepared {
     fn put(item: &Item) -> Result<Self, TableError> {
         let key = item.key()?;
-        let index_entries = GLOBAL_INDEXES
+        let index_entries: Vec<Option<Vec<u8>>> = GLOBAL_INDEXES
             .iter()
             .map(|index| index_entry(index, item, &key))
             .collect::<Result<_, _>>()?;
         Ok(Prepared {
             base: base_key(&key),
-            bytes: encode_item(item)?,
+            bytes: row::encode(item, &index_entries)?,
             index_entries,
             key,
         })
@@ -312,7 +316,7 @@ fn apply(
             Ok(key) => key,
             Err(error) => return Ok(Err(error)),
         };
-        if !holds(condition, writer.current(&key)?.as_ref(), now) {
+        if !writer.holds(&key, condition, now)? {
             failed.push(position);
         }
     }
@@ -532,12 +536,18 @@ mod embedded_contract {
                 let mut won = 0;
                 for round in 0..20 {
                     let mine = table
-                        .put(item(&format!("W#{writer}"), &format!("R#{round}"), "x"), Condition::NotExists)
+                        .put(
+                            item(&format!("W#{writer}"), &format!("R#{round}"), "x"),
+                            Condition::NotExists,
+                        )
                         .await;
                     assert!(mine.is_ok(), "{mine:?}");
                     // Every writer races for the same slot of this round: one wins.
                     if table
-                        .put(item("RACE", &format!("R#{round}"), &writer.to_string()), Condition::NotExists)
+                        .put(
+                            item("RACE", &format!("R#{round}"), &writer.to_string()),
+                            Condition::NotExists,
+                        )
                         .await
                         .is_ok()
                     {
