@@ -24,13 +24,60 @@ pub fn system_clock() -> Clock {
 /// Refetch a remote JWKS for an unknown key id at most this often.
 const REFRESH_INTERVAL: Duration = Duration::from_secs(30);
 
+/// Verification keys by key id, each decoded once.
+type KeyById = HashMap<String, Arc<DecodingKey>>;
+
+fn decode_keys(set: &JwkSet) -> KeyById {
+    set.keys
+        .iter()
+        .filter_map(|jwk| {
+            let kid = jwk.common.key_id.clone()?;
+            match DecodingKey::from_jwk(jwk) {
+                Ok(key) => Some((kid, Arc::new(key))),
+                Err(error) => {
+                    tracing::warn!(%kid, %error, "a JWKS key cannot be used; skipped");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
 enum Keys {
-    Static(JwkSet),
+    Static(KeyById),
     Remote {
         url: String,
         client: reqwest::Client,
-        cache: RwLock<Option<(JwkSet, Instant)>>,
+        cache: RwLock<Option<(KeyById, Instant)>>,
     },
+}
+
+/// Tokens whose signature has been verified, with their claims, so a client that sends the
+/// same token again (every request of a session) costs a lookup instead of an RSA
+/// verification. Keyed by the whole token, so a hit is byte for byte a token that was
+/// verified; every claim (expiry included) is still checked on every request. Bounded: when
+/// full it starts over.
+#[derive(Default)]
+struct Verified {
+    tokens: std::sync::Mutex<HashMap<String, Arc<Map<String, Value>>>>,
+}
+
+/// Most verified tokens remembered (a few MB at most).
+const VERIFIED_TOKENS: usize = 4096;
+
+impl Verified {
+    fn get(&self, token: &str) -> Option<Arc<Map<String, Value>>> {
+        self.tokens.lock().ok()?.get(token).cloned()
+    }
+
+    fn remember(&self, token: &str, claims: Arc<Map<String, Value>>) {
+        if let Ok(mut tokens) = self.tokens.lock() {
+            if tokens.len() >= VERIFIED_TOKENS {
+                tokens.clear();
+            }
+            tokens.insert(token.to_string(), claims);
+        }
+    }
 }
 
 /// Verifies bearer tokens.
@@ -38,6 +85,7 @@ pub struct JwtAuthorizer {
     issuer: String,
     audience: String,
     keys: Keys,
+    verified: Verified,
     clock: Clock,
 }
 
@@ -47,7 +95,8 @@ impl JwtAuthorizer {
         JwtAuthorizer {
             issuer: issuer.into(),
             audience: audience.into(),
-            keys: Keys::Static(jwks),
+            keys: Keys::Static(decode_keys(&jwks)),
+            verified: Verified::default(),
             clock,
         }
     }
@@ -65,20 +114,20 @@ impl JwtAuthorizer {
                 client,
                 cache: RwLock::new(None),
             },
+            verified: Verified::default(),
             clock,
         })
     }
 
-    async fn key(&self, kid: &str) -> Result<DecodingKey, String> {
-        let found = |set: &JwkSet| set.find(kid).map(DecodingKey::from_jwk);
+    async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, String> {
         let unknown = || format!("no signing key has the id {kid}");
         match &self.keys {
-            Keys::Static(set) => found(set).ok_or_else(unknown)?.map_err(|e| e.to_string()),
+            Keys::Static(keys) => keys.get(kid).cloned().ok_or_else(unknown),
             Keys::Remote { url, client, cache } => {
-                if let Some((set, _)) = cache.read().await.as_ref()
-                    && let Some(key) = found(set)
+                if let Some((keys, _)) = cache.read().await.as_ref()
+                    && let Some(key) = keys.get(kid)
                 {
-                    return key.map_err(|e| e.to_string());
+                    return Ok(Arc::clone(key));
                 }
                 let mut cache = cache.write().await;
                 let stale = cache
@@ -96,12 +145,38 @@ impl JwtAuthorizer {
                     }
                     .await
                     .map_err(|e: reqwest::Error| format!("could not fetch the JWKS: {e}"))?;
-                    *cache = Some((set, Instant::now()));
+                    *cache = Some((decode_keys(&set), Instant::now()));
                 }
-                let (set, _) = cache.as_ref().ok_or_else(unknown)?;
-                found(set).ok_or_else(unknown)?.map_err(|e| e.to_string())
+                let (keys, _) = cache.as_ref().ok_or_else(unknown)?;
+                keys.get(kid).cloned().ok_or_else(unknown)
             }
         }
+    }
+
+    /// The token's claims once its signature is verified (or remembered as verified).
+    async fn signed_claims(&self, token: &str) -> Result<Arc<Map<String, Value>>, String> {
+        if let Some(claims) = self.verified.get(token) {
+            return Ok(claims);
+        }
+        let head =
+            jsonwebtoken::decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
+        if head.alg != Algorithm::RS256 {
+            return Err(format!("tokens must be RS256, not {:?}", head.alg));
+        }
+        let kid = head.kid.ok_or("the token names no key id")?;
+        let key = self.key(&kid).await?;
+        // The library checks the signature only; every claim is checked by the caller, exactly.
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_aud = false;
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.required_spec_claims.clear();
+        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
+            .map_err(|e| format!("invalid token: {e}"))?
+            .claims;
+        let claims = Arc::new(claims);
+        self.verified.remember(token, Arc::clone(&claims));
+        Ok(claims)
     }
 
     /// Verify the `Authorization` header's bearer token; the claims in API Gateway's form, or
@@ -119,22 +194,7 @@ impl JwtAuthorizer {
             return Err("the Authorization scheme is not Bearer".into());
         }
         let token = token.trim();
-        let head =
-            jsonwebtoken::decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
-        if head.alg != Algorithm::RS256 {
-            return Err(format!("tokens must be RS256, not {:?}", head.alg));
-        }
-        let kid = head.kid.ok_or("the token names no key id")?;
-        let key = self.key(&kid).await?;
-        // The library checks the signature only; every claim is checked below, exactly.
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.validate_aud = false;
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.required_spec_claims.clear();
-        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
-            .map_err(|e| format!("invalid token: {e}"))?
-            .claims;
+        let claims = self.signed_claims(token).await?;
         if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
             return Err("the token's issuer is missing or not the configured one".into());
         }
@@ -176,18 +236,18 @@ impl JwtAuthorizer {
             return Err("the token was issued for another audience (app client)".into());
         }
         Ok(claims
-            .into_iter()
-            .map(|(name, value)| (name, flatten(value)))
+            .iter()
+            .map(|(name, value)| (name.clone(), flatten(value)))
             .collect())
     }
 }
 
 /// A claim value as API Gateway HTTP APIs pass it to Lambda.
-fn flatten(value: Value) -> String {
+fn flatten(value: &Value) -> String {
     match value {
-        Value::String(text) => text,
+        Value::String(text) => text.clone(),
         Value::Array(items) => {
-            let parts: Vec<String> = items.into_iter().map(flatten).collect();
+            let parts: Vec<String> = items.iter().map(flatten).collect();
             format!("[{}]", parts.join(" "))
         }
         other => other.to_string(),
@@ -305,5 +365,41 @@ mod tests {
                 "{name} must be refused"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_is_still_checked_for_expiry_and_a_tampered_one_is_not_remembered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let issuer = LocalIssuer::load_or_create(dir.path()).expect("issuer");
+        let now = Arc::new(std::sync::atomic::AtomicU64::new(NOW));
+        let clock = {
+            let now = Arc::clone(&now);
+            Arc::new(move || now.load(std::sync::atomic::Ordering::SeqCst))
+        };
+        let authorizer =
+            JwtAuthorizer::with_keys(LOCAL_ISSUER, LOCAL_AUDIENCE, issuer.jwks().clone(), clock);
+        let token = issuer.sign(&good()).expect("sign");
+        let header = format!("Bearer {token}");
+        for _ in 0..3 {
+            let claims = authorizer.authorize(Some(&header)).await.expect("valid");
+            assert_eq!(claims.get("sub").map(String::as_str), Some("u-1"));
+            assert_eq!(
+                claims.get("cognito:groups").map(String::as_str),
+                Some("[student]")
+            );
+        }
+        // The same bytes with another signature: not the remembered token, so verified, and
+        // refused.
+        let (signed, signature) = token.rsplit_once('.').expect("three parts");
+        let mut forged = signature.as_bytes().to_vec();
+        forged[10] = if forged[10] == b'A' { b'B' } else { b'A' };
+        let forged = format!(
+            "Bearer {signed}.{}",
+            String::from_utf8(forged).expect("ascii")
+        );
+        assert!(authorizer.authorize(Some(&forged)).await.is_err());
+        // Past its expiry the remembered token is refused like any other.
+        now.store(NOW + 61, std::sync::atomic::Ordering::SeqCst);
+        assert!(authorizer.authorize(Some(&header)).await.is_err());
     }
 }
