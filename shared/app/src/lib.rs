@@ -49,6 +49,9 @@ pub struct Ports {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Ids>,
+    /// The bank's candidates kept per subject, shared by every service built on these ports
+    /// (so a review through one drops what assign keeps in another).
+    pub(crate) bank: Arc<practice::candidates::BankCandidates>,
 }
 
 impl Ports {
@@ -58,6 +61,7 @@ impl Ports {
             store,
             clock: Arc::new(SystemClock),
             ids: Arc::new(UlidIds),
+            bank: Arc::default(),
         }
     }
 
@@ -76,6 +80,7 @@ impl Ports {
     /// The same clock and ids over another table (tests: a counting one).
     pub fn with_store(mut self, store: Store) -> Ports {
         self.store = store;
+        self.bank = Arc::default();
         self
     }
 }

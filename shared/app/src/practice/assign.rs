@@ -63,7 +63,9 @@ impl PracticeService {
         let (subjects, rating, bank, goals, open, session, summary, guidelines, used) = tokio::join!(
             store::subject_list(store),
             store::rating_of(store, student, subject),
-            store::bank_bands(store, subject),
+            self.ports
+                .bank
+                .of(store, self.ports.clock.as_ref(), subject),
             store::goals_in_subject(store, student, subject),
             store::open_items_of_student(store, student),
             latest_session_of_student(store, student),
@@ -75,7 +77,7 @@ impl PracticeService {
         let rating = rating?;
         let skill = rating.as_ref().map_or(Estimate::new(0.0), |r| r.skill);
         let (recent, reviews) = rating.map(|r| (r.recent, r.reviews)).unwrap_or_default();
-        let bank: Vec<_> = bank?.into_iter().map(|record| record.item).collect();
+        let bank = bank?;
         let open: Vec<String> = open?
             .into_iter()
             .map(|record| record.item_id.to_string())
@@ -191,6 +193,9 @@ impl PracticeService {
             }
         }
         store.transact_write(ops).await?;
+        if let Some(new_item) = &new_item {
+            self.ports.bank.added(subject, &new_item.item);
+        }
         Ok(Assignment {
             assignment_id,
             item: ItemView::from(&chosen),

@@ -16,6 +16,7 @@
 
 mod assign;
 pub mod bank;
+pub(crate) mod candidates;
 mod complete;
 pub mod history;
 pub(crate) mod records;

@@ -76,6 +76,7 @@ impl ReviewService {
             record.version += 1;
             match store.put(record.to_item()?, versioned(version)).await {
                 Ok(()) => {
+                    self.ports.bank.changed();
                     tracing::info!(item = %item_id, reviewer = %caller.user_id, ?decision, "practice item reviewed");
                     return Ok(record.item);
                 }

@@ -7,6 +7,8 @@ pub mod reviews;
 
 pub use ids::{AssignmentId, GoalId, MAX_SUBJECT_SLUG, SubjectSlug, TimeZoneName};
 
+use std::borrow::Borrow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::UserId;
@@ -54,15 +56,16 @@ impl Ranking<'_> {
 
     /// The most overdue review among `cards` that may be served now (in the bank, in scope),
     /// served before any new item.
-    pub fn due_review<'b>(
+    pub fn due_review<'b, I: Borrow<BankItem>>(
         &self,
-        items: &'b [BankItem],
+        items: &'b [I],
         cards: &[reviews::ReviewCard],
         now_ms: i64,
     ) -> Option<&'b BankItem> {
         reviews::due(cards, now_ms).find_map(|card| {
             items
                 .iter()
+                .map(Borrow::borrow)
                 .find(|item| item.id.as_str() == card.item && self.in_scope(item))
         })
     }
@@ -74,10 +77,21 @@ impl Ranking<'_> {
 
     /// The gap, less a bonus for a preferred topic (what candidates are ordered by).
     pub fn distance(&self, item: &BankItem) -> f64 {
-        if self.preferred.contains(&item.topic.to_lowercase()) {
+        if self.prefers(&item.topic) {
             self.gap(item) - TOPIC_PREFERENCE
         } else {
             self.gap(item)
+        }
+    }
+
+    /// Whether `topic` is preferred (`preferred` holds lowercased topics); ASCII topics, nearly
+    /// all of them, are compared without allocating (this runs for every candidate comparison).
+    fn prefers(&self, topic: &str) -> bool {
+        if topic.is_ascii() {
+            self.preferred.iter().any(|p| p.eq_ignore_ascii_case(topic))
+        } else {
+            let lower = topic.to_lowercase();
+            self.preferred.contains(&lower)
         }
     }
 
@@ -86,26 +100,29 @@ impl Ranking<'_> {
     }
 
     /// The best unseen in-scope item within [`SUITABLE_GAP`] of the target.
-    pub fn suitable<'b>(&self, items: &'b [BankItem]) -> Option<&'b BankItem> {
+    pub fn suitable<'b, I: Borrow<BankItem>>(&self, items: &'b [I]) -> Option<&'b BankItem> {
         items
             .iter()
+            .map(Borrow::borrow)
             .filter(|item| self.in_scope(item) && !self.seen(item))
             .filter(|item| self.gap(item) <= SUITABLE_GAP)
             .min_by(|a, b| self.distance(a).total_cmp(&self.distance(b)))
     }
 
     /// The least bad in-scope item, seen or not (when nothing suitable can be made either).
-    pub fn closest<'b>(&self, items: &'b [BankItem]) -> Option<&'b BankItem> {
+    pub fn closest<'b, I: Borrow<BankItem>>(&self, items: &'b [I]) -> Option<&'b BankItem> {
         items
             .iter()
+            .map(Borrow::borrow)
             .filter(|item| self.in_scope(item))
             .min_by(|a, b| self.distance(a).total_cmp(&self.distance(b)))
     }
 
     /// Prompts a writer must not repeat: what the student saw recently first, then the rest.
-    pub fn prompts_to_avoid(&self, items: &[BankItem], max: usize) -> Vec<String> {
+    pub fn prompts_to_avoid<I: Borrow<BankItem>>(&self, items: &[I], max: usize) -> Vec<String> {
         let (seen, unseen): (Vec<&BankItem>, Vec<&BankItem>) = items
             .iter()
+            .map(Borrow::borrow)
             .filter(|item| self.in_scope(item))
             .partition(|item| self.seen(item));
         seen.into_iter()
