@@ -13,6 +13,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::request::Parts;
 use lambda_http::Body;
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use lambda_http::request::LambdaRequest;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -674,7 +676,11 @@ async fn serve(state: Arc<GatewayState>, peer: SocketAddr, request: AxumRequest)
     // panic, as Lambda's do: there the fix is never to panic, which is why every input above is
     // checked first.)
     let outcome = tokio::spawn(async move {
-        match lambda_http::request::from_str(&event.to_string()) {
+        // The event as Lambda's runtime decodes it (the same types), without printing and
+        // re-parsing the JSON.
+        let decoded = serde_json::from_value::<ApiGatewayV2httpRequest>(event)
+            .map(|event| lambda_http::Request::from(LambdaRequest::ApiGatewayV2(event)));
+        match decoded {
             Ok(request) => to_axum(task_state.functions[index].call(request).await),
             Err(error) => problem(tutorbridge_app::AppError::internal(error).into(), &task_id),
         }
