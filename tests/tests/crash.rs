@@ -2,6 +2,10 @@
 //! killed with SIGKILL three times and restarted on the same data folder. Every write the client
 //! saw acknowledged is still there, and nothing is half-applied: the rating's XP and evidence
 //! count, the attempts and the goal's progress all agree.
+//!
+//! Sixteen concurrent writers keep the embedded table's writer group-committing (assigns and new
+//! goals commit side by side; one student's completions take turns), so the kills land in the
+//! middle of group commits: an acknowledged write is one whose group's fsync had returned.
 
 use std::collections::BTreeSet;
 use std::process::Stdio;
@@ -14,7 +18,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
 const KILLS: usize = 3;
-const WRITERS: usize = 4;
+const WRITERS: usize = 16;
 
 struct Running {
     child: Child,
