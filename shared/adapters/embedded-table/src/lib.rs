@@ -4,12 +4,13 @@
 //! ordered byte keys — exactly what single-table semantics need (ordered sort keys, range scans,
 //! atomic multi-item writes) without a C toolchain or a server.
 //!
-//! Layout: the `items` table maps `PK\0SK\0` to the item (DynamoDB JSON behind a small header
-//! with its expiry, version and index entries: see `row`). Each GSI is a table
+//! Layout: the `items` table maps `PK\0SK\0` to the item (a compact binary form, `codec`, behind
+//! a small header with its expiry, version and index entries: `row`). Each GSI is a table
 //! mapping `GSIPK\0GSISK\0PK\0SK\0` to the base key, maintained in the same write transaction as
 //! the item, so an index never disagrees with the items. Keys may not contain `\0` or `\x01`
 //! (checked by the port), which makes every range below a simple byte range.
 
+mod codec;
 mod keys;
 mod row;
 

@@ -1,14 +1,15 @@
-//! How an item is stored: a small header, then the item (DynamoDB JSON).
+//! How an item is stored: a small header, then the item (binary: see `codec`).
 //!
 //! The header holds what the writer needs of the item already stored under a key — its expiry
 //! (conditions treat an expired item as absent), its version (`VersionEquals`) and its index
 //! entries (removed when it is replaced) — so conditional writes and replacements never decode
 //! the item itself. Decoding items was most of the writer thread's CPU (docs/measurements.md).
 //!
-//! Layout (integers little-endian): `[1]`, expiry (`0`, or `1` and an f64 of epoch seconds),
-//! version (`0`, or `1` and a u64), one entry per global index (`0`, or `1`, a u32 length and the
-//! entry), then the JSON. Rows written before the header existed are the bare JSON object (they
-//! begin with `{`): they are read as they are, and rewritten with a header when next written.
+//! Layout (integers little-endian): the format (`2`), expiry (`0`, or `1` and an f64 of epoch
+//! seconds), version (`0`, or `1` and a u64), one entry per global index (`0`, or `1`, a u32
+//! length and the entry), then the item. Older rows are still read, and rewritten in this format
+//! when next written: format `1` (the same header, then DynamoDB JSON) and, from before headers,
+//! the bare JSON object (they begin with `{`).
 
 use std::borrow::Cow;
 
@@ -17,7 +18,10 @@ use tutorbridge_table::{Item, ItemExt, Key, TableError, Value};
 
 use crate::keys::index_entry;
 
-const HEADER_V1: u8 = 1;
+/// The header, then DynamoDB JSON (read, no longer written).
+const HEADER_JSON: u8 = 1;
+/// The header, then the binary item.
+const HEADER_BINARY: u8 = 2;
 const INDEXES: usize = GLOBAL_INDEXES.len();
 
 /// What the header says of a stored item.
@@ -50,7 +54,7 @@ pub(crate) fn encode(
     index_entries: &[Option<Vec<u8>>],
 ) -> Result<Vec<u8>, TableError> {
     let mut out = Vec::with_capacity(256);
-    out.push(HEADER_V1);
+    out.push(HEADER_BINARY);
     match expires_at(item) {
         Some(at) => {
             out.push(1);
@@ -77,7 +81,7 @@ pub(crate) fn encode(
             None => out.push(0),
         }
     }
-    serde_json::to_writer(&mut out, item).map_err(TableError::backend)?;
+    crate::codec::encode(item, &mut out);
     Ok(out)
 }
 
@@ -85,6 +89,7 @@ pub(crate) fn encode(
 pub(crate) fn decode(bytes: &[u8]) -> Result<Item, TableError> {
     let json = match bytes.first() {
         Some(b'{') => bytes,
+        Some(&HEADER_BINARY) => return crate::codec::decode(Reader(bytes).header()?.1),
         _ => Reader(bytes).header()?.1,
     };
     serde_json::from_slice(json).map_err(TableError::backend)
@@ -134,7 +139,7 @@ impl<'a> Reader<'a> {
     }
 
     fn header(mut self) -> Result<(Meta<'a>, &'a [u8]), TableError> {
-        if self.take(1)? != [HEADER_V1] {
+        if !matches!(self.take(1)?, [HEADER_JSON | HEADER_BINARY]) {
             return Err(TableError::backend("a stored row has an unknown format"));
         }
         let expires_at = match self.flag()? {
@@ -237,6 +242,33 @@ mod tests {
         assert_eq!(old, meta(&new_bytes, &key).expect("meta"));
         assert_eq!(old.version, Some(3));
         assert!(!old.is_expired(u64::MAX));
+    }
+
+    #[test]
+    fn a_row_with_a_header_and_json_reads_the_same() {
+        let stored = item(&[
+            (VERSION_ATTRIBUTE, Value::N("4".into())),
+            (
+                "list",
+                Value::L(vec![Value::N("1".into()), Value::Bool(true)]),
+            ),
+        ]);
+        let key = stored.key().expect("key");
+        let binary = encode(&stored, &entries(&stored)).expect("encode");
+        // The same header in format 1, then the JSON.
+        let header_length = binary.len() - {
+            let mut body = Vec::new();
+            crate::codec::encode(&stored, &mut body);
+            body.len()
+        };
+        let mut json_row = vec![HEADER_JSON];
+        json_row.extend_from_slice(&binary[1..header_length]);
+        json_row.extend_from_slice(&serde_json::to_vec(&stored).expect("json"));
+        assert_eq!(decode(&json_row).expect("decode"), stored);
+        assert_eq!(
+            meta(&json_row, &key).expect("meta"),
+            meta(&binary, &key).expect("meta")
+        );
     }
 
     #[test]
