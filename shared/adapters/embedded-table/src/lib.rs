@@ -31,9 +31,12 @@ use keys::{base_key, decode_cursor, encode_cursor, index_entry, query_bounds};
 const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
 const GSI_TABLES: [TableDefinition<&[u8], &[u8]>; 2] =
     [TableDefinition::new("gsi1"), TableDefinition::new("gsi2")];
-/// The page cache an embedded table keeps by default: enough for the hot items of a small
-/// deployment; the file is the truth, so a smaller cache only costs reads from the OS cache.
-pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// The page cache an embedded table keeps by default: the hot items of a small deployment. The
+/// file is the truth, so a page not kept is a read from the OS cache (microseconds). Under the
+/// HTTP load benchmark 8 MiB was no slower than 32 MiB and held ~40 MB less resident
+/// (docs/measurements.md); the nudge job's 100,000-student run wants more
+/// ([`EmbeddedTable::open_with_cache`]).
+pub const DEFAULT_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Page size when a query gives no limit (DynamoDB stops at 1 MB instead).
 const DEFAULT_PAGE: usize = 1000;
