@@ -7,7 +7,11 @@
 //! ```sh
 //! tutorbridge-bench --url http://127.0.0.1:3000 --students 1,8,32,256 --seconds 20 --server-pid PID
 //! tutorbridge-bench --target python --url http://127.0.0.1:8000 --students 1,8   # the Python system
+//! tutorbridge-bench --reads --students 8 --server-pid PID   # authenticated reads only
 //! ```
+//!
+//! `--reads` measures the edge and one table read alone: each student only reads the curriculum
+//! (`GET /curriculum`, one table round trip); an "item" is then one read.
 //!
 //! Students: against the local gateway they are invited through `POST /admin/users` with the
 //! local admin token and their tokens read from `/local/tokens/{id}`; against a deployed stack
@@ -36,6 +40,8 @@ struct Args {
     target: Target,
     tokens: Option<String>,
     subject: String,
+    /// Only authenticated reads of the curriculum.
+    reads: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -77,6 +83,7 @@ fn args() -> Result<Args, String> {
         },
         tokens: value("--tokens"),
         subject: value("--subject").unwrap_or_else(|| "Mathematics".into()),
+        reads: raw.iter().any(|a| a == "--reads"),
     })
 }
 
@@ -244,21 +251,48 @@ impl Rng {
 }
 
 /// One student's loop until `until`.
+/// What every student's loop at one level does.
+struct Workload {
+    url: String,
+    target: Target,
+    subject: String,
+    until: Instant,
+    reads: bool,
+}
+
 async fn practise(
     client: reqwest::Client,
-    url: Arc<str>,
+    work: Arc<Workload>,
     student: Student,
-    target: Target,
-    subject: Arc<str>,
-    until: Instant,
     seed: u64,
 ) -> Tally {
+    let (url, subject, until, target, reads) = (
+        &work.url,
+        &work.subject,
+        work.until,
+        work.target,
+        work.reads,
+    );
     let mut tally = Tally::default();
     let mut rng = Rng(seed | 1);
     let mut round = 0u64;
     while Instant::now() < until {
         round += 1;
         match target {
+            Target::TutorBridge if reads => {
+                if call(
+                    &mut tally,
+                    "GET /curriculum",
+                    client
+                        .get(format!("{url}/curriculum?country=India&board=CBSE&grade=3"))
+                        .bearer_auth(&student.token),
+                )
+                .await
+                .is_some()
+                {
+                    tally.items += 1;
+                }
+            }
             Target::TutorBridge => {
                 let Some(assigned) = call(
                     &mut tally,
@@ -266,7 +300,7 @@ async fn practise(
                     client
                         .post(format!("{url}/practice/assign"))
                         .bearer_auth(&student.token)
-                        .json(&json!({"subject": &*subject})),
+                        .json(&json!({"subject": subject})),
                 )
                 .await
                 else {
@@ -448,17 +482,25 @@ async fn main() {
         args.seconds,
         args.subject
     );
+    if args.reads {
+        println!("Workload: reads only (one item = one GET /curriculum)\n");
+    }
     println!(
         "| Students | Items/s | Calls/s | assign p50 / p99 / max ms | complete p50 / p99 / max ms | curriculum p50 / p99 ms | Errors | 429s | Server CPU ms/item | Server RSS MB |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    let url: Arc<str> = Arc::from(args.url.as_str());
-    let subject: Arc<str> = Arc::from(args.subject.as_str());
     let mut errors_seen = BTreeMap::new();
     for &level in &args.levels {
         let before = args.server_pid.and_then(process_usage);
         let started = Instant::now();
         let until = started + Duration::from_secs(args.seconds);
+        let work = Arc::new(Workload {
+            url: args.url.clone(),
+            target: args.target,
+            subject: args.subject.clone(),
+            until,
+            reads: args.reads,
+        });
         let tasks: Vec<_> = students
             .iter()
             .take(level)
@@ -466,11 +508,8 @@ async fn main() {
             .map(|(i, student)| {
                 tokio::spawn(practise(
                     client.clone(),
-                    Arc::clone(&url),
+                    Arc::clone(&work),
                     student.clone(),
-                    args.target,
-                    Arc::clone(&subject),
-                    until,
                     0x9e37_79b9 ^ ((i as u64 + 1) * 0x85eb_ca6b),
                 ))
             })
