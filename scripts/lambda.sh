@@ -3,6 +3,7 @@
 #
 #   scripts/lambda.sh            # build every function with cargo-lambda, then measure
 #   SKIP_BUILD=1 scripts/lambda.sh   # measure what target/lambda already holds
+#   FUNCTIONS="session-step practice-assign" PROFILE=lambda-small scripts/lambda.sh  # compare a profile
 #
 # Builds each function's `bootstrap` with `cargo lambda build --release` for x86_64 (arm64, the
 # template's default, cannot be built here) and zips it, then runs each one under a stand-in
@@ -28,13 +29,15 @@ if [ ! -x "$venv/bin/cargo-lambda" ]; then
 fi
 export PATH="$venv/bin:$PATH"
 
-functions=$(ls functions)
+functions=${FUNCTIONS:-$(ls functions)}
+profile=${PROFILE:-release}
+out=target/lambda/$profile
 if [ -z "${SKIP_BUILD:-}" ]; then
   packages=$(for f in $functions; do printf -- '-p %s ' "$f"; done)
   # shellcheck disable=SC2086
-  cargo lambda build --release --x86-64 $packages
+  cargo lambda build --profile "$profile" --x86-64 $packages --lambda-dir "$out/bin"
   # shellcheck disable=SC2086
-  cargo lambda build --release --x86-64 --output-format zip $packages --lambda-dir target/lambda-zip
+  cargo lambda build --profile "$profile" --x86-64 --output-format zip $packages --lambda-dir "$out/zip"
 fi
 
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -81,12 +84,12 @@ event_for() {
 }
 
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-echo "| Function | bootstrap MB | zip MB | init ms | first invoke ms | warm ms | peak RSS MB | first status |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| Function | bootstrap MB | zip MB | init ms | first invoke ms | warm ms | CPU ms per warm invoke | peak RSS MB | first status |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for f in $functions; do
-  bootstrap=target/lambda/$f/bootstrap
-  [ -x "$bootstrap" ] || { echo "| $f | not built | | | | | | |"; continue; }
-  zip=target/lambda-zip/$f/bootstrap.zip
+  bootstrap=$out/bin/$f/bootstrap
+  [ -x "$bootstrap" ] || { echo "| $f | not built | | | | | | | |"; continue; }
+  zip=$out/zip/$f/bootstrap.zip
   zip_mb=$([ -f "$zip" ] && mb "$(stat -c %s "$zip")" || echo "-")
   event=$(event_for "$f")
   result=$("$venv/bin/python" scripts/lambda_runtime.py "$bootstrap" $event \
@@ -100,14 +103,14 @@ for f in $functions; do
     --env "TUTORBRIDGE_LINK_SECRET=measured-link-secret" \
     --env "AWS_REGION=$AWS_REGION" --env "AWS_ACCESS_KEY_ID=testing" \
     --env "AWS_SECRET_ACCESS_KEY=testing" --env "AWS_EC2_METADATA_DISABLED=true" 2>&1) || {
-    echo "| $f | $(mb "$(stat -c %s "$bootstrap")") | $zip_mb | failed: ${result//|/\/} | | | | |"
+    echo "| $f | $(mb "$(stat -c %s "$bootstrap")") | $zip_mb | failed: ${result//|/\/} | | | | | |"
     continue
   }
   echo "$result" | "$venv/bin/python" -c '
 import json, sys
 f, size, zip_mb = sys.argv[1:4]
 r = json.loads(sys.stdin.read())
-cells = [r[k] for k in ("init_ms", "first_ms", "warm_ms", "rss_mb")]
+cells = [r[k] for k in ("init_ms", "first_ms", "warm_ms", "cpu_warm_ms", "rss_mb")]
 status = r["status"] if r["error"] is None else "error: " + r["error"][:60].replace("|", "/")
 row = [f, size, zip_mb] + ["-" if v is None else str(v) for v in cells] + ["-" if status is None else str(status)]
 print("| " + " | ".join(row) + " |")

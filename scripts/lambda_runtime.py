@@ -8,7 +8,8 @@ measures, as Lambda would see them:
   - init: from the process being spawned to its first `GET /runtime/invocation/next`;
   - first: the first invocation, from handing over the event to the posted response;
   - warm: the next N-1 invocations (median);
-  - RSS: the process's peak resident memory (VmHWM) after the last invocation.
+  - RSS: the process's peak resident memory (VmHWM) after the last invocation;
+  - CPU: the process's CPU time (user + system) per warm invocation.
 It prints one JSON object: medians over the cold starts, and the first response's status code.
 Only the Runtime API's invocation routes are served (`next`, `response`, `error`, init error).
 """
@@ -39,9 +40,13 @@ class Runtime:
         self.done = threading.Event()
         self.error = None
         self.queue = Queue()
+        self.pid = None
+        self.cpu_after_first = None
 
     def next_event(self):
         count = len(self.sent_at)
+        if count == 1 and self.pid is not None:
+            self.cpu_after_first = cpu_ms(self.pid)
         if count >= self.invokes:
             self.done.set()
             # Hold the poll, as Lambda freezes an idle function; the process is killed next.
@@ -115,6 +120,16 @@ def handler_for(runtime: Runtime):
     return Handler
 
 
+def cpu_ms(pid: int):
+    """User + system CPU time of `pid` in ms (clock ticks of 10 ms)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 10.0
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def peak_rss_mb(pid: int):
     try:
         with open(f"/proc/{pid}/status") as status:
@@ -147,8 +162,16 @@ def cold_start(bootstrap: str, event: bytes, invokes: int, env: dict):
     }
     runtime.started = time.perf_counter()
     child = subprocess.Popen([bootstrap], env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    runtime.pid = child.pid
     finished = runtime.done.wait(timeout=60)
     rss = peak_rss_mb(child.pid)
+    cpu_end = cpu_ms(child.pid)
+    warm = len(runtime.latencies) - 1
+    cpu_warm = (
+        (cpu_end - runtime.cpu_after_first) / warm
+        if warm > 0 and cpu_end is not None and runtime.cpu_after_first is not None
+        else None
+    )
     child.kill()
     _, stderr = child.communicate()
     server.shutdown()
@@ -161,6 +184,7 @@ def cold_start(bootstrap: str, event: bytes, invokes: int, env: dict):
         "first_ms": runtime.latencies[0] if runtime.latencies else None,
         "warm_ms": statistics.median(runtime.latencies[1:]) if len(runtime.latencies) > 1 else None,
         "rss_mb": rss,
+        "cpu_warm_ms": cpu_warm,
         "status": runtime.status,
         "error": runtime.error,
     }
@@ -190,6 +214,7 @@ def main():
                 "first_ms": median("first_ms"),
                 "warm_ms": median("warm_ms"),
                 "rss_mb": median("rss_mb"),
+                "cpu_warm_ms": median("cpu_warm_ms"),
                 "status": runs[0]["status"],
                 "error": runs[0]["error"],
             }
