@@ -95,10 +95,21 @@ impl ItemExt for Item {
 /// TTL semantics shared by both backends: a numeric epoch-seconds value at or before `now`.
 /// Anything else (absent, not a number) never expires, as in DynamoDB.
 pub fn expires_at_is_past(ttl: Option<&Value>, now: u64) -> bool {
+    ttl_seconds(ttl).is_some_and(|at| is_past(at, now))
+}
+
+/// The TTL attribute's value as epoch seconds, when it is a number (else the item never
+/// expires).
+pub fn ttl_seconds(ttl: Option<&Value>) -> Option<f64> {
     match ttl {
-        Some(Value::N(n)) => n.parse::<f64>().map(|at| at <= now as f64).unwrap_or(false),
-        _ => false,
+        Some(Value::N(n)) => n.parse::<f64>().ok(),
+        _ => None,
     }
+}
+
+/// Whether an item whose TTL is `at` (epoch seconds) has expired at `now`.
+pub fn is_past(at: f64, now: u64) -> bool {
+    at <= now as f64
 }
 
 /// Seconds since the Unix epoch, the unit of the TTL attribute.

@@ -22,7 +22,8 @@ pub mod contract;
 pub use counting::CountingTable;
 pub use failing::FailingTable;
 pub use item::{
-    Item, ItemExt, Key, Value, expires_at_is_past, now_epoch_seconds, validate_key_part,
+    Item, ItemExt, Key, Value, expires_at_is_past, is_past, now_epoch_seconds, ttl_seconds,
+    validate_key_part,
 };
 pub use query::{Cursor, Index, Page, Query, SortKeyCondition};
 

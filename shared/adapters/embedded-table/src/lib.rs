@@ -48,7 +48,8 @@ const MAX_GROUP: usize = 256;
 ///
 /// Reads run on the caller's thread: a redb read transaction is a snapshot taken without a
 /// lock, and a point read or one page of a query costs microseconds, far less than handing it
-/// to another thread. Writes go to one writer thread, which **group-commits**: it takes every
+/// to another thread. Writes are encoded on the caller's thread, then go to one writer thread,
+/// which **group-commits**: it takes every
 /// write request waiting (up to [`MAX_GROUP`]), applies each in order in one redb transaction —
 /// each with its own conditions, so one request's conflict fails that request alone — and makes
 /// them durable with a single commit (one fsync). Every caller is answered only after that
@@ -77,8 +78,31 @@ impl Drop for Inner {
 
 /// One caller's write: its operations, and where to answer once they are durable (or refused).
 struct WriteRequest {
-    ops: Vec<WriteOp>,
+    batch: Batch,
     done: oneshot::Sender<Result<(), TableError>>,
+}
+
+/// A request's operations with the items they put already encoded. Encoding happens on the
+/// caller's thread, so the writer thread — which every write waits for — only checks
+/// conditions and stores bytes.
+struct Batch {
+    ops: Vec<WriteOp>,
+    /// Per operation, the encoded item of a put; or why an item cannot be stored (reported
+    /// after the conditions, as the operations' own order of checks).
+    prepared: Result<Vec<Option<Prepared>>, TableError>,
+}
+
+impl Batch {
+    fn new(ops: Vec<WriteOp>) -> Batch {
+        let prepared = ops
+            .iter()
+            .map(|op| match op {
+                WriteOp::Put { item, .. } => Prepared::put(item).map(Some),
+                WriteOp::Delete { .. } | WriteOp::Check { .. } => Ok(None),
+            })
+            .collect();
+        Batch { ops, prepared }
+    }
 }
 
 impl EmbeddedTable {
@@ -142,7 +166,10 @@ impl EmbeddedTable {
             .writes
             .as_ref()
             .ok_or_else(gone)?
-            .send(WriteRequest { ops, done })
+            .send(WriteRequest {
+                batch: Batch::new(ops),
+                done,
+            })
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
@@ -158,7 +185,7 @@ fn write_loop(db: &Database, queue: &mpsc::Receiver<WriteRequest>) {
                 Err(_) => break,
             }
         }
-        let outcomes = commit_group(db, group.iter().map(|request| request.ops.as_slice()));
+        let outcomes = commit_group(db, group.iter_mut().map(|request| &mut request.batch));
         match outcomes {
             Ok(outcomes) => {
                 for (request, outcome) in group.into_iter().zip(outcomes) {
@@ -176,9 +203,6 @@ fn write_loop(db: &Database, queue: &mpsc::Receiver<WriteRequest>) {
             }
         }
     }
-}
-fn decode_item(bytes: &[u8]) -> Result<Item, TableError> {
-    row::decode(bytes)
 }
 
 fn holds(condition: &Condition, current: Option<&row::Meta<'_>>, now: u64) -> bool {
@@ -240,7 +264,7 @@ impl<'txn> ItemWriter<'txn> {
         Ok(())
     }
 
-    fn put(&mut self, put: Prepared) -> Result<(), TableError> {
+    fn put(&mut self, put: &Prepared) -> Result<(), TableError> {
         self.remove(&put.key)?;
         for (position, entry) in put.index_entries.iter().enumerate() {
             if let Some(entry) = entry {
@@ -287,30 +311,30 @@ impl Prepared {
 /// error. `Err` only when the transaction itself failed, and then nothing was committed.
 fn commit_group<'a>(
     db: &Database,
-    group: impl Iterator<Item = &'a [WriteOp]>,
+    group: impl Iterator<Item = &'a mut Batch>,
 ) -> Result<Vec<Result<(), TableError>>, TableError> {
     let now = now_epoch_seconds();
     let txn = db.begin_write().map_err(TableError::backend)?;
     let outcomes = {
         let mut writer = ItemWriter::open(&txn)?;
         group
-            .map(|ops| apply(&mut writer, ops, now))
+            .map(|batch| apply(&mut writer, batch, now))
             .collect::<Result<Vec<_>, _>>()?
     };
     txn.commit().map_err(TableError::backend)?;
     Ok(outcomes)
 }
 
-/// One request's operations: every condition checked and every item encoded first, then all
-/// applied. The inner result is the request's own outcome; the outer one a storage failure
-/// that spoils the whole transaction (it is then dropped, which rolls it back).
+/// One request's operations: every condition checked first, then all applied. The inner result
+/// is the request's own outcome; the outer one a storage failure that spoils the whole
+/// transaction (it is then dropped, which rolls it back).
 fn apply(
     writer: &mut ItemWriter<'_>,
-    ops: &[WriteOp],
+    batch: &mut Batch,
     now: u64,
 ) -> Result<Result<(), TableError>, TableError> {
     let mut failed = Vec::new();
-    for (position, op) in ops.iter().enumerate() {
+    for (position, op) in batch.ops.iter().enumerate() {
         let condition = match op {
             WriteOp::Put { condition, .. }
             | WriteOp::Delete { condition, .. }
@@ -327,20 +351,14 @@ fn apply(
     if !failed.is_empty() {
         return Ok(Err(TableError::Conflict(Conflict { failed })));
     }
-    // Encoding and index entries can refuse an item: find out before anything is written.
-    let mut prepared = Vec::with_capacity(ops.len());
-    for op in ops {
-        prepared.push(match op {
-            WriteOp::Put { item, .. } => match Prepared::put(item) {
-                Ok(put) => Some(put),
-                Err(error) => return Ok(Err(error)),
-            },
-            WriteOp::Delete { .. } | WriteOp::Check { .. } => None,
-        });
-    }
-    for (op, prepared) in ops.iter().zip(prepared) {
+    // (Each batch is applied once: its encoded items are taken, not copied.)
+    let prepared = match std::mem::replace(&mut batch.prepared, Ok(Vec::new())) {
+        Ok(prepared) => prepared,
+        Err(error) => return Ok(Err(error)),
+    };
+    for (op, prepared) in batch.ops.iter().zip(prepared) {
         match (op, prepared) {
-            (WriteOp::Put { .. }, Some(put)) => writer.put(put)?,
+            (WriteOp::Put { .. }, Some(put)) => writer.put(&put)?,
             (WriteOp::Delete { key, .. }, _) => writer.remove(key)?,
             _ => {}
         }
@@ -388,13 +406,13 @@ fn read_query(db: &Database, query: &Query) -> Result<Page, TableError> {
     for entry in entries.by_ref() {
         let (entry_key, entry_value) = entry.map_err(TableError::backend)?;
         let item = match query.index {
-            Index::Base => decode_item(entry_value.value())?,
+            Index::Base => row::decode(entry_value.value())?,
             Index::Gsi1 | Index::Gsi2 => {
                 let stored = items
                     .get(entry_value.value())
                     .map_err(TableError::backend)?;
                 match stored {
-                    Some(bytes) => decode_item(bytes.value())?,
+                    Some(bytes) => row::decode(bytes.value())?,
                     None => continue,
                 }
             }
@@ -426,7 +444,7 @@ impl Table for EmbeddedTable {
             .map_err(TableError::backend)?;
         match found {
             Some(bytes) => {
-                let item = decode_item(bytes.value())?;
+                let item = row::decode(bytes.value())?;
                 Ok((!item.is_expired(now_epoch_seconds())).then_some(item))
             }
             None => Ok(None),
@@ -504,8 +522,8 @@ mod embedded_contract {
                 },
             ],
         ];
-        let outcomes =
-            commit_group(&table.inner.db, group.iter().map(Vec::as_slice)).expect("committed");
+        let mut group: Vec<Batch> = group.into_iter().map(Batch::new).collect();
+        let outcomes = commit_group(&table.inner.db, group.iter_mut()).expect("committed");
         assert!(outcomes[0].is_ok());
         assert!(matches!(&outcomes[1], Err(TableError::Conflict(c)) if c.failed == vec![0]));
         assert!(outcomes[2].is_ok());

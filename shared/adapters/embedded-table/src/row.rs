@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 
 use tutorbridge_table::definition::{GLOBAL_INDEXES, TTL_ATTRIBUTE};
-use tutorbridge_table::{Item, ItemExt, Key, TableError, Value};
+use tutorbridge_table::{Item, ItemExt, Key, TableError, is_past, ttl_seconds};
 
 use crate::keys::index_entry;
 
@@ -37,15 +37,12 @@ pub(crate) struct Meta<'a> {
 impl Meta<'_> {
     /// The same TTL rule as [`ItemExt::is_expired`].
     pub fn is_expired(&self, now: u64) -> bool {
-        self.expires_at.is_some_and(|at| at <= now as f64)
+        self.expires_at.is_some_and(|at| is_past(at, now))
     }
 }
 
 fn expires_at(item: &Item) -> Option<f64> {
-    match item.get(TTL_ATTRIBUTE) {
-        Some(Value::N(n)) => n.parse::<f64>().ok(),
-        _ => None,
-    }
+    ttl_seconds(item.get(TTL_ATTRIBUTE))
 }
 
 /// The stored bytes of `item`, whose index entries are `index_entries`.
@@ -174,6 +171,7 @@ impl<'a> Reader<'a> {
 mod tests {
     use std::collections::HashMap;
 
+    use tutorbridge_table::Value;
     use tutorbridge_table::definition::{GSI1, VERSION_ATTRIBUTE};
 
     use super::*;
