@@ -141,106 +141,97 @@ mod tests {
     use crate::practice::import_bank;
     use crate::seed::demo_bank;
 
-    fn maths_items(count: usize) -> Vec<BankItem> {
-        let bank = demo_bank().expect("demo bank");
-        bank.into_iter()
-            .filter(|item| item.subject == "Mathematics")
-            .take(count)
-            .collect()
+    /// An empty table, four maths items of the demo bank to import, and candidates to keep.
+    struct Fixture {
+        store: Store,
+        clock: FixedClock,
+        maths: SubjectSlug,
+        items: Vec<BankItem>,
+        kept: BankCandidates,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let items: Vec<BankItem> = demo_bank()
+                .expect("demo bank")
+                .into_iter()
+                .filter(|item| item.subject == "Mathematics")
+                .take(4)
+                .collect();
+            assert_eq!(items.len(), 4, "the demo bank has maths items");
+            Fixture {
+                store: Arc::new(EmbeddedTable::temporary()),
+                clock: FixedClock::at(jiff::Timestamp::from_second(1_800_000_000).expect("time")),
+                maths: SubjectSlug::parse("Mathematics").expect("slug"),
+                items,
+                kept: BankCandidates::default(),
+            }
+        }
+
+        /// Write the first `count` items to the bank directly (as another process would).
+        async fn import(&self, count: usize) {
+            import_bank(&self.store, &self.items[..count])
+                .await
+                .expect("import");
+        }
+
+        async fn candidates(&self) -> Candidates {
+            self.kept
+                .of(&self.store, &self.clock, &self.maths)
+                .await
+                .expect("candidates")
+        }
     }
 
     #[tokio::test]
     async fn candidates_are_kept_until_they_expire_or_the_bank_changes_through_the_ports() {
-        let store: Store = Arc::new(EmbeddedTable::temporary());
-        let clock = FixedClock::at(jiff::Timestamp::from_second(1_800_000_000).expect("time"));
-        let items = maths_items(4);
-        assert_eq!(items.len(), 4, "the demo bank has maths items");
-        import_bank(&store, &items[..1]).await.expect("import");
-        let maths = SubjectSlug::parse("Mathematics").expect("slug");
-        let kept = BankCandidates::default();
-        assert_eq!(
-            kept.of(&store, &clock, &maths).await.expect("read").len(),
-            1
-        );
+        let bank = Fixture::new();
+        bank.import(1).await;
+        assert_eq!(bank.candidates().await.len(), 1);
 
         // Written elsewhere (another process, the admin CLI): unseen while the candidates are fresh…
-        import_bank(&store, &items[..2]).await.expect("import");
-        assert_eq!(
-            kept.of(&store, &clock, &maths).await.expect("kept").len(),
-            1
-        );
-        clock.advance(Duration::from_millis(KEPT_FOR_MS - 1));
-        assert_eq!(
-            kept.of(&store, &clock, &maths).await.expect("kept").len(),
-            1
-        );
+        bank.import(2).await;
+        assert_eq!(bank.candidates().await.len(), 1);
+        bank.clock.advance(Duration::from_millis(KEPT_FOR_MS - 1));
+        assert_eq!(bank.candidates().await.len(), 1);
         // …and read again once they are KEPT_FOR_MS old.
-        clock.advance(Duration::from_millis(1));
-        assert_eq!(
-            kept.of(&store, &clock, &maths).await.expect("read").len(),
-            2
-        );
+        bank.clock.advance(Duration::from_millis(1));
+        assert_eq!(bank.candidates().await.len(), 2);
 
         // A bank write through the same ports is seen at once.
-        import_bank(&store, &items[..3]).await.expect("import");
-        kept.changed();
-        assert_eq!(
-            kept.of(&store, &clock, &maths).await.expect("read").len(),
-            3
-        );
+        bank.import(3).await;
+        bank.kept.changed();
+        assert_eq!(bank.candidates().await.len(), 3);
 
         // A clock that went back never serves what was kept "in the future".
-        import_bank(&store, &items).await.expect("import");
-        clock.set(jiff::Timestamp::from_second(1_700_000_000).expect("time"));
-        assert_eq!(
-            kept.of(&store, &clock, &maths).await.expect("read").len(),
-            4
-        );
+        bank.import(4).await;
+        bank.clock
+            .set(jiff::Timestamp::from_second(1_700_000_000).expect("time"));
+        assert_eq!(bank.candidates().await.len(), 4);
     }
 
     #[tokio::test]
     async fn an_item_written_through_the_ports_joins_the_kept_candidates_without_a_read() {
-        let store: Store = Arc::new(EmbeddedTable::temporary());
-        let clock = FixedClock::at(jiff::Timestamp::from_second(1_800_000_000).expect("time"));
-        let items = maths_items(4);
-        import_bank(&store, &items[..1]).await.expect("import");
-        let maths = SubjectSlug::parse("Mathematics").expect("slug");
-        let kept = BankCandidates::default();
-        assert_eq!(
-            kept.of(&store, &clock, &maths).await.expect("read").len(),
-            1
-        );
+        let bank = Fixture::new();
+        bank.import(1).await;
+        assert_eq!(bank.candidates().await.len(), 1);
 
         // (Not in the table: what `of` returns next can only come from what is kept.)
-        kept.added(&maths, &items[1]);
-        let candidates = kept.of(&store, &clock, &maths).await.expect("kept");
+        bank.kept.added(&bank.maths, &bank.items[1]);
+        let candidates = bank.candidates().await;
         let ids: Vec<&str> = candidates.iter().map(|item| item.id.as_str()).collect();
-        assert_eq!(ids, [items[0].id.as_str(), items[1].id.as_str()]);
+        assert_eq!(ids, [bank.items[0].id.as_str(), bank.items[1].id.as_str()]);
 
         // Items join up to as many again as were read; one more and the bank is read again.
-        kept.added(&maths, &items[2]);
-        assert_eq!(
-            kept.of(&store, &clock, &maths).await.expect("read").len(),
-            1
-        );
+        bank.kept.added(&bank.maths, &bank.items[2]);
+        assert_eq!(bank.candidates().await.len(), 1);
     }
 
     #[tokio::test]
     async fn an_empty_or_unknown_subject_is_not_kept() {
-        let store: Store = Arc::new(EmbeddedTable::temporary());
-        let clock = FixedClock::at(jiff::Timestamp::from_second(1_800_000_000).expect("time"));
-        let maths = SubjectSlug::parse("Mathematics").expect("slug");
-        let kept = BankCandidates::default();
-        assert!(
-            kept.of(&store, &clock, &maths)
-                .await
-                .expect("read")
-                .is_empty()
-        );
-        import_bank(&store, &maths_items(1)).await.expect("import");
-        assert_eq!(
-            kept.of(&store, &clock, &maths).await.expect("read").len(),
-            1
-        );
+        let bank = Fixture::new();
+        assert!(bank.candidates().await.is_empty());
+        bank.import(1).await;
+        assert_eq!(bank.candidates().await.len(), 1);
     }
 }
