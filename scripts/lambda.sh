@@ -18,11 +18,9 @@ venv=${TUTORBRIDGE_VENV:-$root/.venv}
 COLDS=${COLDS:-5}
 INVOKES=${INVOKES:-10}
 
-if [ ! -x "$venv/bin/moto_server" ] || ! cmp -s scripts/requirements.lock "$venv/.installed.lock"; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r scripts/requirements.lock
-  cp scripts/requirements.lock "$venv/.installed.lock"
-fi
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
+ensure_venv "$venv"
 # cargo-lambda and the zig it cross-links with (for Lambda's glibc), pinned; benchmarks only.
 if [ ! -x "$venv/bin/cargo-lambda" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r scripts/lambda-requirements.lock
@@ -40,14 +38,11 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   cargo lambda build --profile "$profile" --x86-64 --output-format zip $packages --lambda-dir "$out/zip"
 fi
 
-port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$venv/bin/python" scripts/moto_server.py 127.0.0.1 "$port" >/tmp/tutorbridge-lambda-moto.log 2>&1 &
 moto=$!
 trap 'kill $moto 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  curl -fsS "http://127.0.0.1:$port/moto-api/" -o /dev/null 2>/dev/null && break
-  sleep 0.1
-done
+wait_for "http://127.0.0.1:$port/moto-api/" 10 /tmp/tutorbridge-lambda-moto.log
 export TUTORBRIDGE_AWS_ENDPOINT="http://127.0.0.1:$port" TUTORBRIDGE_TABLE=tutorbridge-measured
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
 admin=target/release/tutorbridge-admin

@@ -23,7 +23,6 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from queue import Queue
 
 PREFIX = "/2018-06-01/runtime"
 
@@ -39,7 +38,6 @@ class Runtime:
         self.status = None
         self.done = threading.Event()
         self.error = None
-        self.queue = Queue()
         self.pid = None
         self.cpu_after_first = None
 

