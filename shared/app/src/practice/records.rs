@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use tutorbridge_domain::UserId;
 use tutorbridge_domain::bank::{BankItem, ChoiceOption, ItemBody, ItemId, Provenance, Review};
 use tutorbridge_domain::learner::Estimate;
-use tutorbridge_domain::practice::reviews::ReviewCard;
+use tutorbridge_domain::practice::reviews::{self, ReviewCard};
 use tutorbridge_domain::practice::{
     AssignmentId, GoalProgress, GoalSet, SubjectSlug, TimeZoneName,
 };
@@ -74,8 +74,9 @@ pub(crate) struct RatingRecord {
     /// The student's IANA time zone for streak days (UTC until one is given).
     #[serde(default)]
     pub time_zone: Option<TimeZoneName>,
-    /// Missed or shaky items and when each is due for review (FSRS), soonest first.
-    #[serde(default)]
+    /// Missed or shaky items and when each is due for review (FSRS), soonest first; stored as
+    /// rows (see [`reviews::rows`]).
+    #[serde(default, serialize_with = "reviews::rows")]
     pub reviews: Vec<ReviewCard>,
     pub version: u64,
 }
@@ -331,4 +332,64 @@ pub struct CompletionResponse {
     pub streak_days: u32,
     pub xp: u32,
     pub goals: Vec<GoalProgress>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::from_item;
+    use tutorbridge_domain::practice::reviews::{grade, record};
+    use tutorbridge_table::Value;
+
+    fn rating_with_cards() -> RatingRecord {
+        let mut rating = RatingRecord::new(
+            UserId::parse("stu-1").expect("id"),
+            SubjectSlug::parse("Mathematics").expect("slug"),
+            "Mathematics".into(),
+        );
+        record(
+            &mut rating.reviews,
+            "item-a",
+            grade(false, 0.0),
+            1_790_000_000_000,
+        );
+        record(
+            &mut rating.reviews,
+            "item-b",
+            grade(true, 0.75),
+            1_790_000_000_000,
+        );
+        rating
+    }
+
+    #[test]
+    fn review_cards_are_stored_as_rows_and_read_back() {
+        let rating = rating_with_cards();
+        let item = rating.to_item().expect("an item");
+        let Some(Value::L(cards)) = item.get("reviews") else {
+            panic!("reviews stored as a list: {:?}", item.get("reviews"));
+        };
+        assert_eq!(cards.len(), 2);
+        for (stored, card) in cards.iter().zip(&rating.reviews) {
+            let Value::L(row) = stored else {
+                panic!("a card stored as a row: {stored:?}");
+            };
+            assert_eq!(row.len(), 9);
+            assert_eq!(row[0], Value::S(card.item.clone()));
+            assert_eq!(row[1], Value::N(card.due_ms.to_string()));
+        }
+        let read: RatingRecord = from_item(item).expect("the record");
+        assert_eq!(read.reviews, rating.reviews);
+    }
+
+    #[test]
+    fn records_written_with_map_cards_still_read() {
+        let rating = rating_with_cards();
+        let mut item = rating.to_item().expect("an item");
+        let maps: Value = serde_dynamo::to_attribute_value(&rating.reviews).expect("maps");
+        assert!(matches!(&maps, Value::L(cards) if matches!(cards[0], Value::M(_))));
+        item.insert("reviews".into(), maps);
+        let read: RatingRecord = from_item(item).expect("the record");
+        assert_eq!(read.reviews, rating.reviews);
+    }
 }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use rs_fsrs::{Card, FSRS, Parameters, Rating, State};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// Review cards kept per student and subject (the ones due last are dropped beyond this).
 pub const MAX_REVIEWS: usize = 50;
@@ -29,6 +29,28 @@ pub struct ReviewCard {
     pub scheduled_days: i64,
     /// 0 new, 1 learning, 2 review, 3 relearning.
     pub state: u8,
+}
+
+/// Cards stored as rows — `[item, due_ms, stability, difficulty, reps, lapses, last_review_ms,
+/// scheduled_days, state]`, the fields in declaration order — rather than maps (use with
+/// `#[serde(serialize_with = "rows")]`). A rating holds up to [`MAX_REVIEWS`] cards and is read
+/// and written on every practised item; rows spare each card its nine attribute names, which
+/// were most of the record's bytes and of the work to decode it (docs/measurements.md). A
+/// card's derived `Deserialize` reads a row or a map, so records written with map cards read.
+pub fn rows<S: Serializer>(cards: &[ReviewCard], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(cards.iter().map(|card| {
+        (
+            &card.item,
+            card.due_ms,
+            card.stability,
+            card.difficulty,
+            card.reps,
+            card.lapses,
+            card.last_review_ms,
+            card.scheduled_days,
+            card.state,
+        )
+    }))
 }
 
 /// How an attempt went, as FSRS grades it: wrong is Again, shaky (a correct but slow or hinted
