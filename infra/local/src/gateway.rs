@@ -13,9 +13,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::request::Parts;
 use lambda_http::Body;
-use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+    ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContextHttpDescription,
+};
 use lambda_http::request::LambdaRequest;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tutorbridge_app::{Ports, Store};
@@ -670,20 +674,13 @@ async fn serve(state: Arc<GatewayState>, peer: SocketAddr, request: AxumRequest)
 
     let event = api_gateway_event(&parts, &host, route, &params, claims, &bytes, &request_id);
     let task_state = Arc::clone(&state);
-    let task_id = request_id.clone();
     // The request runs in its own task, so a panic anywhere in it (event parsing, a handler)
     // ends that request with a 500 and leaves the gateway serving. (Release builds abort on
     // panic, as Lambda's do: there the fix is never to panic, which is why every input above is
     // checked first.)
     let outcome = tokio::spawn(async move {
-        // The event as Lambda's runtime decodes it (the same types), without printing and
-        // re-parsing the JSON.
-        let decoded = serde_json::from_value::<ApiGatewayV2httpRequest>(event)
-            .map(|event| lambda_http::Request::from(LambdaRequest::ApiGatewayV2(event)));
-        match decoded {
-            Ok(request) => to_axum(task_state.functions[index].call(request).await),
-            Err(error) => problem(tutorbridge_app::AppError::internal(error).into(), &task_id),
-        }
+        let request = lambda_http::Request::from(LambdaRequest::ApiGatewayV2(event));
+        to_axum(task_state.functions[index].call(request).await)
     })
     .await;
     match outcome {
@@ -719,7 +716,9 @@ fn make_private_file(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The API Gateway HTTP API (payload format 2.0) event for this request, as Lambda receives it.
+/// The API Gateway HTTP API (payload format 2.0) event for this request, as Lambda's runtime
+/// decodes it (the same type), built directly rather than written as JSON and parsed back (that
+/// round trip was ~5 % of the gateway's CPU under load: docs/measurements.md).
 fn api_gateway_event(
     parts: &Parts,
     host: &str,
@@ -728,65 +727,75 @@ fn api_gateway_event(
     claims: HashMap<String, String>,
     body: &[u8],
     request_id: &str,
-) -> Value {
-    let mut headers: BTreeMap<String, String> = BTreeMap::new();
-    for (name, value) in &parts.headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        headers
-            .entry(name.as_str().to_string())
-            .and_modify(|joined| {
-                joined.push(',');
-                joined.push_str(&value);
-            })
-            .or_insert(value);
+) -> ApiGatewayV2httpRequest {
+    let mut headers = http::HeaderMap::with_capacity(parts.headers.len() + 2);
+    for name in parts.headers.keys() {
+        // Repeated headers arrive joined with commas, as API Gateway sends them.
+        let mut joined = Vec::new();
+        for value in parts.headers.get_all(name) {
+            if !joined.is_empty() {
+                joined.push(b',');
+            }
+            joined.extend_from_slice(value.as_bytes());
+        }
+        if let Ok(value) = http::HeaderValue::from_bytes(&joined) {
+            headers.insert(name.clone(), value);
+        }
     }
     // The checked host, and the scheme this gateway really serves: whatever a client claimed in
     // X-Forwarded-* never reaches a URL parser.
-    headers.insert("host".into(), host.to_string());
-    headers.insert("x-forwarded-proto".into(), "http".into());
+    if let Ok(host) = http::HeaderValue::from_str(host) {
+        headers.insert(http::header::HOST, host);
+    }
+    headers.insert("x-forwarded-proto", http::HeaderValue::from_static("http"));
     headers.remove("x-forwarded-host");
     headers.remove("x-forwarded-port");
-    let header = |name: &str| headers.get(name).cloned().unwrap_or_default();
+    let header = |name: http::header::HeaderName| {
+        headers
+            .get(name)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+    };
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
     let (body, is_base64) = match std::str::from_utf8(body) {
-        _ if body.is_empty() => (Value::Null, false),
-        Ok(text) => (Value::String(text.to_string()), false),
-        Err(_) => (Value::String(STANDARD.encode(body)), true),
+        _ if body.is_empty() => (None, false),
+        Ok(text) => (Some(text.to_string()), false),
+        Err(_) => (Some(STANDARD.encode(body)), true),
     };
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route.key,
-        "rawPath": parts.uri.path(),
-        "rawQueryString": parts.uri.query().unwrap_or(""),
-        "headers": headers,
-        "requestContext": {
-            "accountId": "000000000000",
-            "apiId": "local",
-            "domainName": header("host"),
-            "domainPrefix": "local",
-            "http": {
-                "method": parts.method.as_str(),
-                "path": parts.uri.path(),
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": header("user-agent"),
-            },
-            "requestId": request_id,
-            "routeKey": route.key,
-            "stage": "$default",
-            "timeEpoch": now_ms,
-            "authorizer": { "jwt": { "claims": claims, "scopes": null } },
-        },
-        "body": body,
-        "isBase64Encoded": is_base64,
-    });
-    if !params.is_empty()
-        && let Some(object) = event.as_object_mut()
-    {
-        object.insert("pathParameters".into(), json!(params));
-    }
+
+    let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+    jwt.claims = claims;
+    let mut authorizer = ApiGatewayRequestAuthorizer::default();
+    authorizer.jwt = Some(jwt);
+    let mut http_context = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http_context.method = parts.method.clone();
+    http_context.path = Some(parts.uri.path().to_string());
+    http_context.protocol = Some("HTTP/1.1".into());
+    http_context.source_ip = Some("127.0.0.1".into());
+    http_context.user_agent = Some(header(http::header::USER_AGENT).unwrap_or_default());
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.account_id = Some("000000000000".into());
+    context.apiid = Some("local".into());
+    context.domain_name = Some(host.to_string());
+    context.domain_prefix = Some("local".into());
+    context.http = http_context;
+    context.request_id = Some(request_id.to_string());
+    context.route_key = Some(route.key.to_string());
+    context.stage = Some("$default".into());
+    context.time_epoch = now_ms;
+    context.authorizer = Some(authorizer);
+
+    let mut event = ApiGatewayV2httpRequest::default();
+    event.version = Some("2.0".into());
+    event.route_key = Some(route.key.to_string());
+    event.raw_path = Some(parts.uri.path().to_string());
+    event.raw_query_string = Some(parts.uri.query().unwrap_or("").to_string());
+    event.headers = headers;
+    event.path_parameters = params.clone();
+    event.request_context = context;
+    event.body = body;
+    event.is_base64_encoded = is_base64;
     event
 }
