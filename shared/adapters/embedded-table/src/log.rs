@@ -111,13 +111,12 @@ impl Log {
     /// the caller to apply and checkpoint before writing ([`Log::restart`]).
     pub fn open(path: &Path, checkpointed: u64) -> Result<(Log, Vec<Vec<Change>>), TableError> {
         let created = !path.exists();
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(io)?;
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        // The log holds items as the table file does: its owner's only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(io)?;
         if created {
             sync_parent(path)?;
         }
@@ -288,6 +287,15 @@ mod tests {
         let path = dir.path().join("t.log");
         let (mut log, groups) = Log::open(&path, 0).expect("a log");
         assert!(groups.is_empty());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .expect("the log")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the log is its owner's only");
+        }
         for n in 1..=3 {
             assert_eq!(log.append(&record(n)).expect("logged"), u64::from(n));
         }
