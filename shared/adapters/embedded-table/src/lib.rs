@@ -1,4 +1,5 @@
-//! The embedded [`Table`] backend: one redb file, durable on every commit.
+//! The embedded [`Table`] backend: one redb file and its write-ahead log; every acknowledged
+//! write is durable.
 //!
 //! Why redb: a pure-Rust, maintained, ACID embedded store with MVCC readers, a single writer and
 //! ordered byte keys — exactly what single-table semantics need (ordered sort keys, range scans,
@@ -50,7 +51,7 @@ pub const DEFAULT_CACHE_BYTES: usize = 8 * 1024 * 1024;
 /// Page size when a query gives no limit (DynamoDB stops at 1 MB instead).
 const DEFAULT_PAGE: usize = 1000;
 
-/// Most write requests one durable commit takes (a bound on how long the first waits).
+/// Most write requests one group commit takes (a bound on how long the first waits).
 const MAX_GROUP: usize = 256;
 
 /// A durable single-table store in one file.

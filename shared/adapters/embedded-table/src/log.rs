@@ -146,7 +146,7 @@ impl Log {
         self.last
     }
 
-    /// Whether a record of `len` bytes should be logged (else its group is committed durably
+    /// Whether `record` should be logged (else its group is committed durably
     /// by redb itself).
     pub fn takes(&self, record: &Record) -> bool {
         record.len() <= MAX_RECORD
