@@ -38,9 +38,11 @@ use log::{Change, Log, Record};
 const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
 const GSI_TABLES: [TableDefinition<&[u8], &[u8]>; 2] =
     [TableDefinition::new("gsi1"), TableDefinition::new("gsi2")];
-/// Bookkeeping: under [`LOGGED`], the sequence number of the last logged group the table holds.
+/// Bookkeeping: under [`LOGGED`], the sequence number of the last logged group the table holds;
+/// under [`ID`], the table's random id (made once, with the file), which ties its log to it.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const LOGGED: &str = "log";
+const ID: &str = "id";
 /// The page cache an embedded table keeps by default: the hot items of a small deployment. The
 /// file is the truth, so a page not kept is a read from the OS cache (microseconds). Under the
 /// HTTP load benchmark 8 MiB was no slower than 32 MiB and held ~40 MB less resident
@@ -228,17 +230,31 @@ impl Writer {
             .create(path)
             .map_err(TableError::backend)?;
         let txn = db.begin_write().map_err(TableError::backend)?;
-        let checkpointed = {
+        let (id, checkpointed) = {
             txn.open_table(ITEMS).map_err(TableError::backend)?;
             for definition in GSI_TABLES {
                 txn.open_table(definition).map_err(TableError::backend)?;
             }
-            let meta = txn.open_table(META).map_err(TableError::backend)?;
-            meta.get(LOGGED)
+            let mut meta = txn.open_table(META).map_err(TableError::backend)?;
+            let stored = meta
+                .get(ID)
                 .map_err(TableError::backend)?
-                .map_or(0, |seq| seq.value())
+                .map(|id| id.value());
+            let id = match stored {
+                Some(id) => id,
+                None => {
+                    let id = new_table_id();
+                    meta.insert(ID, id).map_err(TableError::backend)?;
+                    id
+                }
+            };
+            let checkpointed = meta
+                .get(LOGGED)
+                .map_err(TableError::backend)?
+                .map_or(0, |seq| seq.value());
+            (id, checkpointed)
         };
-        let (log, groups) = Log::open(&Log::path(path), checkpointed)?;
+        let (log, groups) = Log::open(&Log::path(path), id, checkpointed)?;
         {
             let mut writer = ItemWriter::open(&txn)?;
             for change in groups.into_iter().flatten() {
@@ -336,6 +352,20 @@ impl Writer {
         self.broken = Some(why.clone());
         TableError::backend(why)
     }
+}
+
+/// A random id for a new table file (the standard library's per-process random hash keys,
+/// mixed with the time and the process id).
+fn new_table_id() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos()),
+    );
+    hasher.write_u32(std::process::id());
+    hasher.finish()
 }
 
 impl Drop for Writer {
@@ -830,6 +860,26 @@ mod embedded_contract {
             assert!(recovered.get(&key(n)).await.expect("get").is_some());
         }
         drop(table);
+    }
+
+    #[tokio::test]
+    async fn a_new_table_file_ignores_the_log_of_a_deleted_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("table.redb");
+        let key = Key::new("OLD#1", "A");
+        {
+            let table = EmbeddedTable::open(&path).expect("open");
+            let put = table.put(item(&key.pk, "A", "x"), Condition::None);
+            put.await.expect("acknowledged");
+        }
+        // Reset by deleting the table file alone: its log stays behind, full of old groups.
+        std::fs::remove_file(&path).expect("deleted");
+        assert!(Log::path(&path).exists());
+        let fresh = EmbeddedTable::open(&path).expect("a new table");
+        assert!(
+            fresh.get(&key).await.expect("get").is_none(),
+            "nothing comes back"
+        );
     }
 
     #[tokio::test]

@@ -8,8 +8,10 @@
 //! synced every page the group touched (both indexes, the allocator's state) and was a third of
 //! the server's CPU under load (docs/measurements.md).
 //!
-//! Record layout (integers little-endian): payload length (u32), CRC-32 of the sequence number
-//! and payload (u32), sequence number (u64), payload. Payload: entries, each a tag (`1` put,
+//! Record layout (integers little-endian): payload length (u32), CRC-32 of the table's id, the
+//! sequence number and the payload (u32), sequence number (u64), payload. The id is a random
+//! number the table file keeps from its creation, so a log left beside a new or another table
+//! file (the old one deleted or replaced) fails every checksum and is never applied to it. Payload: entries, each a tag (`1` put,
 //! `2` delete), the partition key and sort key (u32 length, bytes each) and, for a put, the
 //! stored row (u32 length, bytes).
 //!
@@ -17,7 +19,9 @@
 //! last group it holds. The log is read from its beginning while records are whole (length and
 //! checksum) and consecutive (each number one more than the last); those after the recorded
 //! number are applied again. A record torn by a crash fails its checksum and ends the log; so do
-//! the records of an earlier round, left behind the current one (their numbers are lower).
+//! the records of an earlier round, left behind the current one (their numbers are lower). A
+//! log whose first group past the checkpoint is not the next one (an older copy of the table
+//! file put back beside a newer log) cannot be applied without a gap: opening fails and says so.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
@@ -88,6 +92,8 @@ impl Record {
 /// The log file and where the next record goes.
 pub(crate) struct Log {
     file: File,
+    /// The table's id, in every record's checksum.
+    table: u64,
     /// Where the next record is written.
     end: u64,
     /// The sequence number of the last record written (or of the last group the table holds).
@@ -106,10 +112,14 @@ impl Log {
         PathBuf::from(name)
     }
 
-    /// Open (or create) the log at `path`, for a table whose durable state holds every group up
-    /// to `checkpointed`; returns the log and the changes of the groups after it, in order, for
-    /// the caller to apply and checkpoint before writing ([`Log::restart`]).
-    pub fn open(path: &Path, checkpointed: u64) -> Result<(Log, Vec<Vec<Change>>), TableError> {
+    /// Open (or create) the log at `path`, for the table `table` whose durable state holds
+    /// every group up to `checkpointed`; returns the log and the changes of the groups after
+    /// it, in order, for the caller to apply and checkpoint before writing ([`Log::restart`]).
+    pub fn open(
+        path: &Path,
+        table: u64,
+        checkpointed: u64,
+    ) -> Result<(Log, Vec<Vec<Change>>), TableError> {
         let created = !path.exists();
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
@@ -127,18 +137,34 @@ impl Log {
         let mut last = checkpointed;
         let mut previous = None;
         let mut at = 0;
-        while let Some((seq, payload, next)) = read_record(&bytes, at) {
+        while let Some((seq, payload, next)) = read_record(&bytes, at, table) {
             if previous.is_some_and(|p: u64| seq != p + 1) {
                 break;
             }
             previous = Some(seq);
             at = next;
             if seq > checkpointed {
+                if last + 1 != seq {
+                    return Err(TableError::backend(format!(
+                        "the log {} does not continue its table file (the file holds groups up \
+                         to {checkpointed}, the log resumes at {seq}): was an older copy of the \
+                         file put back? Move the log away to open the file as it is",
+                        path.display()
+                    )));
+                }
                 groups.push(decode(payload)?);
                 last = seq;
             }
         }
-        Ok((Log { file, end: 0, last }, groups))
+        Ok((
+            Log {
+                file,
+                table,
+                end: 0,
+                last,
+            },
+            groups,
+        ))
     }
 
     /// The sequence number of the last group logged (what a commit records as held).
@@ -163,6 +189,7 @@ impl Log {
         let seq = self.last + 1;
         let mut bytes = Vec::with_capacity(record.len());
         let mut crc = crc32fast::Hasher::new();
+        crc.update(&self.table.to_le_bytes());
         crc.update(&seq.to_le_bytes());
         crc.update(&record.payload);
         bytes.extend_from_slice(&(record.payload.len() as u32).to_le_bytes());
@@ -211,7 +238,7 @@ fn sync_parent(path: &Path) -> Result<(), TableError> {
 }
 
 /// The whole record at `at`, if there is one: its number, payload and where the next begins.
-fn read_record(bytes: &[u8], at: usize) -> Option<(u64, &[u8], usize)> {
+fn read_record(bytes: &[u8], at: usize, table: u64) -> Option<(u64, &[u8], usize)> {
     let header = bytes.get(at..at.checked_add(HEADER)?)?;
     let len = u32::from_le_bytes(header[0..4].try_into().ok()?) as usize;
     let crc = u32::from_le_bytes(header[4..8].try_into().ok()?);
@@ -219,6 +246,7 @@ fn read_record(bytes: &[u8], at: usize) -> Option<(u64, &[u8], usize)> {
     let start = at + HEADER;
     let payload = bytes.get(start..start.checked_add(len)?)?;
     let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&table.to_le_bytes());
     hasher.update(seq_bytes);
     hasher.update(payload);
     if hasher.finalize() != crc || (len == 0 && crc == 0) {
@@ -260,6 +288,8 @@ fn decode(payload: &[u8]) -> Result<Vec<Change>, TableError> {
 mod tests {
     use super::*;
 
+    const TABLE: u64 = 0x7ab1e;
+
     fn key(n: u32) -> Key {
         Key::new(format!("USER#{n}"), "PROFILE")
     }
@@ -285,7 +315,7 @@ mod tests {
     fn groups_after_the_checkpoint_are_read_back_in_order() {
         let dir = tempfile::tempdir().expect("a folder");
         let path = dir.path().join("t.log");
-        let (mut log, groups) = Log::open(&path, 0).expect("a log");
+        let (mut log, groups) = Log::open(&path, TABLE, 0).expect("a log");
         assert!(groups.is_empty());
         #[cfg(unix)]
         {
@@ -300,7 +330,7 @@ mod tests {
             assert_eq!(log.append(&record(n)).expect("logged"), u64::from(n));
         }
         drop(log);
-        let (log, groups) = Log::open(&path, 1).expect("reopened");
+        let (log, groups) = Log::open(&path, TABLE, 1).expect("reopened");
         assert_eq!(groups, vec![changes(2), changes(3)]);
         assert_eq!(log.last(), 3);
     }
@@ -309,7 +339,7 @@ mod tests {
     fn a_torn_record_ends_the_log() {
         let dir = tempfile::tempdir().expect("a folder");
         let path = dir.path().join("t.log");
-        let (mut log, _) = Log::open(&path, 0).expect("a log");
+        let (mut log, _) = Log::open(&path, TABLE, 0).expect("a log");
         log.append(&record(1)).expect("logged");
         let end = log.end;
         log.append(&record(2)).expect("logged");
@@ -317,7 +347,7 @@ mod tests {
         // A crash halfway through the second record's write.
         let file = OpenOptions::new().write(true).open(&path).expect("open");
         file.set_len(end + 10).expect("torn");
-        let (log, groups) = Log::open(&path, 0).expect("reopened");
+        let (log, groups) = Log::open(&path, TABLE, 0).expect("reopened");
         assert_eq!(groups, vec![changes(1)]);
         assert_eq!(log.last(), 1);
         // A corrupted byte in a whole record fails its checksum the same way.
@@ -325,7 +355,7 @@ mod tests {
         let mut flipped = bytes.clone();
         flipped[HEADER + 3] ^= 0xff;
         std::fs::write(&path, &flipped).expect("write");
-        let (_, groups) = Log::open(&path, 0).expect("reopened");
+        let (_, groups) = Log::open(&path, TABLE, 0).expect("reopened");
         assert!(groups.is_empty());
     }
 
@@ -333,7 +363,7 @@ mod tests {
     fn after_a_restart_the_old_round_is_not_replayed() {
         let dir = tempfile::tempdir().expect("a folder");
         let path = dir.path().join("t.log");
-        let (mut log, _) = Log::open(&path, 0).expect("a log");
+        let (mut log, _) = Log::open(&path, TABLE, 0).expect("a log");
         for n in 1..=4 {
             log.append(&record(n)).expect("logged");
         }
@@ -342,11 +372,30 @@ mod tests {
         assert_eq!(log.append(&record(5)).expect("logged"), 5);
         drop(log);
         // Records 2-4 are still in the file behind record 5, but lower: not replayed.
-        let (log, groups) = Log::open(&path, 4).expect("reopened");
+        let (log, groups) = Log::open(&path, TABLE, 4).expect("reopened");
         assert_eq!(groups, vec![changes(5)]);
         assert_eq!(log.last(), 5);
         // A crash right after the checkpoint, before record 5: the old round is all skipped.
-        let (_, groups) = Log::open(&path, 5).expect("reopened");
+        let (_, groups) = Log::open(&path, TABLE, 5).expect("reopened");
         assert!(groups.is_empty());
+        // A file that holds only up to 3 (an older copy put back): group 4 is gone from the
+        // log, so applying 5 would leave a gap.
+        let refused = Log::open(&path, TABLE, 3).err().expect("refused");
+        assert!(
+            refused.to_string().contains("does not continue"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn another_tables_log_is_never_applied() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let path = dir.path().join("t.log");
+        let (mut log, _) = Log::open(&path, TABLE, 0).expect("a log");
+        log.append(&record(1)).expect("logged");
+        drop(log);
+        let (log, groups) = Log::open(&path, TABLE + 1, 0).expect("reopened");
+        assert!(groups.is_empty());
+        assert_eq!(log.last(), 0);
     }
 }
