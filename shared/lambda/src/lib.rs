@@ -109,9 +109,36 @@ pub fn remaining(context: &lambda_http::lambda_runtime::Context) -> std::time::D
         .unwrap_or(std::time::Duration::ZERO)
 }
 
-/// Structured logs as Lambda expects them (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`).
+/// Structured logs as Lambda expects them: JSON when `AWS_LAMBDA_LOG_FORMAT` is `JSON`, at the
+/// level `AWS_LAMBDA_LOG_LEVEL` (else `RUST_LOG`, else `INFO`) names; no colours, no
+/// timestamps (CloudWatch adds them). The same as `lambda_http`'s own default subscriber, but
+/// a level rather than `EnvFilter` directives, which would link regex into every bootstrap.
 pub fn init_tracing() {
-    lambda_http::tracing::init_default_subscriber();
+    let format = std::env::var("AWS_LAMBDA_LOG_FORMAT").unwrap_or_default();
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok();
+    init_tracing_with(&format, level.as_deref());
+}
+
+fn log_level(level: Option<&str>) -> tracing_subscriber::filter::LevelFilter {
+    level
+        .and_then(|level| level.trim().parse().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO)
+}
+
+fn init_tracing_with(format: &str, level: Option<&str>) {
+    let subscriber = tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_ansi(false)
+        .with_max_level(log_level(level));
+    // `try_init`: a second call (tests) keeps the first subscriber.
+    let _ = if format.eq_ignore_ascii_case("json") {
+        subscriber.json().try_init()
+    } else {
+        subscriber.try_init()
+    };
 }
 
 /// The whole `main` of a function: logging, configuration, the wiring built once, the
@@ -143,4 +170,19 @@ macro_rules! serve {
             .await
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_level;
+    use tracing_subscriber::filter::LevelFilter;
+
+    #[test]
+    fn the_log_level_comes_from_lambdas_setting_and_defaults_to_info() {
+        assert_eq!(log_level(Some("DEBUG")), LevelFilter::DEBUG);
+        assert_eq!(log_level(Some("warn")), LevelFilter::WARN);
+        assert_eq!(log_level(Some(" error ")), LevelFilter::ERROR);
+        assert_eq!(log_level(Some("tutorbridge=debug")), LevelFilter::INFO);
+        assert_eq!(log_level(None), LevelFilter::INFO);
+    }
 }
