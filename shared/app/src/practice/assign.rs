@@ -14,8 +14,8 @@ use super::{PracticeService, resolve_subject, shown, store};
 use crate::AppError;
 use crate::curriculum::guidelines_of_subject;
 use crate::records::Record;
-use crate::sessions::store::latest_session_of_student;
-use crate::summaries::latest_summary_of_student;
+use crate::sessions::store::latest_session_topic;
+use crate::summaries::latest_summary_topics;
 
 /// Guidelines read for a non-maths assignment (the sources of a written item).
 const MAX_GUIDELINES: usize = 50;
@@ -68,8 +68,8 @@ impl PracticeService {
                 .of(store, self.ports.clock.as_ref(), subject),
             store::goals_in_subject(store, student, subject),
             store::open_items_of_student(store, student),
-            latest_session_of_student(store, student),
-            latest_summary_of_student(store, student),
+            latest_session_topic(store, student),
+            latest_summary_topics(store, student),
             guidelines,
             crate::quota::usage(store, student, now, self.quota),
         );
@@ -100,15 +100,15 @@ impl PracticeService {
             .collect();
         // The topic of the latest tutoring session in this subject, if any.
         if let Some(session) = session?
-            && SubjectSlug::parse(session.guideline.subject.as_str()).is_ok_and(|s| &s == subject)
+            && SubjectSlug::parse(&session.guideline.subject).is_ok_and(|s| &s == subject)
         {
-            preferred.push(session.guideline.topic.as_str().to_lowercase());
+            preferred.push(session.guideline.topic.to_lowercase());
         }
         // The topics the human tutor covered in the latest live session, if it was this subject.
         if let Some(summary) = summary?
             && SubjectSlug::parse(&summary.subject).is_ok_and(|s| &s == subject)
         {
-            preferred.extend(summary.text.key_topics.iter().map(|t| t.to_lowercase()));
+            preferred.extend(summary.key_topics.iter().map(|t| t.to_lowercase()));
         }
 
         let target = self.settings.target_success;

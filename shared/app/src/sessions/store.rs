@@ -1,5 +1,6 @@
 //! Sessions' access patterns: every read and query sessions make, named, in one place.
 
+use serde::Deserialize;
 use tutorbridge_domain::UserId;
 use tutorbridge_domain::tutoring::SessionId;
 use tutorbridge_table::{Cursor, Index, Query, SortKeyCondition};
@@ -33,12 +34,37 @@ pub(crate) async fn sessions_of_student(
     limit: u32,
     cursor: Option<Cursor>,
 ) -> Result<(Vec<SessionRecord>, Option<Cursor>), AppError> {
-    let query = Query::partition(Index::Gsi1, keys::user(student))
+    query_page(store, &newest_sessions(student, limit).after(cursor)).await
+}
+
+fn newest_sessions(student: &UserId, limit: u32) -> Query {
+    Query::partition(Index::Gsi1, keys::user(student))
         .sort(SortKeyCondition::BeginsWith(keys::STUDENT_SESSIONS.into()))
         .descending()
         .limit(limit)
-        .after(cursor);
-    query_page(store, &query).await
+}
+
+/// What practice needs of a session: its guideline's subject and topic.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SessionTopic {
+    pub guideline: GuidelineTopic,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct GuidelineTopic {
+    pub subject: String,
+    pub topic: String,
+}
+
+/// The subject and topic of a student's most recent session, if any (one GSI1 query, as
+/// [`latest_session_of_student`], without decoding the rest of the record: the guideline's
+/// text and the open question).
+pub(crate) async fn latest_session_topic(
+    store: &Store,
+    student: &UserId,
+) -> Result<Option<SessionTopic>, AppError> {
+    let (sessions, _) = query_page::<SessionTopic>(store, &newest_sessions(student, 1)).await?;
+    Ok(sessions.into_iter().next())
 }
 
 /// A student's most recent session, if any (one GSI1 query).

@@ -136,15 +136,34 @@ pub async fn latest_summary_of_student(
     store: &crate::Store,
     student: &UserId,
 ) -> Result<Option<Summary>, AppError> {
+    latest_of_student(store, student).await
+}
+
+/// What practice needs of a summary: its subject and the topics the live session covered.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SummaryTopics {
+    pub subject: String,
+    pub key_topics: Vec<String>,
+}
+
+/// The subject and topics of a student's latest summary, if any (one query, as
+/// [`latest_summary_of_student`], without decoding the narrative and the rest).
+pub(crate) async fn latest_summary_topics(
+    store: &crate::Store,
+    student: &UserId,
+) -> Result<Option<SummaryTopics>, AppError> {
+    latest_of_student(store, student).await
+}
+
+async fn latest_of_student<T: serde::de::DeserializeOwned>(
+    store: &crate::Store,
+    student: &UserId,
+) -> Result<Option<T>, AppError> {
     let query = Query::partition(Index::Base, keys::user(student))
         .sort(SortKeyCondition::BeginsWith(keys::SUMMARIES.into()))
         .descending()
         .limit(1);
-    Ok(query_page::<Summary>(store, &query)
-        .await?
-        .0
-        .into_iter()
-        .next())
+    Ok(query_page::<T>(store, &query).await?.0.into_iter().next())
 }
 
 /// The answer to a delivery.
