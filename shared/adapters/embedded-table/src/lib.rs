@@ -230,33 +230,19 @@ impl Writer {
             .create(path)
             .map_err(TableError::backend)?;
         let txn = db.begin_write().map_err(TableError::backend)?;
-        let (id, checkpointed) = {
-            txn.open_table(ITEMS).map_err(TableError::backend)?;
-            for definition in GSI_TABLES {
-                txn.open_table(definition).map_err(TableError::backend)?;
-            }
-            let mut meta = txn.open_table(META).map_err(TableError::backend)?;
-            let stored = meta
-                .get(ID)
-                .map_err(TableError::backend)?
-                .map(|id| id.value());
-            let id = match stored {
+        let log = {
+            // Opening the tables creates them on first use.
+            let mut writer = ItemWriter::open(&txn)?;
+            let id = match writer.meta(ID)? {
                 Some(id) => id,
                 None => {
                     let id = new_table_id();
-                    meta.insert(ID, id).map_err(TableError::backend)?;
+                    writer.meta.insert(ID, id).map_err(TableError::backend)?;
                     id
                 }
             };
-            let checkpointed = meta
-                .get(LOGGED)
-                .map_err(TableError::backend)?
-                .map_or(0, |seq| seq.value());
-            (id, checkpointed)
-        };
-        let (log, groups) = Log::open(&Log::path(path), id, checkpointed)?;
-        {
-            let mut writer = ItemWriter::open(&txn)?;
+            let checkpointed = writer.meta(LOGGED)?.unwrap_or(0);
+            let (log, groups) = Log::open(&Log::path(path), id, checkpointed)?;
             for change in groups.into_iter().flatten() {
                 match change {
                     Change::Put { key, row } => writer.put(&Prepared::stored(key, row)?)?,
@@ -264,7 +250,8 @@ impl Writer {
                 }
             }
             writer.logged(log.last())?;
-        }
+            log
+        };
         txn.commit().map_err(TableError::backend)?;
         let mut writer = Writer {
             db: Arc::new(db),
@@ -290,25 +277,21 @@ impl Writer {
         let now = now_epoch_seconds();
         let mut txn = self.db.begin_write().map_err(TableError::backend)?;
         let mut record = Record::default();
-        let outcomes = {
+        let (outcomes, logged) = {
             let mut writer = ItemWriter::open(&txn)?;
             let outcomes = group
                 .map(|batch| apply(&mut writer, batch, now, &mut record))
                 .collect::<Result<Vec<_>, _>>()?;
-            let held = if self.log.takes(&record) {
-                self.log.last() + 1
-            } else {
-                self.log.last()
-            };
-            writer.logged(held)?;
-            outcomes
+            let logged = self.log.takes(&record);
+            writer.logged(self.log.last() + u64::from(logged))?;
+            (outcomes, logged)
         };
         if record.is_empty() {
             // Nothing changed (every member failed, or only checked conditions).
             txn.abort().map_err(TableError::backend)?;
             return Ok(outcomes);
         }
-        if !self.log.takes(&record) {
+        if !logged {
             // Too large to log: committed durably by redb itself, which is a checkpoint.
             txn.commit().map_err(TableError::backend)?;
             self.log.restart();
@@ -333,10 +316,11 @@ impl Writer {
         if self.broken.is_some() {
             return;
         }
-        let done = match self.db.begin_write() {
-            Ok(txn) => txn.commit().map_err(TableError::backend),
-            Err(error) => Err(TableError::backend(error)),
-        };
+        let done = self
+            .db
+            .begin_write()
+            .map_err(TableError::backend)
+            .and_then(|txn| txn.commit().map_err(TableError::backend));
         match done {
             Ok(()) => self.log.restart(),
             Err(error) => {
@@ -438,6 +422,15 @@ impl<'txn> ItemWriter<'txn> {
             }
         }
         Ok(())
+    }
+
+    /// A bookkeeping value ([`ID`], [`LOGGED`]).
+    fn meta(&self, name: &str) -> Result<Option<u64>, TableError> {
+        Ok(self
+            .meta
+            .get(name)
+            .map_err(TableError::backend)?
+            .map(|value| value.value()))
     }
 
     /// Record that the table holds every logged group up to `seq`.
@@ -889,17 +882,7 @@ mod embedded_contract {
         let key = Key::new("USER#1", "PROFILE");
         {
             let table = EmbeddedTable::open(&path).expect("open");
-            let item: Item = std::collections::HashMap::from([
-                (
-                    "PK".to_string(),
-                    tutorbridge_table::Value::S(key.pk.clone()),
-                ),
-                (
-                    "SK".to_string(),
-                    tutorbridge_table::Value::S(key.sk.clone()),
-                ),
-            ])
-            .into();
+            let item = item(&key.pk, &key.sk, "x");
             table.put(item, Condition::NotExists).await.expect("put");
         }
         let reopened = EmbeddedTable::open(&path).expect("reopen");

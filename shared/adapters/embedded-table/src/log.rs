@@ -311,12 +311,18 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn groups_after_the_checkpoint_are_read_back_in_order() {
+    /// A fresh log in its own folder (kept alive by the returned guard).
+    fn new_log() -> (tempfile::TempDir, PathBuf, Log) {
         let dir = tempfile::tempdir().expect("a folder");
         let path = dir.path().join("t.log");
-        let (mut log, groups) = Log::open(&path, TABLE, 0).expect("a log");
+        let (log, groups) = Log::open(&path, TABLE, 0).expect("a log");
         assert!(groups.is_empty());
+        (dir, path, log)
+    }
+
+    #[test]
+    fn groups_after_the_checkpoint_are_read_back_in_order() {
+        let (_dir, path, mut log) = new_log();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -337,9 +343,7 @@ mod tests {
 
     #[test]
     fn a_torn_record_ends_the_log() {
-        let dir = tempfile::tempdir().expect("a folder");
-        let path = dir.path().join("t.log");
-        let (mut log, _) = Log::open(&path, TABLE, 0).expect("a log");
+        let (_dir, path, mut log) = new_log();
         log.append(&record(1)).expect("logged");
         let end = log.end;
         log.append(&record(2)).expect("logged");
@@ -361,9 +365,7 @@ mod tests {
 
     #[test]
     fn after_a_restart_the_old_round_is_not_replayed() {
-        let dir = tempfile::tempdir().expect("a folder");
-        let path = dir.path().join("t.log");
-        let (mut log, _) = Log::open(&path, TABLE, 0).expect("a log");
+        let (_dir, path, mut log) = new_log();
         for n in 1..=4 {
             log.append(&record(n)).expect("logged");
         }
@@ -389,9 +391,7 @@ mod tests {
 
     #[test]
     fn another_tables_log_is_never_applied() {
-        let dir = tempfile::tempdir().expect("a folder");
-        let path = dir.path().join("t.log");
-        let (mut log, _) = Log::open(&path, TABLE, 0).expect("a log");
+        let (_dir, path, mut log) = new_log();
         log.append(&record(1)).expect("logged");
         drop(log);
         let (log, groups) = Log::open(&path, TABLE + 1, 0).expect("reopened");
