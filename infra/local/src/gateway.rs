@@ -750,11 +750,6 @@ fn api_gateway_event(
     headers.insert("x-forwarded-proto", http::HeaderValue::from_static("http"));
     headers.remove("x-forwarded-host");
     headers.remove("x-forwarded-port");
-    let header = |name: http::header::HeaderName| {
-        headers
-            .get(name)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-    };
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -774,7 +769,12 @@ fn api_gateway_event(
     http_context.path = Some(parts.uri.path().to_string());
     http_context.protocol = Some("HTTP/1.1".into());
     http_context.source_ip = Some("127.0.0.1".into());
-    http_context.user_agent = Some(header(http::header::USER_AGENT).unwrap_or_default());
+    http_context.user_agent = Some(
+        headers
+            .get(http::header::USER_AGENT)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .unwrap_or_default(),
+    );
     let mut context = ApiGatewayV2httpRequestContext::default();
     context.account_id = Some("000000000000".into());
     context.apiid = Some("local".into());

@@ -118,27 +118,23 @@ pub fn init_tracing() {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .ok();
-    init_tracing_with(&format, level.as_deref());
-}
-
-fn log_level(level: Option<&str>) -> tracing_subscriber::filter::LevelFilter {
-    level
-        .and_then(|level| level.trim().parse().ok())
-        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO)
-}
-
-fn init_tracing_with(format: &str, level: Option<&str>) {
     let subscriber = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
         .with_ansi(false)
-        .with_max_level(log_level(level));
+        .with_max_level(log_level(level.as_deref()));
     // `try_init`: a second call (tests) keeps the first subscriber.
     let _ = if format.eq_ignore_ascii_case("json") {
         subscriber.json().try_init()
     } else {
         subscriber.try_init()
     };
+}
+
+fn log_level(level: Option<&str>) -> tracing_subscriber::filter::LevelFilter {
+    level
+        .and_then(|level| level.trim().parse().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO)
 }
 
 /// The whole `main` of a function: logging, configuration, the wiring built once, the

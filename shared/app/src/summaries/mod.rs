@@ -128,17 +128,6 @@ pub const MAX_TRANSCRIPT_BYTES: usize = 256 * 1024;
 /// Guidelines read for a subject's topic names.
 const MAX_GUIDELINES: usize = 200;
 
-/// A student's latest summary (by the live session's end), if any: one query, newest first.
-///
-/// # Errors
-/// The table's errors.
-pub async fn latest_summary_of_student(
-    store: &crate::Store,
-    student: &UserId,
-) -> Result<Option<Summary>, AppError> {
-    latest_of_student(store, student).await
-}
-
 /// What practice needs of a summary: its subject and the topics the live session covered.
 #[derive(Debug, Deserialize)]
 pub(crate) struct SummaryTopics {
@@ -146,24 +135,17 @@ pub(crate) struct SummaryTopics {
     pub key_topics: Vec<String>,
 }
 
-/// The subject and topics of a student's latest summary, if any (one query, as
-/// [`latest_summary_of_student`], without decoding the narrative and the rest).
+/// The subject and topics of a student's latest summary (by the live session's end), if any:
+/// one query, newest first, without decoding the narrative and the rest.
 pub(crate) async fn latest_summary_topics(
     store: &crate::Store,
     student: &UserId,
 ) -> Result<Option<SummaryTopics>, AppError> {
-    latest_of_student(store, student).await
-}
-
-async fn latest_of_student<T: serde::de::DeserializeOwned>(
-    store: &crate::Store,
-    student: &UserId,
-) -> Result<Option<T>, AppError> {
     let query = Query::partition(Index::Base, keys::user(student))
         .sort(SortKeyCondition::BeginsWith(keys::SUMMARIES.into()))
         .descending()
         .limit(1);
-    Ok(query_page::<T>(store, &query).await?.0.into_iter().next())
+    Ok(query_page(store, &query).await?.0.into_iter().next())
 }
 
 /// The answer to a delivery.
