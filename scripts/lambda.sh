@@ -3,7 +3,7 @@
 #
 #   scripts/lambda.sh            # build every function with cargo-lambda, then measure
 #   SKIP_BUILD=1 scripts/lambda.sh   # measure what target/lambda already holds
-#   FUNCTIONS="session-step practice-assign" PROFILE=lambda-small scripts/lambda.sh  # compare a profile
+#   FUNCTIONS="session-step practice-assign" PROFILE=profiling scripts/lambda.sh  # another cargo profile
 #
 # Builds each function's `bootstrap` with `cargo lambda build --release` for x86_64 (arm64, the
 # template's default, cannot be built here) and zips it, then runs each one under a stand-in
