@@ -154,7 +154,7 @@ pub mod backends {
     /// emulator copies a whole table for every transaction (its rollback), so small tables also
     /// keep it fast.
     pub async fn dynamodb() -> Store {
-        let sdk = tutorbridge_aws::emulator::config().await;
+        let sdk = tutorbridge_aws::emulator::config();
         let client = aws_sdk_dynamodb::Client::new(&sdk);
         let name = unique("scenario");
         tutorbridge_dynamodb_table::setup::ensure_table(&client, &name)

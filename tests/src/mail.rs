@@ -40,7 +40,7 @@ impl Mailer for SwitchableMailer {
 /// SES v2 on the emulator, sending from a new verified identity (`<prefix>-…@tutorbridge.example.com`),
 /// and that address.
 pub async fn ses_on_emulator(prefix: &str) -> (tutorbridge_aws::ses::SesMailer, String) {
-    let sdk = tutorbridge_aws::emulator::config().await;
+    let sdk = tutorbridge_aws::emulator::config();
     let from = format!(
         "{}@tutorbridge.example.com",
         crate::backends::unique(prefix)

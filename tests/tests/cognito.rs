@@ -26,7 +26,7 @@ impl Pool {
     /// A user pool with a `student` group, two app clients and a user in the group.
     async fn create() -> Pool {
         let endpoint = tutorbridge_aws::emulator::endpoint();
-        let cognito = Client::new(&tutorbridge_aws::emulator::config().await);
+        let cognito = Client::new(&tutorbridge_aws::emulator::config());
         let pool = cognito
             .create_user_pool()
             .pool_name("tutorbridge-test")
@@ -205,7 +205,7 @@ async fn admins_invite_users_into_the_emulators_pool() {
     use tutorbridge_domain::{Access, Role};
     use tutorbridge_tests::backends::{caller, dynamodb, unique};
 
-    let cognito = Client::new(&tutorbridge_aws::emulator::config().await);
+    let cognito = Client::new(&tutorbridge_aws::emulator::config());
     let pool_id = cognito
         .create_user_pool()
         .pool_name(unique("invites"))

@@ -12,7 +12,7 @@ use tutorbridge_tests::backends::unique;
 
 #[tokio::test]
 async fn an_upload_through_a_presigned_post_is_stored_and_downloadable() {
-    let sdk = tutorbridge_aws::emulator::config().await;
+    let sdk = tutorbridge_aws::emulator::config();
     let bucket = unique("files");
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)

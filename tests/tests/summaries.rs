@@ -91,7 +91,7 @@ tutorbridge_tests::on_both_backends!(
 
 /// A new bucket on the emulator's S3, as the file store.
 async fn emulator_bucket() -> Arc<dyn FileStore> {
-    let sdk = tutorbridge_aws::emulator::config().await;
+    let sdk = tutorbridge_aws::emulator::config();
     let bucket = unique("transcripts");
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)

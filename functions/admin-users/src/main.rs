@@ -13,9 +13,8 @@ async fn main() -> Result<(), Error> {
     init_tracing();
     let config = Config::from_env()?;
     let pool = std::env::var(USER_POOL_VAR).map_err(|_| format!("{USER_POOL_VAR} must be set"))?;
-    let sdk = tutorbridge_aws::sdk_config(config.aws_endpoint.as_deref()).await;
-    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
-    let mut wiring = wiring(&config).await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&config.aws);
+    let mut wiring = wiring(&config);
     wiring.directory = Some(Arc::new(CognitoDirectory::new(cognito, pool)));
     let app = AdminUsers::build(&wiring)?;
     let app = &app;

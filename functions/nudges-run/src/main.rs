@@ -8,8 +8,8 @@ use nudges_run::{Event, NudgesRun};
 async fn main() -> Result<(), lambda_runtime::Error> {
     tutorbridge_lambda::init_tracing();
     let config = tutorbridge_lambda::Config::from_env()?;
-    let wiring = tutorbridge_lambda::wiring(&config).await;
-    let wiring = tutorbridge_lambda::with_mail(wiring, &config).await;
+    let wiring = tutorbridge_lambda::wiring(&config);
+    let wiring = tutorbridge_lambda::with_mail(wiring, &config);
     let job = NudgesRun::build(&wiring)?;
     let job = &job;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {

@@ -8,7 +8,7 @@ use profile_created::{Event, ProfileCreated};
 async fn main() -> Result<(), lambda_runtime::Error> {
     tutorbridge_lambda::init_tracing();
     let config = tutorbridge_lambda::Config::from_env()?;
-    let wiring = tutorbridge_lambda::wiring(&config).await;
+    let wiring = tutorbridge_lambda::wiring(&config);
     let trigger = ProfileCreated::new(wiring.ports.clone());
     let trigger = &trigger;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {

@@ -8,8 +8,8 @@ use summaries_sweep::{Event, SummariesSweep};
 async fn main() -> Result<(), lambda_runtime::Error> {
     tutorbridge_lambda::init_tracing();
     let config = tutorbridge_lambda::Config::from_env()?;
-    let wiring = tutorbridge_lambda::wiring_with_files(&config).await;
-    let wiring = tutorbridge_lambda::with_mail(wiring, &config).await;
+    let wiring = tutorbridge_lambda::wiring_with_files(&config);
+    let wiring = tutorbridge_lambda::with_mail(wiring, &config);
     let sweep = SummariesSweep::build(&wiring)?;
     let sweep = &sweep;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {

@@ -19,7 +19,12 @@ async fn main() -> anyhow::Result<()> {
     let endpoint = std::env::var(tutorbridge_aws::ENDPOINT_VAR)
         .ok()
         .filter(|e| !e.is_empty());
-    let config = tutorbridge_aws::sdk_config(endpoint.as_deref()).await;
+    // The standard provider chain (profiles, SSO, …): an operator's machine, not a Lambda.
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(endpoint) = endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    let config = loader.load().await;
     let client = aws_sdk_dynamodb::Client::new(&config);
     if command == Command::CreateTable {
         setup::ensure_table(&client, &table).await?;

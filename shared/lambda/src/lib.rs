@@ -18,6 +18,9 @@ pub struct Config {
     pub table_name: String,
     /// Endpoint override for every AWS client (`TUTORBRIDGE_AWS_ENDPOINT`), for emulators.
     pub aws_endpoint: Option<String>,
+    /// Region, credentials and endpoint for every AWS client, read once
+    /// ([`tutorbridge_aws::sdk_config`]).
+    pub aws: tutorbridge_aws::SdkConfig,
     /// The use cases' settings (`TUTORBRIDGE_PRACTICE_*`, `TUTORBRIDGE_LLM_*`).
     pub settings: Settings,
 }
@@ -29,8 +32,8 @@ impl Config {
     /// Read the configuration from the environment.
     ///
     /// # Errors
-    /// When `TUTORBRIDGE_TABLE` is missing or a setting is malformed: the function should not
-    /// start half-configured.
+    /// When `TUTORBRIDGE_TABLE`, the region or the credentials are missing, or a setting is
+    /// malformed: the function should not start half-configured.
     pub fn from_env() -> Result<Config, ConfigError> {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
@@ -47,26 +50,32 @@ impl Config {
                 why: "must be set to the table's name".into(),
             })?;
         let aws_endpoint = lookup(tutorbridge_aws::ENDPOINT_VAR).filter(|e| !e.is_empty());
+        let aws = tutorbridge_aws::sdk_config_from(&lookup, aws_endpoint.as_deref()).map_err(
+            |tutorbridge_aws::MissingVariable(variable)| ConfigError {
+                variable,
+                why: "must be set (Lambda sets it)".into(),
+            },
+        )?;
         Ok(Config {
             table_name,
             aws_endpoint,
+            aws,
             settings: Settings::from_lookup(&lookup)?,
         })
     }
 }
 
 /// The DynamoDB-backed store, with its client built once.
-pub async fn dynamodb_store(config: &Config) -> Store {
-    let sdk = tutorbridge_aws::sdk_config(config.aws_endpoint.as_deref()).await;
-    let client = aws_sdk_dynamodb::Client::new(&sdk);
+pub fn dynamodb_store(config: &Config) -> Store {
+    let client = aws_sdk_dynamodb::Client::new(&config.aws);
     Arc::new(DynamoDbTable::new(client, config.table_name.clone()))
 }
 
 /// What every function is built from in Lambda: the DynamoDB store, the wall clock, ULIDs and
 /// the settings.
-pub async fn wiring(config: &Config) -> Wiring {
+pub fn wiring(config: &Config) -> Wiring {
     Wiring {
-        ports: Ports::new(dynamodb_store(config).await),
+        ports: Ports::new(dynamodb_store(config)),
         settings: config.settings.clone(),
         directory: None,
         files: None,
@@ -76,9 +85,9 @@ pub async fn wiring(config: &Config) -> Wiring {
 
 /// `wiring` with the bucket named by `TUTORBRIDGE_BUCKET` as the file store (built once).
 #[cfg(feature = "files")]
-pub async fn with_files(mut wiring: Wiring, config: &Config) -> Wiring {
-    let sdk = tutorbridge_aws::sdk_config(config.aws_endpoint.as_deref()).await;
-    if let Some(files) = tutorbridge_aws::s3::from_env(&sdk, config.aws_endpoint.as_deref()) {
+pub fn with_files(mut wiring: Wiring, config: &Config) -> Wiring {
+    if let Some(files) = tutorbridge_aws::s3::from_env(&config.aws, config.aws_endpoint.as_deref())
+    {
         wiring.files = Some(Arc::new(files));
     }
     wiring
@@ -86,15 +95,14 @@ pub async fn with_files(mut wiring: Wiring, config: &Config) -> Wiring {
 
 /// [`wiring`] with the file store ([`with_files`]).
 #[cfg(feature = "files")]
-pub async fn wiring_with_files(config: &Config) -> Wiring {
-    with_files(wiring(config).await, config).await
+pub fn wiring_with_files(config: &Config) -> Wiring {
+    with_files(wiring(config), config)
 }
 
 /// `wiring` with SES v2 as the mailer when `TUTORBRIDGE_MAIL_FROM` is set (built once).
 #[cfg(feature = "mail")]
-pub async fn with_mail(mut wiring: Wiring, config: &Config) -> Wiring {
-    let sdk = tutorbridge_aws::sdk_config(config.aws_endpoint.as_deref()).await;
-    if let Some(mailer) = tutorbridge_aws::ses::from_env(&sdk) {
+pub fn with_mail(mut wiring: Wiring, config: &Config) -> Wiring {
+    if let Some(mailer) = tutorbridge_aws::ses::from_env(&config.aws) {
         wiring.mailer = Some(Arc::new(mailer));
     }
     wiring
@@ -146,17 +154,17 @@ fn log_level(level: Option<&str>) -> tracing_subscriber::filter::LevelFilter {
 #[macro_export]
 macro_rules! serve {
     (@extra files, $wiring:expr, $config:expr) => {
-        $crate::with_files($wiring, $config).await
+        $crate::with_files($wiring, $config)
     };
     (@extra mail, $wiring:expr, $config:expr) => {
-        $crate::with_mail($wiring, $config).await
+        $crate::with_mail($wiring, $config)
     };
     ($function:ty $(, $extra:ident)*) => {
         #[tokio::main]
         async fn main() -> Result<(), $crate::lambda_http::Error> {
             $crate::init_tracing();
             let config = $crate::Config::from_env()?;
-            let wiring = $crate::wiring(&config).await;
+            let wiring = $crate::wiring(&config);
             $(let wiring = $crate::serve!(@extra $extra, wiring, &config);)*
             let app = <$function as $crate::Function>::build(&wiring)?;
             let app = &app;
@@ -170,8 +178,38 @@ macro_rules! serve {
 
 #[cfg(test)]
 mod tests {
-    use super::log_level;
+    use super::{Config, log_level};
     use tracing_subscriber::filter::LevelFilter;
+
+    #[test]
+    fn the_aws_configuration_is_read_once_with_the_rest_and_a_missing_piece_is_named() {
+        let environment = |skip: &str| {
+            let skip = skip.to_string();
+            move |name: &str| {
+                let value = match name {
+                    "TUTORBRIDGE_TABLE" => "tutorbridge",
+                    "TUTORBRIDGE_AWS_ENDPOINT" => "http://127.0.0.1:5000",
+                    "AWS_REGION" => "eu-west-2",
+                    "AWS_ACCESS_KEY_ID" => "AKID",
+                    "AWS_SECRET_ACCESS_KEY" => "wJalrXUtnFEMIK7MDENG",
+                    _ => return None,
+                };
+                (name != skip).then(|| value.to_string())
+            }
+        };
+        let config = Config::from_lookup(environment("")).expect("config");
+        assert_eq!(config.table_name, "tutorbridge");
+        assert_eq!(config.aws.region().map(|r| r.as_ref()), Some("eu-west-2"));
+        assert_eq!(config.aws.endpoint_url(), Some("http://127.0.0.1:5000"));
+        assert!(
+            !format!("{config:?}").contains("wJalrXUtnFEMIK7MDENG"),
+            "no secret in logs"
+        );
+        for missing in ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+            let error = Config::from_lookup(environment(missing)).expect_err(missing);
+            assert_eq!(error.variable, missing);
+        }
+    }
 
     #[test]
     fn the_log_level_comes_from_lambdas_setting_and_defaults_to_info() {

@@ -7,6 +7,7 @@
 //! - [`OpenAiTutor`]: any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, llama.cpp
 //!   server, Ollama) with JSON-schema structured output, a timeout and bounded, jittered retries.
 
+mod http;
 mod offline;
 mod openai;
 mod prompts;

@@ -26,6 +26,7 @@ use tutorbridge_domain::summaries::{
 use tutorbridge_domain::tutoring::Grading;
 use tutorbridge_domain::tutoring::thresholds::MAX_HINTS;
 
+use crate::http::{Failure, JsonClient};
 use crate::prompts::{
     GRADE, MARK, PERSONALISE, QA_ANALYSE, QA_ANSWER, REMEDIATE, SUMMARISE, SYSTEM, TEACH,
     WRITE_ITEM, fill,
@@ -79,7 +80,7 @@ impl OpenAiConfig {
 
 /// The client; build once at cold start and share.
 pub struct OpenAiTutor {
-    client: reqwest::Client,
+    http: JsonClient,
     config: OpenAiConfig,
 }
 
@@ -255,13 +256,14 @@ impl GradeOutput {
 
 impl OpenAiTutor {
     /// # Errors
-    /// When the HTTP client cannot be built (TLS setup).
+    /// When the HTTP client cannot be built: a base URL that is not an absolute http(s) URL, an
+    /// API key that is not a header value, no root certificates for an https URL.
     pub fn new(config: OpenAiConfig) -> Result<Self, ModelError> {
-        let client = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .build()
+        let url = format!("{}/chat/completions", config.base_url.trim_end_matches('/'));
+        let key = config.api_key.as_ref().map(Secret::expose);
+        let http = JsonClient::new(&url, key, config.timeout)
             .map_err(|e| ModelError::Unavailable(format!("cannot build the HTTP client: {e}")))?;
-        Ok(OpenAiTutor { client, config })
+        Ok(OpenAiTutor { http, config })
     }
 
     fn system(&self, lesson: &LessonContext) -> String {
@@ -290,25 +292,16 @@ impl OpenAiTutor {
         if let Some(object) = body.as_object_mut() {
             object.extend(self.config.extra_body.clone());
         }
-        let url = format!(
-            "{}/chat/completions",
-            self.config.base_url.trim_end_matches('/')
-        );
+        let body = serde_json::to_vec(&body)
+            .map_err(|e| ModelError::InvalidOutput(format!("{name}: request: {e}")))?;
         let mut attempt = 0;
         loop {
-            let mut request = self.client.post(&url).json(&body);
-            if let Some(key) = &self.config.api_key {
-                request = request.bearer_auth(key.expose());
-            }
-            let failure = match request.send().await {
-                Ok(response) if response.status().is_success() => {
-                    let completion: Completion = response.json().await.map_err(|e| {
-                        if e.is_timeout() {
-                            ModelError::Timeout
-                        } else {
+            let failure = match self.http.post(body.clone()).await {
+                Ok(reply) if reply.status.is_success() => {
+                    let completion: Completion =
+                        serde_json::from_slice(&reply.body).map_err(|e| {
                             ModelError::InvalidOutput(format!("not a chat completion: {e}"))
-                        }
-                    })?;
+                        })?;
                     let content = completion
                         .choices
                         .into_iter()
@@ -325,14 +318,11 @@ impl OpenAiTutor {
                     return serde_json::from_str(json)
                         .map_err(|e| ModelError::InvalidOutput(format!("{name}: {e}")));
                 }
-                Ok(response) => {
-                    let status = response.status();
-                    let retry_after = response
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.parse::<u64>().ok())
-                        .map(|s| Duration::from_secs(s.min(5)));
+                Ok(reply) => {
+                    let status = reply.status;
+                    let retry_after = reply
+                        .retry_after
+                        .map(|seconds| Duration::from_secs(seconds.min(5)));
                     if status.as_u16() == 429 || status.is_server_error() {
                         (
                             ModelError::Unavailable(format!("HTTP {status}")),
@@ -342,11 +332,8 @@ impl OpenAiTutor {
                         return Err(ModelError::Unavailable(format!("HTTP {status}")));
                     }
                 }
-                Err(error) if error.is_timeout() => return Err(ModelError::Timeout),
-                Err(error) => (
-                    ModelError::Unavailable(format!("request failed: {error}")),
-                    None,
-                ),
+                Err(Failure::Timeout) => return Err(ModelError::Timeout),
+                Err(Failure::Transport(why)) => (ModelError::Unavailable(why), None),
             };
             let (error, retry_after) = failure;
             if attempt >= self.config.max_retries {

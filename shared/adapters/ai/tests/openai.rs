@@ -30,6 +30,8 @@ struct Scripted {
 struct Script {
     replies: Mutex<VecDeque<Scripted>>,
     requests: Mutex<Vec<Value>>,
+    /// Each request's `Authorization` header, if any.
+    authorizations: Mutex<Vec<Option<String>>>,
 }
 
 fn completion(content: &str) -> Value {
@@ -52,8 +54,18 @@ fn status(code: u16) -> Scripted {
     }
 }
 
-async fn chat(State(script): State<Arc<Script>>, Json(request): Json<Value>) -> Response {
+async fn chat(
+    State(script): State<Arc<Script>>,
+    headers: axum::http::HeaderMap,
+    Json(request): Json<Value>,
+) -> Response {
     script.requests.lock().expect("lock").push(request);
+    script.authorizations.lock().expect("lock").push(
+        headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    );
     let next = script.replies.lock().expect("lock").pop_front();
     let Some(reply) = next else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "script exhausted").into_response();
@@ -68,9 +80,15 @@ async fn chat(State(script): State<Arc<Script>>, Json(request): Json<Value>) -> 
 
 /// A server answering with `replies` in order; the client configured for it.
 async fn server(replies: Vec<Scripted>) -> (Arc<Script>, OpenAiTutor) {
+    let (script, config) = server_config(replies).await;
+    (script, OpenAiTutor::new(config).expect("client"))
+}
+
+/// A server answering with `replies` in order; a client configuration for it.
+async fn server_config(replies: Vec<Scripted>) -> (Arc<Script>, OpenAiConfig) {
     let script = Arc::new(Script {
         replies: Mutex::new(replies.into()),
-        requests: Mutex::default(),
+        ..Script::default()
     });
     let app = axum::Router::new()
         .route("/v1/chat/completions", axum::routing::post(chat))
@@ -84,7 +102,7 @@ async fn server(replies: Vec<Scripted>) -> (Arc<Script>, OpenAiTutor) {
     config.timeout = Duration::from_millis(500);
     config.backoff = Duration::from_millis(10);
     config.max_retries = 2;
-    (script, OpenAiTutor::new(config).expect("client"))
+    (script, config)
 }
 
 fn lesson() -> LessonContext {
@@ -259,6 +277,59 @@ async fn an_unreachable_model_is_unavailable() {
         client.grade(&lesson(), &question(), "reply").await,
         Err(ModelError::Unavailable(_))
     ));
+}
+
+#[tokio::test]
+async fn the_api_key_goes_as_a_bearer_token_and_only_when_configured() {
+    let (script, mut config) = server_config(vec![ok(grading_json()), ok(grading_json())]).await;
+    OpenAiTutor::new(config.clone())
+        .expect("client")
+        .grade(&lesson(), &question(), "reply")
+        .await
+        .expect("graded");
+    config.api_key = Some(tutorbridge_app::config::Secret::new("sk-test-123"));
+    OpenAiTutor::new(config)
+        .expect("client")
+        .grade(&lesson(), &question(), "reply")
+        .await
+        .expect("graded");
+    assert_eq!(
+        *script.authorizations.lock().expect("lock"),
+        vec![None, Some("Bearer sk-test-123".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn a_reply_over_a_mebibyte_is_not_read_whole() {
+    let huge = Scripted {
+        body: completion(&"x".repeat(2 << 20)),
+        ..ok(grading_json())
+    };
+    let (script, config) = server_config(vec![huge]).await;
+    let client = OpenAiTutor::new(OpenAiConfig {
+        max_retries: 0,
+        ..config
+    })
+    .expect("client");
+    let error = client
+        .grade(&lesson(), &question(), "reply")
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&error, ModelError::Unavailable(why) if why.contains("reading the reply")),
+        "{error:?}"
+    );
+    assert_eq!(script.requests.lock().expect("lock").len(), 1);
+}
+
+#[test]
+fn a_base_url_that_is_not_http_is_refused_when_the_client_is_built() {
+    for url in ["127.0.0.1:8080/v1", "ftp://models.example/v1", "not a url"] {
+        let error = OpenAiTutor::new(OpenAiConfig::new(url, "m"))
+            .err()
+            .unwrap_or_else(|| panic!("{url} accepted"));
+        assert!(matches!(error, ModelError::Unavailable(_)), "{error:?}");
+    }
 }
 
 #[tokio::test]

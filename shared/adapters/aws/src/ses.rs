@@ -20,7 +20,7 @@ pub struct SesMailer {
 }
 
 impl SesMailer {
-    pub fn new(sdk: &aws_config::SdkConfig, from: &str, configuration_set: Option<&str>) -> Self {
+    pub fn new(sdk: &crate::SdkConfig, from: &str, configuration_set: Option<&str>) -> Self {
         SesMailer {
             client: Client::new(sdk),
             from: from.to_string(),
@@ -30,7 +30,7 @@ impl SesMailer {
 }
 
 /// The mailer named by the environment (`TUTORBRIDGE_MAIL_FROM` set), built once.
-pub fn from_env(sdk: &aws_config::SdkConfig) -> Option<SesMailer> {
+pub fn from_env(sdk: &crate::SdkConfig) -> Option<SesMailer> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let from = var(FROM_VAR)?;
     Some(SesMailer::new(

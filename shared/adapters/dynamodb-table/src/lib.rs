@@ -309,7 +309,7 @@ mod dynamodb_contract {
 
     /// The contract suite against the AWS emulator started by the test command.
     async fn emulator_table() -> DynamoDbTable {
-        let client = Client::new(&tutorbridge_aws::emulator::config().await);
+        let client = Client::new(&tutorbridge_aws::emulator::config());
         let name = tutorbridge_aws::emulator::table_name();
         setup::ensure_table(&client, &name)
             .await
