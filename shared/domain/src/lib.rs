@@ -14,6 +14,7 @@ pub mod nudges;
 pub mod people;
 pub mod practice;
 pub mod qa;
+pub mod search_terms;
 pub mod summaries;
 pub mod text;
 pub mod tutoring;

@@ -1,14 +1,15 @@
 //! Questions between sessions: the bounds of a question, what kind it is (clear, ambiguous, out
 //! of scope for a school tutor, unsafe), retrieval of the passages that can ground an answer
-//! (BM25, from the `bm25` crate), and the confidence formula with its labels. Pure: no model, no
+//! (BM25, from the `bm25` crate, over [`crate::search_terms`]), and the confidence formula with its labels. Pure: no model, no
 //! table.
 
 use std::collections::BTreeSet;
 
-use bm25::{Document, Language, LanguageMode, SearchEngineBuilder};
+use bm25::{Document, SearchEngineBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
+use crate::search_terms::EnglishTerms;
 use crate::text::content_words;
 
 crate::id::text_id!(
@@ -272,8 +273,8 @@ pub fn retrieve(question: &str, passages: &[Passage]) -> Retrieval {
         .enumerate()
         .map(|(index, passage)| Document::new(index, passage.text.clone()))
         .chain(std::iter::once(Document::new(own, question.to_string())));
-    let engine = SearchEngineBuilder::<usize>::with_documents(
-        LanguageMode::Fixed(Language::English),
+    let engine = SearchEngineBuilder::<usize, u32, EnglishTerms>::with_tokenizer_and_documents(
+        EnglishTerms,
         documents,
     )
     .build();
