@@ -25,7 +25,7 @@ async fn an_upload_through_a_presigned_post_is_stored_and_downloadable() {
         .await
         .expect("bucket");
     let endpoint = tutorbridge_aws::emulator::endpoint();
-    let store = S3FileStore::new(&sdk, &bucket, Some(&endpoint));
+    let store = S3FileStore::new(&sdk, &bucket);
     let key = "materials/stu-1/01abc";
 
     let post = store

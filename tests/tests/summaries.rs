@@ -103,8 +103,7 @@ async fn emulator_bucket() -> Arc<dyn FileStore> {
     .send()
     .await
     .expect("bucket");
-    let endpoint = tutorbridge_aws::emulator::endpoint();
-    Arc::new(S3FileStore::new(&sdk, &bucket, Some(&endpoint)))
+    Arc::new(S3FileStore::new(&sdk, &bucket))
 }
 
 /// A transcript the Rails app uploaded to the bucket and named by key is read from S3, kept

@@ -69,3 +69,16 @@ impl From<serde_dynamo::Error> for AppError {
         AppError::internal(error)
     }
 }
+
+/// An error with its sources, outermost first ("client error (Connect): tcp connect error:
+/// Connection refused"): what a log line or an adapter's error message should say.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

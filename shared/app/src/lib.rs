@@ -33,7 +33,7 @@ pub mod summaries;
 pub mod sweep;
 pub mod tutor_model;
 
-pub use error::AppError;
+pub use error::{AppError, error_chain};
 
 use std::sync::Arc;
 

@@ -134,13 +134,7 @@ impl ApiError {
     /// place they are logged — and answered without it.
     pub fn into_response(self, request_id: &str) -> Response<Body> {
         if let ApiError::App(AppError::Internal(cause)) = &self {
-            let mut chain = cause.to_string();
-            let mut source = cause.source();
-            while let Some(next) = source {
-                chain.push_str(": ");
-                chain.push_str(&next.to_string());
-                source = next.source();
-            }
+            let chain = tutorbridge_app::error_chain(cause.as_ref());
             tracing::error!(request_id, error = %chain, "internal error");
         }
         let (status, code, title) = self.parts();

@@ -16,10 +16,8 @@ use tutorbridge_dynamodb_table::DynamoDbTable;
 pub struct Config {
     /// The single table (`TUTORBRIDGE_TABLE`).
     pub table_name: String,
-    /// Endpoint override for every AWS client (`TUTORBRIDGE_AWS_ENDPOINT`), for emulators.
-    pub aws_endpoint: Option<String>,
-    /// Region, credentials and endpoint for every AWS client, read once
-    /// ([`tutorbridge_aws::sdk_config`]).
+    /// Region, credentials and the endpoint override (`TUTORBRIDGE_AWS_ENDPOINT`, an emulator)
+    /// for every AWS client, read once ([`tutorbridge_aws::sdk_config`]).
     pub aws: tutorbridge_aws::SdkConfig,
     /// The use cases' settings (`TUTORBRIDGE_PRACTICE_*`, `TUTORBRIDGE_LLM_*`).
     pub settings: Settings,
@@ -49,8 +47,7 @@ impl Config {
                 variable: TABLE_VAR,
                 why: "must be set to the table's name".into(),
             })?;
-        let aws_endpoint = lookup(tutorbridge_aws::ENDPOINT_VAR).filter(|e| !e.is_empty());
-        let aws = tutorbridge_aws::sdk_config_from(&lookup, aws_endpoint.as_deref()).map_err(
+        let aws = tutorbridge_aws::sdk_config(&lookup).map_err(
             |tutorbridge_aws::MissingVariable(variable)| ConfigError {
                 variable,
                 why: "must be set (Lambda sets it)".into(),
@@ -58,7 +55,6 @@ impl Config {
         )?;
         Ok(Config {
             table_name,
-            aws_endpoint,
             aws,
             settings: Settings::from_lookup(&lookup)?,
         })
@@ -86,8 +82,7 @@ pub fn wiring(config: &Config) -> Wiring {
 /// `wiring` with the bucket named by `TUTORBRIDGE_BUCKET` as the file store (built once).
 #[cfg(feature = "files")]
 pub fn with_files(mut wiring: Wiring, config: &Config) -> Wiring {
-    if let Some(files) = tutorbridge_aws::s3::from_env(&config.aws, config.aws_endpoint.as_deref())
-    {
+    if let Some(files) = tutorbridge_aws::s3::from_env(&config.aws) {
         wiring.files = Some(Arc::new(files));
     }
     wiring

@@ -15,6 +15,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rustls::{ClientConfig, RootCertStore};
+use tutorbridge_app::error_chain;
 
 /// The most of a reply body read: a chat completion is a few KiB; anything near this is not one.
 pub const MAX_REPLY_BYTES: usize = 1 << 20;
@@ -95,15 +96,16 @@ impl JsonClient {
         })
     }
 
-    /// POST `body` as JSON and read the whole reply, within the timeout.
-    pub async fn post(&self, body: Vec<u8>) -> Result<Reply, Failure> {
+    /// POST `body` as JSON and read the whole reply, within the timeout (a retry passes the
+    /// same bytes again: `Bytes` clones without copying).
+    pub async fn post(&self, body: Bytes) -> Result<Reply, Failure> {
         tokio::time::timeout(self.timeout, self.exchange(body))
             .await
             .unwrap_or(Err(Failure::Timeout))
     }
 
-    async fn exchange(&self, body: Vec<u8>) -> Result<Reply, Failure> {
-        let mut request = Request::new(Full::new(Bytes::from(body)));
+    async fn exchange(&self, body: Bytes) -> Result<Reply, Failure> {
+        let mut request = Request::new(Full::new(body));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = self.uri.clone();
         let headers = request.headers_mut();
@@ -115,7 +117,7 @@ impl JsonClient {
             .client
             .request(request)
             .await
-            .map_err(|e| Failure::Transport(format!("request failed: {}", chain(&e))))?;
+            .map_err(|e| Failure::Transport(format!("request failed: {}", error_chain(&e))))?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -133,16 +135,4 @@ impl JsonClient {
             body,
         })
     }
-}
-
-/// An error with its sources ("client error (Connect): tcp connect error: Connection refused").
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -293,6 +293,7 @@ impl OpenAiTutor {
             object.extend(self.config.extra_body.clone());
         }
         let body = serde_json::to_vec(&body)
+            .map(bytes::Bytes::from)
             .map_err(|e| ModelError::InvalidOutput(format!("{name}: request: {e}")))?;
         let mut attempt = 0;
         loop {

@@ -37,23 +37,12 @@ impl std::fmt::Display for MissingVariable {
 
 impl std::error::Error for MissingVariable {}
 
-/// The SDK configuration from the process environment (see the module docs), with an optional
-/// endpoint override.
+/// The SDK configuration from the environment `lookup` reads (see the module docs), with
+/// [`ENDPOINT_VAR`] as the endpoint override when set.
 ///
 /// # Errors
 /// When the region or the credentials are missing.
-pub fn sdk_config(endpoint: Option<&str>) -> Result<SdkConfig, MissingVariable> {
-    sdk_config_from(|name| std::env::var(name).ok(), endpoint)
-}
-
-/// [`sdk_config`] over any source of variables.
-///
-/// # Errors
-/// As [`sdk_config`].
-pub fn sdk_config_from(
-    lookup: impl Fn(&str) -> Option<String>,
-    endpoint: Option<&str>,
-) -> Result<SdkConfig, MissingVariable> {
+pub fn sdk_config(lookup: impl Fn(&str) -> Option<String>) -> Result<SdkConfig, MissingVariable> {
     let var = |name: &'static str| lookup(name).filter(|value| !value.is_empty());
     let region = var("AWS_REGION")
         .or_else(|| var("AWS_DEFAULT_REGION"))
@@ -61,7 +50,12 @@ pub fn sdk_config_from(
     let key = var("AWS_ACCESS_KEY_ID").ok_or(MissingVariable("AWS_ACCESS_KEY_ID"))?;
     let secret = var("AWS_SECRET_ACCESS_KEY").ok_or(MissingVariable("AWS_SECRET_ACCESS_KEY"))?;
     let credentials = Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
-    Ok(config(Region::new(region), credentials, endpoint))
+    let endpoint = var(ENDPOINT_VAR);
+    Ok(config(
+        Region::new(region),
+        credentials,
+        endpoint.as_deref(),
+    ))
 }
 
 /// The one place an [`SdkConfig`] is assembled: the latest behaviour version (standard retries,
@@ -118,35 +112,31 @@ pub mod emulator {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use aws_credential_types::provider::ProvideCredentials;
 
     use super::*;
 
+    /// An environment holding exactly `pairs`.
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs
+        let environment: HashMap<String, String> = pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
+        move |name| environment.get(name).cloned()
     }
 
     #[tokio::test]
     async fn lambdas_environment_gives_region_credentials_and_the_endpoint() {
-        let sdk = sdk_config_from(
-            lookup(&[
-                ("AWS_REGION", "eu-west-2"),
-                ("AWS_DEFAULT_REGION", "us-east-1"),
-                ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
-                ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMIK7MDENG"),
-                ("AWS_SESSION_TOKEN", "token"),
-            ]),
-            Some("http://127.0.0.1:5000"),
-        )
+        let sdk = sdk_config(lookup(&[
+            (ENDPOINT_VAR, "http://127.0.0.1:5000"),
+            ("AWS_REGION", "eu-west-2"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMIK7MDENG"),
+            ("AWS_SESSION_TOKEN", "token"),
+        ]))
         .expect("config");
         assert_eq!(sdk.region().map(Region::as_ref), Some("eu-west-2"));
         assert_eq!(sdk.endpoint_url(), Some("http://127.0.0.1:5000"));
@@ -168,18 +158,16 @@ mod tests {
 
     #[test]
     fn the_default_region_serves_and_missing_pieces_are_named() {
-        let sdk = sdk_config_from(
-            lookup(&[
-                ("AWS_DEFAULT_REGION", "us-east-1"),
-                ("AWS_ACCESS_KEY_ID", "AKID"),
-                ("AWS_SECRET_ACCESS_KEY", "s"),
-            ]),
-            None,
-        )
+        let sdk = sdk_config(lookup(&[
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+            (ENDPOINT_VAR, ""),
+        ]))
         .expect("config");
         assert_eq!(sdk.region().map(Region::as_ref), Some("us-east-1"));
         assert_eq!(sdk.endpoint_url(), None);
-        let missing = |pairs: &[(&str, &str)]| sdk_config_from(lookup(pairs), None).err();
+        let missing = |pairs: &[(&str, &str)]| sdk_config(lookup(pairs)).err();
         assert_eq!(
             missing(&[("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "s")]),
             Some(MissingVariable("AWS_REGION"))

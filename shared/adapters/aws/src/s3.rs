@@ -35,15 +35,16 @@ fn failed(error: impl std::error::Error + Send + Sync + 'static) -> FileStoreErr
 
 /// The bucket named by [`BUCKET_VAR`], if set: what a function that keeps files builds once in
 /// its `main`.
-pub fn from_env(sdk: &SdkConfig, endpoint: Option<&str>) -> Option<S3FileStore> {
+pub fn from_env(sdk: &SdkConfig) -> Option<S3FileStore> {
     let bucket = std::env::var(BUCKET_VAR).ok().filter(|b| !b.is_empty())?;
-    Some(S3FileStore::new(sdk, bucket, endpoint))
+    Some(S3FileStore::new(sdk, bucket))
 }
 
 impl S3FileStore {
-    /// `sdk` is the shared AWS configuration; `endpoint` (an emulator) switches to path-style
-    /// addressing.
-    pub fn new(sdk: &SdkConfig, bucket: impl Into<String>, endpoint: Option<&str>) -> Self {
+    /// `sdk` is the shared AWS configuration; its endpoint override (an emulator) switches to
+    /// path-style addressing.
+    pub fn new(sdk: &SdkConfig, bucket: impl Into<String>) -> Self {
+        let endpoint = sdk.endpoint_url();
         let mut config = aws_sdk_s3::config::Builder::from(sdk);
         if endpoint.is_some() {
             config = config.force_path_style(true);
