@@ -212,6 +212,7 @@ async fn an_override_is_audited_and_never_loses_a_concurrent_completion(store: S
 async fn an_export_holds_everything_and_an_erasure_leaves_only_its_audit(store: Store) {
     let world = world(store).await;
     world.practise(true).await;
+    world.practise(false).await;
     SessionService::new(world.store.clone(), OfflineTutor::tutor())
         .create(
             &world.student,
@@ -235,6 +236,12 @@ async fn an_export_holds_everything_and_an_erasure_leaves_only_its_audit(store: 
             export.records.keys()
         );
     }
+    // The missed item's review card reads as a card, not as the bytes it is stored in.
+    let rating = &export.records["RATING"][0];
+    assert!(
+        rating["reviews"][0]["item"].is_string() && rating["reviews"][0]["due_ms"].is_i64(),
+        "{rating}"
+    );
     assert_eq!(export.sessions.len(), 1);
     assert!(export.sessions[0].contains_key("SESSION_EVENT"));
     privacy

@@ -1183,7 +1183,9 @@ async fn streaks_count_days_in_the_students_time_zone() {
             &world.student.user_id,
             &SubjectSlug::parse("science").expect("slug"),
         );
-        let item = world.store.get(&key).await.expect("get").expect("rating");
+        let mut item = world.store.get(&key).await.expect("get").expect("rating");
+        // The review cards are one binary attribute, which JSON has no form for.
+        item.remove("reviews");
         serde_dynamo::from_item::<_, Value>(item).expect("json")
     };
 

@@ -74,9 +74,13 @@ pub(crate) struct RatingRecord {
     /// The student's IANA time zone for streak days (UTC until one is given).
     #[serde(default)]
     pub time_zone: Option<TimeZoneName>,
-    /// Missed or shaky items and when each is due for review (FSRS), soonest first; stored as
-    /// rows (see [`reviews::rows`]).
-    #[serde(default, serialize_with = "reviews::rows")]
+    /// Missed or shaky items and when each is due for review (FSRS), soonest first; stored
+    /// packed in one binary attribute (see [`reviews::packed`]; rows and maps still read).
+    #[serde(
+        default,
+        serialize_with = "reviews::packed",
+        deserialize_with = "reviews::cards"
+    )]
     pub reviews: Vec<ReviewCard>,
     pub version: u64,
 }
@@ -363,23 +367,51 @@ mod tests {
     }
 
     #[test]
-    fn review_cards_are_stored_as_rows_and_read_back() {
+    fn review_cards_are_stored_packed_and_read_back() {
         let rating = rating_with_cards();
         let item = rating.to_item().expect("an item");
-        let Some(Value::L(cards)) = item.get("reviews") else {
-            panic!("reviews stored as a list: {:?}", item.get("reviews"));
+        let Some(Value::B(packed)) = item.get("reviews") else {
+            panic!("reviews stored as one binary: {:?}", item.get("reviews"));
         };
-        assert_eq!(cards.len(), 2);
-        for (stored, card) in cards.iter().zip(&rating.reviews) {
-            let Value::L(row) = stored else {
-                panic!("a card stored as a row: {stored:?}");
-            };
-            assert_eq!(row.len(), 9);
-            assert_eq!(row[0], Value::S(card.item.clone()));
-            assert_eq!(row[1], Value::N(card.due_ms.to_string()));
-        }
+        assert_eq!(reviews::unpack(packed).expect("cards"), rating.reviews);
         let read: RatingRecord = from_item(item).expect("the record");
         assert_eq!(read.reviews, rating.reviews);
+        assert_eq!(read.reviews.len(), 2);
+    }
+
+    #[test]
+    fn records_written_with_row_cards_still_read() {
+        let rating = rating_with_cards();
+        let mut item = rating.to_item().expect("an item");
+        let rows: Vec<_> = rating
+            .reviews
+            .iter()
+            .map(|c| {
+                (
+                    &c.item,
+                    c.due_ms,
+                    c.stability,
+                    c.difficulty,
+                    c.reps,
+                    c.lapses,
+                    c.last_review_ms,
+                    c.scheduled_days,
+                    c.state,
+                )
+            })
+            .collect();
+        let rows = serde_dynamo::to_attribute_value(rows).expect("rows");
+        assert!(matches!(&rows, Value::L(cards) if matches!(cards[0], Value::L(_))));
+        item.insert("reviews".into(), rows);
+        let read: RatingRecord = from_item(item).expect("the record");
+        assert_eq!(read.reviews, rating.reviews);
+    }
+
+    #[test]
+    fn damaged_packed_cards_are_an_error() {
+        let mut item = rating_with_cards().to_item().expect("an item");
+        item.insert("reviews".into(), Value::B(vec![1, 200]));
+        assert!(from_item::<RatingRecord>(item).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use rs_fsrs::{Card, FSRS, Parameters, Rating, State};
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 /// Review cards kept per student and subject (the ones due last are dropped beyond this).
@@ -31,26 +32,125 @@ pub struct ReviewCard {
     pub state: u8,
 }
 
-/// Cards stored as rows — `[item, due_ms, stability, difficulty, reps, lapses, last_review_ms,
-/// scheduled_days, state]`, the fields in declaration order — rather than maps (use with
-/// `#[serde(serialize_with = "rows")]`). A rating holds up to [`MAX_REVIEWS`] cards and is read
-/// and written on every practised item; rows spare each card its nine attribute names, which
-/// were most of the record's bytes and of the work to decode it (docs/measurements.md). A
-/// card's derived `Deserialize` reads a row or a map, so records written with map cards read.
-pub fn rows<S: Serializer>(cards: &[ReviewCard], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(cards.iter().map(|card| {
-        (
-            &card.item,
-            card.due_ms,
-            card.stability,
-            card.difficulty,
-            card.reps,
-            card.lapses,
-            card.last_review_ms,
-            card.scheduled_days,
-            card.state,
-        )
-    }))
+/// Cards stored packed in one binary attribute (use with `#[serde(serialize_with = "packed",
+/// deserialize_with = "cards")]`). A rating holds up to [`MAX_REVIEWS`] cards and is read on
+/// every practised item and written on most; as rows of nine attributes, decoding its 400-odd
+/// numbers (each a decimal string in DynamoDB's model) was a tenth of the gateway's CPU under
+/// load (docs/measurements.md). The packed form is a version byte, then per card the item (a
+/// LEB128 length and UTF-8 bytes) and the other eight fields little-endian in declaration order
+/// (i64, f64, f64, i32, i32, i64, i64, u8).
+pub fn packed<S: Serializer>(cards: &[ReviewCard], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bytes(&pack(cards))
+}
+
+const PACKED_VERSION: u8 = 1;
+/// The eight fixed-size fields after a card's item.
+const PACKED_FIELDS: usize = 8 + 8 + 8 + 4 + 4 + 8 + 8 + 1;
+
+/// The packed form of `cards` (see [`packed`]).
+pub fn pack(cards: &[ReviewCard]) -> Vec<u8> {
+    let size: usize = cards
+        .iter()
+        .map(|card| card.item.len() + 2 + PACKED_FIELDS)
+        .sum();
+    let mut out = Vec::with_capacity(1 + size);
+    out.push(PACKED_VERSION);
+    for card in cards {
+        let mut n = card.item.len();
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                break;
+            }
+            out.push(byte | 0x80);
+        }
+        out.extend_from_slice(card.item.as_bytes());
+        out.extend_from_slice(&card.due_ms.to_le_bytes());
+        out.extend_from_slice(&card.stability.to_le_bytes());
+        out.extend_from_slice(&card.difficulty.to_le_bytes());
+        out.extend_from_slice(&card.reps.to_le_bytes());
+        out.extend_from_slice(&card.lapses.to_le_bytes());
+        out.extend_from_slice(&card.last_review_ms.to_le_bytes());
+        out.extend_from_slice(&card.scheduled_days.to_le_bytes());
+        out.push(card.state);
+    }
+    out
+}
+
+/// Packed cards that do not decode (a damaged or foreign attribute).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the packed review cards are damaged")]
+pub struct Damaged;
+
+/// Read cards written by [`pack`].
+pub fn unpack(mut bytes: &[u8]) -> Result<Vec<ReviewCard>, Damaged> {
+    fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8], Damaged> {
+        let (head, rest) = bytes.split_at_checked(n).ok_or(Damaged)?;
+        *bytes = rest;
+        Ok(head)
+    }
+    fn array<const N: usize>(bytes: &mut &[u8]) -> Result<[u8; N], Damaged> {
+        take(bytes, N)?.try_into().map_err(|_| Damaged)
+    }
+    if take(&mut bytes, 1)? != [PACKED_VERSION] {
+        return Err(Damaged);
+    }
+    let mut cards = Vec::with_capacity(bytes.len() / (PACKED_FIELDS + 8));
+    while !bytes.is_empty() {
+        let mut len = 0usize;
+        for shift in (0..=28).step_by(7) {
+            let [byte] = array::<1>(&mut bytes)?;
+            len |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            if shift == 28 {
+                return Err(Damaged);
+            }
+        }
+        let item = std::str::from_utf8(take(&mut bytes, len)?).map_err(|_| Damaged)?;
+        cards.push(ReviewCard {
+            item: item.to_string(),
+            due_ms: i64::from_le_bytes(array(&mut bytes)?),
+            stability: f64::from_le_bytes(array(&mut bytes)?),
+            difficulty: f64::from_le_bytes(array(&mut bytes)?),
+            reps: i32::from_le_bytes(array(&mut bytes)?),
+            lapses: i32::from_le_bytes(array(&mut bytes)?),
+            last_review_ms: i64::from_le_bytes(array(&mut bytes)?),
+            scheduled_days: i64::from_le_bytes(array(&mut bytes)?),
+            state: u8::from_le_bytes(array(&mut bytes)?),
+        });
+    }
+    Ok(cards)
+}
+
+/// Read review cards in any form they were stored in: packed (see [`packed`]), or a list of
+/// rows (`[item, due_ms, stability, difficulty, reps, lapses, last_review_ms, scheduled_days,
+/// state]`) or of maps, as earlier builds wrote them.
+pub fn cards<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ReviewCard>, D::Error> {
+    struct Cards;
+    impl<'de> Visitor<'de> for Cards {
+        type Value = Vec<ReviewCard>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("packed review cards or a list of cards")
+        }
+
+        fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Self::Value, E> {
+            unpack(bytes).map_err(E::custom)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut cards = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_REVIEWS));
+            while let Some(card) = seq.next_element()? {
+                cards.push(card);
+            }
+            Ok(cards)
+        }
+    }
+    deserializer.deserialize_any(Cards)
 }
 
 /// How an attempt went, as FSRS grades it: wrong is Again, shaky (a correct but slow or hinted
@@ -164,6 +264,43 @@ mod tests {
 
     const DAY: i64 = 86_400_000;
     const T0: i64 = 1_790_000_000_000;
+
+    #[test]
+    fn packed_cards_round_trip_and_damage_is_an_error() {
+        let mut cards = Vec::new();
+        record(&mut cards, "missed", grade(false, 0.0), T0);
+        record(&mut cards, "é-item", grade(true, 0.75), T0);
+        cards.push(ReviewCard {
+            item: "x".repeat(300),
+            due_ms: i64::MIN,
+            stability: f64::MAX,
+            difficulty: -0.0,
+            reps: i32::MAX,
+            lapses: -1,
+            last_review_ms: i64::MAX,
+            scheduled_days: 0,
+            state: 3,
+        });
+        let bytes = pack(&cards);
+        assert_eq!(unpack(&bytes), Ok(cards.clone()));
+        assert_eq!(unpack(&pack(&[])), Ok(Vec::new()));
+        // A cut reads only at a card boundary, and then as the cards before it.
+        let mut boundaries = 0;
+        for cut in 0..bytes.len() {
+            if let Ok(read) = unpack(&bytes[..cut]) {
+                assert!(cards.starts_with(&read), "a cut at {cut} reads a prefix");
+                boundaries += 1;
+            }
+        }
+        assert_eq!(boundaries, cards.len());
+        assert_eq!(unpack(&[]), Err(Damaged));
+        assert_eq!(unpack(&[2]), Err(Damaged), "an unknown version");
+        assert_eq!(unpack(&[1, 1, 0xff]), Err(Damaged), "invalid UTF-8");
+        assert_eq!(
+            unpack(&[1, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+            Err(Damaged)
+        );
+    }
 
     #[test]
     fn a_good_answer_to_a_new_item_schedules_nothing() {
