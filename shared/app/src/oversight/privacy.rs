@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
-use tutorbridge_domain::practice::reviews;
 use tutorbridge_domain::{Access, Caller, Role, UserId};
 use tutorbridge_table::definition::{ENTITY_ATTRIBUTE, PARTITION_KEY, SORT_KEY};
 use tutorbridge_table::{
@@ -15,6 +14,7 @@ use tutorbridge_table::{
 use crate::access::AccessService;
 use crate::keys::{self, entity};
 use crate::people::AuditEntry;
+use crate::practice::records::exported_rating;
 use crate::records::{Record, from_item};
 use crate::{AppError, Ports, Store};
 
@@ -74,22 +74,11 @@ fn grouped(items: &[Item]) -> Result<BTreeMap<String, Vec<Value>>, AppError> {
     let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for item in items {
         let kind = text(item, ENTITY_ATTRIBUTE).unwrap_or_else(|| "OTHER".into());
-        let mut item = item.clone();
-        // A rating's review cards are stored packed (one binary attribute): export them as cards.
-        let cards = match item.remove("reviews") {
-            Some(TableValue::B(packed)) if kind == entity::RATING => {
-                Some(reviews::unpack(&packed).map_err(AppError::internal)?)
-            }
-            Some(other) => {
-                item.insert("reviews".into(), other);
-                None
-            }
-            None => None,
+        let record = if kind == entity::RATING {
+            exported_rating(item.clone())?
+        } else {
+            from_item(item.clone())?
         };
-        let mut record: Value = from_item(item)?;
-        if let Some(cards) = cards {
-            record["reviews"] = serde_json::to_value(cards).map_err(AppError::internal)?;
-        }
         groups.entry(kind).or_default().push(record);
     }
     Ok(groups)

@@ -8,10 +8,11 @@ use tutorbridge_domain::practice::reviews::{self, ReviewCard};
 use tutorbridge_domain::practice::{
     AssignmentId, GoalProgress, GoalSet, SubjectSlug, TimeZoneName,
 };
-use tutorbridge_table::Key;
+use tutorbridge_table::{Item, Key};
 
+use crate::AppError;
 use crate::keys::{self, entity};
-use crate::records::Record;
+use crate::records::{Record, from_item};
 
 /// A bank item with its evidence count and optimistic-lock version.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,6 +111,21 @@ impl Record for RatingRecord {
     fn key(&self) -> Key {
         keys::rating(&self.student, &self.slug)
     }
+}
+
+/// A stored rating as the privacy export shows it: its review cards as cards, whatever form they
+/// are stored in (JSON has no form for the packed bytes).
+pub(crate) fn exported_rating(mut item: Item) -> Result<serde_json::Value, AppError> {
+    let cards = item
+        .remove("reviews")
+        .map(|stored| reviews::cards(serde_dynamo::Deserializer::from_attribute_value(stored)))
+        .transpose()
+        .map_err(AppError::internal)?;
+    let mut record: serde_json::Value = from_item(item)?;
+    if let Some(cards) = cards {
+        record["reviews"] = serde_json::to_value(cards).map_err(AppError::internal)?;
+    }
+    Ok(record)
 }
 
 /// How long after its last chance to be answered an assignment stays in the table.
