@@ -488,6 +488,27 @@ pub async fn gsi_queries_follow_puts_replacements_and_deletes(table: &impl Table
     assert_eq!(sort_keys(&left, "id"), ["w", "z"]);
     let moved = query_all(table, Query::partition(Index::Gsi1, &other)).await;
     assert_eq!(sort_keys(&moved, "id"), ["x"]);
+
+    // Replaced with the same index keys: still there once, as the new item.
+    let again = item(
+        &format!("{base}#w"),
+        "ITEM",
+        &[
+            (GSI1.partition_key, s(&listing)),
+            (GSI1.sort_key, s("maths#01")),
+            ("id", s("w2")),
+        ],
+    );
+    table.put(again, Condition::None).await.expect("replace");
+    let kept = query_all(table, Query::partition(Index::Gsi1, &listing)).await;
+    assert_eq!(sort_keys(&kept, "id"), ["w2", "z"]);
+    // Replaced without index keys: out of the index.
+    table
+        .put(item(&format!("{base}#z"), "ITEM", &[]), Condition::None)
+        .await
+        .expect("replace");
+    let left = query_all(table, Query::partition(Index::Gsi1, &listing)).await;
+    assert_eq!(sort_keys(&left, "id"), ["w2"]);
 }
 
 pub async fn gsi2_is_sparse_and_queryable(table: &impl Table) {

@@ -4,7 +4,8 @@
 //!
 //! Measures, on a fresh file with fsync on every commit (redb's default durability):
 //! versioned conditional puts, 3-item transactions (the shape of a practice completion or a
-//! session step), point reads and GSI queries — sequentially and from 8 concurrent tasks.
+//! session step), point reads and GSI queries — sequentially and from 8 concurrent tasks —
+//! with the process's CPU time per operation (every thread's, the writer's included).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,11 +27,25 @@ fn item(pk: &str, sk: &str, version: u64) -> Item {
     ]))
 }
 
-fn report(name: &str, mut samples: Vec<Duration>, wall: Duration) {
+/// CPU time of every thread of this process so far (the kernel's per-thread run time in
+/// nanoseconds, `/proc/self/task/*/schedstat`), when the system shows it.
+fn process_cpu() -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
+}
+
+fn report(name: &str, mut samples: Vec<Duration>, wall: Duration, cpu: Option<Duration>) {
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    let cpu = cpu.map_or("-".to_string(), |cpu| {
+        format!("{:.1}", cpu.as_secs_f64() * 1e6 / samples.len() as f64)
+    });
     println!(
-        "{name:<44} {:>7.0} ops/s   median {:>7.3} ms   p99 {:>7.3} ms",
+        "{name:<44} {:>7.0} ops/s   median {:>7.3} ms   p99 {:>7.3} ms   CPU {cpu:>6} µs/op",
         samples.len() as f64 / wall.as_secs_f64(),
         at(0.5).as_secs_f64() * 1e3,
         at(0.99).as_secs_f64() * 1e3
@@ -43,6 +58,7 @@ where
     Fut: std::future::Future<Output = ()> + Send,
 {
     let op = Arc::new(op);
+    let cpu_before = process_cpu();
     let start = Instant::now();
     let handles: Vec<_> = (0..tasks)
         .map(|task| {
@@ -62,7 +78,11 @@ where
     for handle in handles {
         samples.extend(handle.await.expect("task"));
     }
-    report(name, samples, start.elapsed());
+    let wall = start.elapsed();
+    let cpu = process_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    report(name, samples, wall, cpu);
 }
 
 #[tokio::main]

@@ -439,18 +439,37 @@ impl<'txn> ItemWriter<'txn> {
         Ok(())
     }
 
+    /// Store the row in place of any before it (one B-tree insert), then bring the indexes in
+    /// step: an entry the old row had and the new one has too is left as it is (an update that
+    /// keeps an item's index keys, the common case, touches no index at all).
     fn put(&mut self, put: &Prepared) -> Result<(), TableError> {
-        self.remove(&put.key)?;
+        let mut kept = [false; row::INDEXES];
+        let old = self
+            .items
+            .insert(put.base.as_slice(), put.bytes.as_slice())
+            .map_err(TableError::backend)?;
+        if let Some(old) = old {
+            let meta = row::meta(old.value(), &put.key)?;
+            for (position, entry) in meta.index_entries.iter().enumerate() {
+                let Some(entry) = entry else { continue };
+                if put.index_entries[position].as_deref() == Some(entry.as_ref()) {
+                    kept[position] = true;
+                } else {
+                    self.indexes[position]
+                        .remove(entry.as_ref())
+                        .map_err(TableError::backend)?;
+                }
+            }
+        }
         for (position, entry) in put.index_entries.iter().enumerate() {
-            if let Some(entry) = entry {
+            if let Some(entry) = entry
+                && !kept[position]
+            {
                 self.indexes[position]
                     .insert(entry.as_slice(), put.base.as_slice())
                     .map_err(TableError::backend)?;
             }
         }
-        self.items
-            .insert(put.base.as_slice(), put.bytes.as_slice())
-            .map_err(TableError::backend)?;
         Ok(())
     }
 }

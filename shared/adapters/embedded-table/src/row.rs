@@ -22,7 +22,7 @@ use crate::keys::index_entry;
 const HEADER_JSON: u8 = 1;
 /// The header, then the binary item.
 const HEADER_BINARY: u8 = 2;
-const INDEXES: usize = GLOBAL_INDEXES.len();
+pub(crate) const INDEXES: usize = GLOBAL_INDEXES.len();
 
 /// What the header says of a stored item.
 #[derive(Debug, Clone, PartialEq)]
