@@ -1125,6 +1125,85 @@ async fn a_two_word_subject_is_one_subject_everywhere(store: Store) {
     );
 }
 
+/// Writing an item asks the model, so it counts against the student's budget: over it, 429 with
+/// the seconds to wait and nothing written. Maths items are generated without the model: the
+/// spent budget does not stop them.
+async fn written_items_count_against_the_budget_and_generated_ones_do_not(store: Store) {
+    let maths = BankItem {
+        id: ItemId::parse("maths-hard").expect("id"),
+        subject: "Mathematics".into(),
+        ..science_item("maths-hard", "Fractions", 5.0)
+    };
+    let mut world = world_with(
+        store,
+        &[science_item("sci-hard", "Plants", 5.0), maths],
+        None,
+    )
+    .await;
+    // Half a minute into a minute, on a clock that does not move: the retry is 30 s away. (In
+    // the future: the table hides items whose time to live has passed.)
+    let clock = Arc::new(FixedClock::at(at("2099-03-02T10:00:30Z")));
+    world.practice = PracticeService::new(
+        Ports::new(world.table.clone() as Store).with_clock(clock),
+        OfflineTutor::tutor(),
+    )
+    .with_quota(tutorbridge_app::quota::QuotaSettings {
+        per_minute: 2,
+        per_day: 300,
+    });
+    for _ in 0..2 {
+        let written = world
+            .practice
+            .assign_to(&world.student, "Science", None)
+            .await
+            .expect("within the budget");
+        assert_eq!(written.item.provenance, Provenance::Ai);
+    }
+    let before = stored_for(&world, &world.student.user_id).await;
+    let over = world
+        .practice
+        .assign_to(&world.student, "Science", None)
+        .await;
+    assert!(
+        matches!(
+            over,
+            Err(AppError::RateLimited {
+                retry_after: 30,
+                ..
+            })
+        ),
+        "{over:?}"
+    );
+    assert_eq!(
+        stored_for(&world, &world.student.user_id).await,
+        before,
+        "nothing written"
+    );
+    for _ in 0..3 {
+        let generated = world
+            .practice
+            .assign_to(&world.student, "Mathematics", None)
+            .await
+            .expect("generated items are not charged");
+        assert_eq!(generated.item.provenance, Provenance::Generated);
+    }
+}
+
+/// How many items a user's partition holds.
+async fn stored_for(world: &World, user: &UserId) -> usize {
+    let mut query =
+        tutorbridge_table::Query::partition(tutorbridge_table::Index::Base, keys::user(user));
+    let mut count = 0;
+    loop {
+        let page = world.store.query(&query).await.expect("query");
+        count += page.items.len();
+        match page.next {
+            Some(cursor) => query = query.after(Some(cursor)),
+            None => return count,
+        }
+    }
+}
+
 tutorbridge_tests::on_both_backends!(
     embedded_practice, dynamodb_practice;
     wrong_then_right_moves_ratings_once_within_two_round_trips_each,
@@ -1139,6 +1218,7 @@ tutorbridge_tests::on_both_backends!(
     a_tutor_reads_a_students_practice_in_one_round_trip,
     one_answer_is_scored_once,
     goals_are_bounded_and_one_write_credits_them_all,
+    written_items_count_against_the_budget_and_generated_ones_do_not,
 );
 
 fn at(text: &str) -> jiff::Timestamp {

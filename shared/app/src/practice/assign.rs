@@ -35,9 +35,10 @@ impl PracticeService {
     /// answer cannot be scored on many assignments.
     ///
     /// Two sequential round trips: one parallel read (subjects, rating, the subject's goals,
-    /// open items, latest session, latest summary, one GSI query per difficulty band, and for non-maths subjects
-    /// the subject's guidelines), then one transaction (the assignment, its open-item marker,
-    /// and a new item if one was made).
+    /// open items, latest session, latest summary, one GSI query per difficulty band unless the
+    /// bank's candidates are kept, and for non-maths subjects the subject's guidelines and the
+    /// student's model budget), then one transaction (the assignment, its open-item marker, and
+    /// a new item if one was made).
     ///
     /// # Errors
     /// `Forbidden` for non-students; `NotFound` for an unknown subject (listing the subjects) or
@@ -60,6 +61,15 @@ impl PracticeService {
             guidelines_of_subject(store, subject, topic, MAX_GUIDELINES).await
         };
         let now = self.ports.clock.now();
+        // The model writes items only outside maths: the budget it charges is read only there.
+        let budget = async {
+            if subject.is_mathematics() {
+                return Ok(None);
+            }
+            crate::quota::usage(store, student, now, self.quota)
+                .await
+                .map(Some)
+        };
         let (subjects, rating, bank, goals, open, session, summary, guidelines, used) = tokio::join!(
             store::subject_list(store),
             store::rating_of(store, student, subject),
@@ -71,7 +81,7 @@ impl PracticeService {
             latest_session_topic(store, student),
             latest_summary_topics(store, student),
             guidelines,
-            crate::quota::usage(store, student, now, self.quota),
+            budget,
         );
         let subject_name = resolve_subject(&subjects?, subject)?;
         let rating = rating?;
@@ -130,21 +140,23 @@ impl PracticeService {
         let mut charge = None;
         let new_item = match suitable {
             Some(_) => None,
-            None if subject.is_mathematics() => generated_item(ids, &subject_name, topic, label)?,
-            None => {
-                let used = used?;
-                used.check()?;
-                charge = Some(used);
-                let brief = WritingBrief {
-                    subject: &subject_name,
-                    guidelines: &guidelines?,
-                    topic,
-                    preferred: &preferred,
-                    label,
-                    avoid: ranking.prompts_to_avoid(&bank, MAX_AVOID),
-                };
-                written_item(ids, &self.tutor, brief).await?
-            }
+            None => match used? {
+                // Maths: generated here, without the model.
+                None => generated_item(ids, &subject_name, topic, label)?,
+                Some(used) => {
+                    used.check()?;
+                    charge = Some(used);
+                    let brief = WritingBrief {
+                        subject: &subject_name,
+                        guidelines: &guidelines?,
+                        topic,
+                        preferred: &preferred,
+                        label,
+                        avoid: ranking.prompts_to_avoid(&bank, MAX_AVOID),
+                    };
+                    written_item(ids, &self.tutor, brief).await?
+                }
+            },
         };
         let chosen = match (&new_item, suitable) {
             (Some(record), _) => record.item.clone(),
