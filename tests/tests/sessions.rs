@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use tutorbridge_ai::OfflineTutor;
+use tutorbridge_app::clock::FixedClock;
 use tutorbridge_app::sessions::{SessionService, StepRequest};
-use tutorbridge_app::{AppError, Store, keys};
+use tutorbridge_app::{AppError, Ports, Store, keys};
 use tutorbridge_domain::curriculum::GuidelineId;
 use tutorbridge_domain::tutoring::{Routing, SessionId};
 use tutorbridge_domain::{Caller, Relationship, Role};
@@ -402,11 +403,17 @@ async fn a_students_sessions_list_newest_first_across_pages(store: Store) {
 /// seconds to wait and the session unchanged; a replay of an applied step stays free.
 async fn steps_over_the_budget_are_refused_with_nothing_written(store: Store) {
     let mut world = world(store).await;
-    world.sessions = SessionService::new(world.table.clone() as Store, OfflineTutor::tutor())
-        .with_quota(tutorbridge_app::quota::QuotaSettings {
-            per_minute: 2,
-            per_day: 300,
-        });
+    // Half a minute into a minute on a clock that does not move, so no new minute can start
+    // between the steps (and in the future: the table hides items whose time has passed).
+    let clock = FixedClock::at("2099-03-02T10:00:30Z".parse().expect("time"));
+    world.sessions = SessionService::new(
+        Ports::new(world.table.clone() as Store).with_clock(Arc::new(clock)),
+        OfflineTutor::tutor(),
+    )
+    .with_quota(tutorbridge_app::quota::QuotaSettings {
+        per_minute: 2,
+        per_day: 300,
+    });
     let id = start(&world).await;
     let mut last = None;
     for n in 0..2 {
@@ -424,7 +431,13 @@ async fn steps_over_the_budget_are_refused_with_nothing_written(store: Store) {
         .step(&world.student, &id, step(2, &answer))
         .await;
     assert!(
-        matches!(over, Err(AppError::RateLimited { retry_after, .. }) if (1..=60).contains(&retry_after)),
+        matches!(
+            over,
+            Err(AppError::RateLimited {
+                retry_after: 30,
+                ..
+            })
+        ),
         "{over:?}"
     );
     let events_before = events(&world, &id).await.len();
