@@ -38,7 +38,8 @@ use log::{Change, Log, Record};
 const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
 const GSI_TABLES: [TableDefinition<&[u8], &[u8]>; 2] =
     [TableDefinition::new("gsi1"), TableDefinition::new("gsi2")];
-/// Bookkeeping: under [`LOGGED`], the sequence number of the last logged group the table holds;
+/// Bookkeeping: under [`LOGGED`], the sequence number of the last logged group the table holds
+/// durably (written by each checkpoint, not by every group);
 /// under [`ID`], the table's random id (made once, with the file), which ties its log to it.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const LOGGED: &str = "log";
@@ -283,7 +284,12 @@ impl Writer {
                 .map(|batch| apply(&mut writer, batch, now, &mut record))
                 .collect::<Result<Vec<_>, _>>()?;
             let logged = self.log.takes(&record);
-            writer.logged(self.log.last() + u64::from(logged))?;
+            if !logged {
+                // Committed durably below, so a checkpoint: the groups it holds are never
+                // replayed. (A logged group's commit is not durable: [`LOGGED`] is written by
+                // the next checkpoint, which makes it so.)
+                writer.logged(self.log.last())?;
+            }
             (outcomes, logged)
         };
         if record.is_empty() {
@@ -316,11 +322,18 @@ impl Writer {
         if self.broken.is_some() {
             return;
         }
+        let last = self.log.last();
         let done = self
             .db
             .begin_write()
             .map_err(TableError::backend)
-            .and_then(|txn| txn.commit().map_err(TableError::backend));
+            .and_then(|txn| {
+                {
+                    let mut meta = txn.open_table(META).map_err(TableError::backend)?;
+                    meta.insert(LOGGED, last).map_err(TableError::backend)?;
+                }
+                txn.commit().map_err(TableError::backend)
+            });
         match done {
             Ok(()) => self.log.restart(),
             Err(error) => {
