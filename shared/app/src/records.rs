@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use tutorbridge_table::definition::{
     ENTITY_ATTRIBUTE, GSI1, GSI2, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE,
 };
-use tutorbridge_table::{Condition, Item, Key, Value, WriteOp};
+use tutorbridge_table::{Condition, Item, Key, Stored, Value, WriteOp};
 
 use crate::AppError;
 
@@ -63,22 +63,30 @@ pub(crate) trait Record: Serialize + DeserializeOwned {
     }
 }
 
+/// The attributes every item has besides its record's fields.
+const NOT_FIELDS: [&str; 8] = [
+    PARTITION_KEY,
+    SORT_KEY,
+    ENTITY_ATTRIBUTE,
+    GSI1.partition_key,
+    GSI1.sort_key,
+    GSI2.partition_key,
+    GSI2.sort_key,
+    TTL_ATTRIBUTE,
+];
+
 /// The record (or a typed projection of it) stored in `item`; key, index and TTL attributes
 /// are ignored.
 pub(crate) fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, AppError> {
-    for attribute in [
-        PARTITION_KEY,
-        SORT_KEY,
-        ENTITY_ATTRIBUTE,
-        GSI1.partition_key,
-        GSI1.sort_key,
-        GSI2.partition_key,
-        GSI2.sort_key,
-        TTL_ATTRIBUTE,
-    ] {
+    for attribute in NOT_FIELDS {
         item.remove(attribute);
     }
     Ok(serde_dynamo::from_item(item)?)
+}
+
+/// [`from_item`] for an item in whatever form its table handed it over.
+pub(crate) fn from_stored<T: DeserializeOwned>(stored: Stored) -> Result<T, AppError> {
+    Ok(stored.record(&NOT_FIELDS)?)
 }
 
 /// The condition of a versioned write: absent for version 0 (a new record), else unchanged.
@@ -95,7 +103,7 @@ pub(crate) async fn read<T: DeserializeOwned>(
     store: &crate::Store,
     key: &Key,
 ) -> Result<Option<T>, AppError> {
-    store.get(key).await?.map(from_item).transpose()
+    store.get_stored(key).await?.map(from_stored).transpose()
 }
 
 /// The records of one query page, and the cursor of the next.
@@ -103,11 +111,11 @@ pub(crate) async fn query_page<T: DeserializeOwned>(
     store: &crate::Store,
     query: &tutorbridge_table::Query,
 ) -> Result<(Vec<T>, Option<tutorbridge_table::Cursor>), AppError> {
-    let page = store.query(query).await?;
+    let page = store.query_stored(query).await?;
     let records = page
         .items
         .into_iter()
-        .map(from_item)
+        .map(from_stored)
         .collect::<Result<Vec<T>, AppError>>()?;
     Ok((records, page.next))
 }

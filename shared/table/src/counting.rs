@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 
-use crate::{Condition, Item, Key, Page, Query, Table, TableError, WriteOp};
+use crate::{Condition, Item, Key, Page, Query, Stored, StoredPage, Table, TableError, WriteOp};
 
 /// Wraps a [`Table`] and counts every call that reaches the store (each is one round trip).
 pub struct CountingTable<T> {
@@ -112,6 +112,18 @@ impl<T: Table> Table for CountingTable<T> {
         YieldOnce(false).await;
         self.inner.transact_write(ops).await
     }
+
+    async fn get_stored(&self, key: &Key) -> Result<Option<Stored>, TableError> {
+        let _call = self.count();
+        YieldOnce(false).await;
+        self.inner.get_stored(key).await
+    }
+
+    async fn query_stored(&self, query: &Query) -> Result<StoredPage, TableError> {
+        let _call = self.count();
+        YieldOnce(false).await;
+        self.inner.query_stored(query).await
+    }
 }
 
 #[async_trait]
@@ -130,5 +142,11 @@ impl<T: Table + ?Sized> Table for std::sync::Arc<T> {
     }
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
         (**self).transact_write(ops).await
+    }
+    async fn get_stored(&self, key: &Key) -> Result<Option<Stored>, TableError> {
+        (**self).get_stored(key).await
+    }
+    async fn query_stored(&self, query: &Query) -> Result<StoredPage, TableError> {
+        (**self).query_stored(query).await
     }
 }

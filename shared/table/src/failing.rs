@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 
-use crate::{Condition, Item, Key, Page, Query, Table, TableError, WriteOp};
+use crate::{Condition, Item, Key, Page, Query, Stored, StoredPage, Table, TableError, WriteOp};
 
 /// Wraps a [`Table`]; once [`FailingTable::fail_after`] is called, the given number of further
 /// calls succeed and every call after them fails with [`TableError::Backend`].
@@ -75,5 +75,15 @@ impl<T: Table> Table for FailingTable<T> {
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
         self.check()?;
         self.inner.transact_write(ops).await
+    }
+
+    async fn get_stored(&self, key: &Key) -> Result<Option<Stored>, TableError> {
+        self.check()?;
+        self.inner.get_stored(key).await
+    }
+
+    async fn query_stored(&self, query: &Query) -> Result<StoredPage, TableError> {
+        self.check()?;
+        self.inner.query_stored(query).await
     }
 }

@@ -10,6 +10,7 @@
 //! Failures carry meaning, not strings: a failed condition or a cancelled transaction is a
 //! [`TableError::Conflict`] naming which operations failed, so callers can retry or answer 409.
 
+pub mod compact;
 mod counting;
 pub mod definition;
 mod failing;
@@ -110,6 +111,41 @@ impl TableError {
     }
 }
 
+/// An item as a backend hands it over to be turned into a record: an attribute map (DynamoDB),
+/// or bytes in the [`compact`] form that records deserialize from without a map in between (the
+/// embedded table's rows).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    Item(Item),
+    Compact(Vec<u8>),
+}
+
+impl Stored {
+    /// The record (or a typed projection of it) this item holds, as `serde_dynamo::from_item`
+    /// reads it; top-level attributes named in `skip` are passed over.
+    ///
+    /// # Errors
+    /// `Backend` when the item does not hold a `T` (or its bytes are damaged).
+    pub fn record<T: serde::de::DeserializeOwned>(self, skip: &[&str]) -> Result<T, TableError> {
+        match self {
+            Stored::Item(mut item) => {
+                for attribute in skip {
+                    item.remove(*attribute);
+                }
+                serde_dynamo::from_item(item).map_err(TableError::backend)
+            }
+            Stored::Compact(bytes) => compact::from_slice(&bytes, skip),
+        }
+    }
+}
+
+/// A page of [`Stored`] items and the cursor of the next ([`Table::query_stored`]).
+#[derive(Debug, Default)]
+pub struct StoredPage {
+    pub items: Vec<Stored>,
+    pub next: Option<Cursor>,
+}
+
 /// The storage port: single-table item operations with typed conditions.
 ///
 /// Every method is one round trip to the store; [`CountingTable`] counts them.
@@ -144,6 +180,26 @@ pub trait Table: Send + Sync {
     /// # Errors
     /// `Conflict` naming every operation whose condition failed; nothing is written.
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), TableError>;
+
+    /// [`Table::get`], the item in whatever form the backend decodes records from fastest.
+    ///
+    /// # Errors
+    /// As [`Table::get`].
+    async fn get_stored(&self, key: &Key) -> Result<Option<Stored>, TableError> {
+        Ok(self.get(key).await?.map(Stored::Item))
+    }
+
+    /// [`Table::query`], the items in whatever form the backend decodes records from fastest.
+    ///
+    /// # Errors
+    /// As [`Table::query`].
+    async fn query_stored(&self, query: &Query) -> Result<StoredPage, TableError> {
+        let page = self.query(query).await?;
+        Ok(StoredPage {
+            items: page.items.into_iter().map(Stored::Item).collect(),
+            next: page.next,
+        })
+    }
 }
 
 /// Checks shared by every backend before a transaction reaches the store.

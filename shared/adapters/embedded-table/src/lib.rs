@@ -15,7 +15,6 @@
 //! synced; the redb file catches up at checkpoints, and a crash in between is repaired on the
 //! next open by applying the log's records again.
 
-mod codec;
 mod keys;
 mod log;
 mod row;
@@ -28,8 +27,8 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use tokio::sync::oneshot;
 use tutorbridge_table::definition::GLOBAL_INDEXES;
 use tutorbridge_table::{
-    Condition, Conflict, Index, Item, ItemExt, Key, Page, Query, Table, TableError, WriteOp,
-    now_epoch_seconds, validate_transaction,
+    Condition, Conflict, Cursor, Index, Item, ItemExt, Key, Page, Query, Stored, StoredPage, Table,
+    TableError, WriteOp, now_epoch_seconds, validate_transaction,
 };
 
 use keys::{base_key, decode_cursor, encode_cursor, index_entry, query_bounds};
@@ -575,7 +574,12 @@ fn apply(
     Ok(Ok(()))
 }
 
-fn read_query(db: &Database, query: &Query) -> Result<Page, TableError> {
+/// One page of `query`, each row turned into a `T` by `visible` (`None`: expired, skipped).
+fn read_query<T>(
+    db: &Database,
+    query: &Query,
+    visible: impl Fn(&[u8], u64) -> Result<Option<T>, TableError>,
+) -> Result<(Vec<T>, Option<Cursor>), TableError> {
     let now = now_epoch_seconds();
     let txn = db.begin_read().map_err(TableError::backend)?;
     let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
@@ -598,7 +602,7 @@ fn read_query(db: &Database, query: &Query) -> Result<Page, TableError> {
         }
     }
     if low >= high {
-        return Ok(Page::default());
+        return Ok((Vec::new(), None));
     }
     let limit = query.limit.map_or(DEFAULT_PAGE, |l| l as usize);
     let range = scanned
@@ -610,54 +614,63 @@ fn read_query(db: &Database, query: &Query) -> Result<Page, TableError> {
         Box::new(range)
     };
 
-    let mut page = Page::default();
+    let mut found = Vec::new();
     let mut last_key: Option<Vec<u8>> = None;
     for entry in entries.by_ref() {
         let (entry_key, entry_value) = entry.map_err(TableError::backend)?;
         let item = match query.index {
-            Index::Base => row::decode(entry_value.value())?,
+            Index::Base => visible(entry_value.value(), now)?,
             Index::Gsi1 | Index::Gsi2 => {
                 let stored = items
                     .get(entry_value.value())
                     .map_err(TableError::backend)?;
                 match stored {
-                    Some(bytes) => row::decode(bytes.value())?,
+                    Some(bytes) => visible(bytes.value(), now)?,
                     None => continue,
                 }
             }
         };
-        if !item.is_expired(now) {
-            page.items.push(item);
-        }
-        if page.items.len() == limit {
+        found.extend(item);
+        if found.len() == limit {
             last_key = Some(entry_key.value().to_vec());
             break;
         }
     }
-    if let Some(last) = last_key
-        && entries.next().is_some()
-    {
-        page.next = Some(encode_cursor(&last));
+    let next = match last_key {
+        Some(last) if entries.next().is_some() => Some(encode_cursor(&last)),
+        _ => None,
+    };
+    Ok((found, next))
+}
+
+/// The row under `key`, turned into a `T` by `visible` (`None`: expired).
+fn read_get<T>(
+    db: &Database,
+    key: &Key,
+    visible: impl Fn(&[u8], u64) -> Result<Option<T>, TableError>,
+) -> Result<Option<T>, TableError> {
+    key.validate()?;
+    let txn = db.begin_read().map_err(TableError::backend)?;
+    let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
+    let found = items
+        .get(base_key(key).as_slice())
+        .map_err(TableError::backend)?;
+    match found {
+        Some(bytes) => visible(bytes.value(), now_epoch_seconds()),
+        None => Ok(None),
     }
-    Ok(page)
+}
+
+/// A row's item as an attribute map, unless it has expired by `now`.
+fn visible_item(bytes: &[u8], now: u64) -> Result<Option<Item>, TableError> {
+    let item = row::decode(bytes)?;
+    Ok((!item.is_expired(now)).then_some(item))
 }
 
 #[async_trait]
 impl Table for EmbeddedTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
-        key.validate()?;
-        let txn = self.inner.db.begin_read().map_err(TableError::backend)?;
-        let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
-        let found = items
-            .get(base_key(key).as_slice())
-            .map_err(TableError::backend)?;
-        match found {
-            Some(bytes) => {
-                let item = row::decode(bytes.value())?;
-                Ok((!item.is_expired(now_epoch_seconds())).then_some(item))
-            }
-            None => Ok(None),
-        }
+        read_get(&self.inner.db, key, visible_item)
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {
@@ -673,12 +686,24 @@ impl Table for EmbeddedTable {
 
     async fn query(&self, query: &Query) -> Result<Page, TableError> {
         query.validate()?;
-        read_query(&self.inner.db, query)
+        let (items, next) = read_query(&self.inner.db, query, visible_item)?;
+        Ok(Page { items, next })
     }
 
     async fn transact_write(&self, ops: Vec<WriteOp>) -> Result<(), TableError> {
         validate_transaction(&ops)?;
         self.write(ops).await
+    }
+
+    /// The row's item bytes as they are: records deserialize from them directly.
+    async fn get_stored(&self, key: &Key) -> Result<Option<Stored>, TableError> {
+        read_get(&self.inner.db, key, row::stored)
+    }
+
+    async fn query_stored(&self, query: &Query) -> Result<StoredPage, TableError> {
+        query.validate()?;
+        let (items, next) = read_query(&self.inner.db, query, row::stored)?;
+        Ok(StoredPage { items, next })
     }
 }
 

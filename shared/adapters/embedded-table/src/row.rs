@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 
 use tutorbridge_table::definition::{GLOBAL_INDEXES, TTL_ATTRIBUTE};
-use tutorbridge_table::{Item, ItemExt, Key, TableError, is_past, ttl_seconds};
+use tutorbridge_table::{Item, ItemExt, Key, Stored, TableError, is_past, ttl_seconds};
 
 use crate::keys::index_entry;
 
@@ -78,7 +78,7 @@ pub(crate) fn encode(
             None => out.push(0),
         }
     }
-    crate::codec::encode(item, &mut out);
+    tutorbridge_table::compact::encode(item, &mut out);
     Ok(out)
 }
 
@@ -86,10 +86,23 @@ pub(crate) fn encode(
 pub(crate) fn decode(bytes: &[u8]) -> Result<Item, TableError> {
     let json = match bytes.first() {
         Some(b'{') => bytes,
-        Some(&HEADER_BINARY) => return crate::codec::decode(Reader(bytes).header()?.1),
+        Some(&HEADER_BINARY) => {
+            return tutorbridge_table::compact::decode(Reader(bytes).header()?.1);
+        }
         _ => Reader(bytes).header()?.1,
     };
     serde_json::from_slice(json).map_err(TableError::backend)
+}
+
+/// The item in stored bytes as records decode from it fastest (a binary row's item as it is,
+/// an older row's as an attribute map), or `None` once it has expired by `now`.
+pub(crate) fn stored(bytes: &[u8], now: u64) -> Result<Option<Stored>, TableError> {
+    if bytes.first() == Some(&HEADER_BINARY) {
+        let (meta, item) = Reader(bytes).header()?;
+        return Ok((!meta.is_expired(now)).then(|| Stored::Compact(item.to_vec())));
+    }
+    let item = decode(bytes)?;
+    Ok((!item.is_expired(now)).then_some(Stored::Item(item)))
 }
 
 /// The header of stored bytes (of the item stored under `key`); a row without one is decoded.
@@ -256,7 +269,7 @@ mod tests {
         // The same header in format 1, then the JSON.
         let header_length = binary.len() - {
             let mut body = Vec::new();
-            crate::codec::encode(&stored, &mut body);
+            tutorbridge_table::compact::encode(&stored, &mut body);
             body.len()
         };
         let mut json_row = vec![HEADER_JSON];
