@@ -134,7 +134,10 @@ impl Stored {
                 }
                 serde_dynamo::from_item(item).map_err(TableError::backend)
             }
+            #[cfg(feature = "records-from-bytes")]
             Stored::Compact(bytes) => compact::from_slice(&bytes, skip),
+            #[cfg(not(feature = "records-from-bytes"))]
+            Stored::Compact(bytes) => Stored::Item(compact::decode(&bytes)?).record(skip),
         }
     }
 }

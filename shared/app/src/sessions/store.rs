@@ -91,7 +91,8 @@ pub(crate) async fn sessions_created_since(
     let query = Query::partition(Index::Gsi1, keys::user(student))
         .sort(SortKeyCondition::Between(low, high))
         .limit(limit);
-    Ok(store.query(&query).await?.items.len())
+    // Only counted: the embedded table need not decode them into attribute maps.
+    Ok(store.query_stored(&query).await?.items.len())
 }
 
 /// The guideline of a student's most recent session, if any (one GSI1 query; the session keeps
