@@ -122,7 +122,9 @@ pub enum Stored {
 
 impl Stored {
     /// The record (or a typed projection of it) this item holds, as `serde_dynamo::from_item`
-    /// reads it; top-level attributes named in `skip` are passed over.
+    /// reads it; top-level attributes named in `skip` are passed over. Compact bytes are read
+    /// straight into the record with the `records-from-bytes` feature (the embedded table turns
+    /// it on), else through the attribute map they encode.
     ///
     /// # Errors
     /// `Backend` when the item does not hold a `T` (or its bytes are damaged).
