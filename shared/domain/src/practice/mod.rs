@@ -8,6 +8,7 @@ pub mod reviews;
 pub use ids::{AssignmentId, GoalId, MAX_SUBJECT_SLUG, SubjectSlug, TimeZoneName};
 
 use std::borrow::Borrow;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -55,19 +56,29 @@ impl Ranking<'_> {
     }
 
     /// The most overdue review among `cards` that may be served now (in the bank, in scope),
-    /// served before any new item.
+    /// served before any new item. One pass over the bank (not one per due card: up to 50 cards
+    /// against a few hundred candidates was a few percent of the gateway's CPU under load).
     pub fn due_review<'b, I: Borrow<BankItem>>(
         &self,
         items: &'b [I],
         cards: &[reviews::ReviewCard],
         now_ms: i64,
     ) -> Option<&'b BankItem> {
-        reviews::due(cards, now_ms).find_map(|card| {
-            items
-                .iter()
-                .map(Borrow::borrow)
-                .find(|item| item.id.as_str() == card.item && self.in_scope(item))
-        })
+        // Each due card's place in the order, by item (the first card of an item counts).
+        let mut due: HashMap<&str, usize> = HashMap::new();
+        for (place, card) in reviews::due(cards, now_ms).enumerate() {
+            due.entry(card.item.as_str()).or_insert(place);
+        }
+        if due.is_empty() {
+            return None;
+        }
+        items
+            .iter()
+            .map(Borrow::borrow)
+            .filter_map(|item| due.get(item.id.as_str()).map(|place| (*place, item)))
+            .filter(|(_, item)| self.in_scope(item))
+            .min_by_key(|(place, _)| *place)
+            .map(|(_, item)| item)
     }
 
     /// How far the predicted success is from the target.

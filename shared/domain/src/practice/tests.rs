@@ -250,3 +250,49 @@ fn an_item_open_elsewhere_is_never_served_and_a_recent_one_is_not_rated_again() 
     assert!(is_rated(&none, "near"));
     assert!(!is_rated(&open, "near"));
 }
+
+#[test]
+fn the_most_overdue_review_in_scope_comes_first_whatever_the_bank_order() {
+    let card = |item: &str, due_ms: i64| reviews::ReviewCard {
+        item: item.into(),
+        due_ms,
+        stability: 1.0,
+        difficulty: 5.0,
+        reps: 1,
+        lapses: 1,
+        last_review_ms: 0,
+        scheduled_days: 1,
+        state: 2,
+    };
+    // Kept soonest first; "later" is not due at 100.
+    let cards = vec![
+        card("gone", 10),
+        card("first", 20),
+        card("second", 30),
+        card("later", 200),
+    ];
+    let items = vec![
+        short("later", "A", 0.0),
+        short("second", "A", 0.0),
+        short("first", "A", 0.0),
+    ];
+    let none: Vec<String> = vec![];
+    let due = |open: &[String], now_ms| {
+        Ranking {
+            open,
+            ..ranking(&none, &none)
+        }
+        .due_review(&items, &cards, now_ms)
+        .map(|item| item.id.as_str().to_string())
+    };
+    // "gone" is no longer in the bank: the next most overdue one is served.
+    assert_eq!(due(&[], 100).as_deref(), Some("first"));
+    // Open in another assignment: out of scope, so the next.
+    assert_eq!(due(&["first".to_string()], 100).as_deref(), Some("second"));
+    assert_eq!(
+        due(&[], 15),
+        None,
+        "only 'gone' is due, and it is not in the bank"
+    );
+    assert_eq!(due(&[], 5), None, "nothing due");
+}
