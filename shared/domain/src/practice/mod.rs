@@ -88,11 +88,7 @@ impl Ranking<'_> {
 
     /// The gap, less a bonus for a preferred topic (what candidates are ordered by).
     pub fn distance(&self, item: &BankItem) -> f64 {
-        if self.prefers(&item.topic) {
-            self.gap(item) - TOPIC_PREFERENCE
-        } else {
-            self.gap(item)
-        }
+        self.preferred_distance(item, self.gap(item))
     }
 
     /// Whether `topic` is preferred (`preferred` holds lowercased topics); ASCII topics, nearly
@@ -112,21 +108,32 @@ impl Ranking<'_> {
 
     /// The best unseen in-scope item within [`SUITABLE_GAP`] of the target.
     pub fn suitable<'b, I: Borrow<BankItem>>(&self, items: &'b [I]) -> Option<&'b BankItem> {
-        items
-            .iter()
-            .map(Borrow::borrow)
-            .filter(|item| self.in_scope(item) && !self.seen(item))
-            .filter(|item| self.gap(item) <= SUITABLE_GAP)
-            .min_by(|a, b| self.distance(a).total_cmp(&self.distance(b)))
+        // Each candidate's gap computed once (it was computed again for every comparison).
+        nearest(items.iter().map(Borrow::borrow).filter_map(|item| {
+            let gap = self.gap(item);
+            (gap <= SUITABLE_GAP && self.in_scope(item) && !self.seen(item))
+                .then(|| (self.preferred_distance(item, gap), item))
+        }))
     }
 
     /// The least bad in-scope item, seen or not (when nothing suitable can be made either).
     pub fn closest<'b, I: Borrow<BankItem>>(&self, items: &'b [I]) -> Option<&'b BankItem> {
-        items
-            .iter()
-            .map(Borrow::borrow)
-            .filter(|item| self.in_scope(item))
-            .min_by(|a, b| self.distance(a).total_cmp(&self.distance(b)))
+        nearest(
+            items
+                .iter()
+                .map(Borrow::borrow)
+                .filter(|item| self.in_scope(item))
+                .map(|item| (self.distance(item), item)),
+        )
+    }
+
+    /// [`Ranking::distance`] given the item's gap.
+    fn preferred_distance(&self, item: &BankItem, gap: f64) -> f64 {
+        if self.prefers(&item.topic) {
+            gap - TOPIC_PREFERENCE
+        } else {
+            gap
+        }
     }
 
     /// Prompts a writer must not repeat: what the student saw recently first, then the rest.
@@ -142,6 +149,13 @@ impl Ranking<'_> {
             .take(max)
             .collect()
     }
+}
+
+/// The item of least distance (the first of equals, as `Iterator::min_by` picks).
+fn nearest<'b>(candidates: impl Iterator<Item = (f64, &'b BankItem)>) -> Option<&'b BankItem> {
+    candidates
+        .min_by(|(a, _), (b, _)| a.total_cmp(b))
+        .map(|(_, item)| item)
 }
 
 /// Whether a first attempt on `item` moves the ratings: not when the student answered the same
