@@ -350,9 +350,7 @@ impl<'a, 'de> ValueDe<'a, 'de> {
         if self.tag != N {
             return Err(expected("a number", self.tag));
         }
-        let text = self.r.str()?;
-        text.parse()
-            .map_err(|error| DecodeError(format!("the number {text:?}: {error}")))
+        NumberDe(self.r.str()?).number()
     }
 
     fn string(self) -> Result<&'de str, DecodeError> {
@@ -363,8 +361,26 @@ impl<'a, 'de> ValueDe<'a, 'de> {
     }
 }
 
+/// The typed number methods of a deserializer whose `number()` parses the type asked for:
+/// `numbers!(integers)`, or `numbers!(integers and floats)`.
 macro_rules! numbers {
-    ($($method:ident => $visit:ident),* $(,)?) => {
+    (integers) => {
+        numbers!(@
+            deserialize_i8 => visit_i8,
+            deserialize_i16 => visit_i16,
+            deserialize_i32 => visit_i32,
+            deserialize_i64 => visit_i64,
+            deserialize_u8 => visit_u8,
+            deserialize_u16 => visit_u16,
+            deserialize_u32 => visit_u32,
+            deserialize_u64 => visit_u64
+        );
+    };
+    (integers and floats) => {
+        numbers!(integers);
+        numbers!(@ deserialize_f32 => visit_f32, deserialize_f64 => visit_f64);
+    };
+    (@ $($method:ident => $visit:ident),*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
                 visitor.$visit(self.number()?)
@@ -389,18 +405,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_, 'de> {
         }
     }
 
-    numbers! {
-        deserialize_i8 => visit_i8,
-        deserialize_i16 => visit_i16,
-        deserialize_i32 => visit_i32,
-        deserialize_i64 => visit_i64,
-        deserialize_u8 => visit_u8,
-        deserialize_u16 => visit_u16,
-        deserialize_u32 => visit_u32,
-        deserialize_u64 => visit_u64,
-        deserialize_f32 => visit_f32,
-        deserialize_f64 => visit_f64,
-    }
+    numbers!(integers and floats);
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         match self.tag {
@@ -732,16 +737,7 @@ impl<'de> de::Deserializer<'de> for KeyDe<'de> {
         visitor.visit_borrowed_str(self.0)
     }
 
-    numbers! {
-        deserialize_i8 => visit_i8,
-        deserialize_i16 => visit_i16,
-        deserialize_i32 => visit_i32,
-        deserialize_i64 => visit_i64,
-        deserialize_u8 => visit_u8,
-        deserialize_u16 => visit_u16,
-        deserialize_u32 => visit_u32,
-        deserialize_u64 => visit_u64,
-    }
+    numbers!(integers);
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
@@ -805,18 +801,7 @@ impl<'de> de::Deserializer<'de> for NumberDe<'de> {
         }
     }
 
-    numbers! {
-        deserialize_i8 => visit_i8,
-        deserialize_i16 => visit_i16,
-        deserialize_i32 => visit_i32,
-        deserialize_i64 => visit_i64,
-        deserialize_u8 => visit_u8,
-        deserialize_u16 => visit_u16,
-        deserialize_u32 => visit_u32,
-        deserialize_u64 => visit_u64,
-        deserialize_f32 => visit_f32,
-        deserialize_f64 => visit_f64,
-    }
+    numbers!(integers and floats);
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
