@@ -580,6 +580,7 @@ fn read_query<T>(
     query: &Query,
     visible: impl Fn(&[u8], u64) -> Result<Option<T>, TableError>,
 ) -> Result<(Vec<T>, Option<Cursor>), TableError> {
+    query.validate()?;
     let now = now_epoch_seconds();
     let txn = db.begin_read().map_err(TableError::backend)?;
     let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
@@ -661,16 +662,10 @@ fn read_get<T>(
     }
 }
 
-/// A row's item as an attribute map, unless it has expired by `now`.
-fn visible_item(bytes: &[u8], now: u64) -> Result<Option<Item>, TableError> {
-    let item = row::decode(bytes)?;
-    Ok((!item.is_expired(now)).then_some(item))
-}
-
 #[async_trait]
 impl Table for EmbeddedTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
-        read_get(&self.inner.db, key, visible_item)
+        read_get(&self.inner.db, key, row::live_item)
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {
@@ -685,8 +680,7 @@ impl Table for EmbeddedTable {
     }
 
     async fn query(&self, query: &Query) -> Result<Page, TableError> {
-        query.validate()?;
-        let (items, next) = read_query(&self.inner.db, query, visible_item)?;
+        let (items, next) = read_query(&self.inner.db, query, row::live_item)?;
         Ok(Page { items, next })
     }
 
@@ -701,7 +695,6 @@ impl Table for EmbeddedTable {
     }
 
     async fn query_stored(&self, query: &Query) -> Result<StoredPage, TableError> {
-        query.validate()?;
         let (items, next) = read_query(&self.inner.db, query, row::stored)?;
         Ok(StoredPage { items, next })
     }

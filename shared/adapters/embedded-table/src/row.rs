@@ -94,6 +94,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Item, TableError> {
     serde_json::from_slice(json).map_err(TableError::backend)
 }
 
+/// The item in stored bytes as an attribute map, or `None` once it has expired by `now`.
+pub(crate) fn live_item(bytes: &[u8], now: u64) -> Result<Option<Item>, TableError> {
+    let item = decode(bytes)?;
+    Ok((!item.is_expired(now)).then_some(item))
+}
+
 /// The item in stored bytes as records decode from it fastest (a binary row's item as it is,
 /// an older row's as an attribute map), or `None` once it has expired by `now`.
 pub(crate) fn stored(bytes: &[u8], now: u64) -> Result<Option<Stored>, TableError> {
@@ -101,8 +107,7 @@ pub(crate) fn stored(bytes: &[u8], now: u64) -> Result<Option<Stored>, TableErro
         let (meta, item) = Reader(bytes).header()?;
         return Ok((!meta.is_expired(now)).then(|| Stored::Compact(item.to_vec())));
     }
-    let item = decode(bytes)?;
-    Ok((!item.is_expired(now)).then_some(Stored::Item(item)))
+    Ok(live_item(bytes, now)?.map(Stored::Item))
 }
 
 /// The header of stored bytes (of the item stored under `key`); a row without one is decoded.
