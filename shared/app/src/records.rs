@@ -77,11 +77,8 @@ const NOT_FIELDS: [&str; 8] = [
 
 /// The record (or a typed projection of it) stored in `item`; key, index and TTL attributes
 /// are ignored.
-pub(crate) fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, AppError> {
-    for attribute in NOT_FIELDS {
-        item.remove(attribute);
-    }
-    Ok(serde_dynamo::from_item(item)?)
+pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, AppError> {
+    from_stored(Stored::Item(item))
 }
 
 /// [`from_item`] for an item in whatever form its table handed it over.

@@ -56,8 +56,8 @@ impl Ranking<'_> {
     }
 
     /// The most overdue review among `cards` that may be served now (in the bank, in scope),
-    /// served before any new item. One pass over the bank (not one per due card: up to 50 cards
-    /// against a few hundred candidates was a few percent of the gateway's CPU under load).
+    /// served before any new item. One pass over the bank, not one per due card (up to 50
+    /// cards against a few hundred candidates).
     pub fn due_review<'b, I: Borrow<BankItem>>(
         &self,
         items: &'b [I],
@@ -108,7 +108,7 @@ impl Ranking<'_> {
 
     /// The best unseen in-scope item within [`SUITABLE_GAP`] of the target.
     pub fn suitable<'b, I: Borrow<BankItem>>(&self, items: &'b [I]) -> Option<&'b BankItem> {
-        // Each candidate's gap computed once (it was computed again for every comparison).
+        // Each candidate's gap is computed once, not in every comparison of the search.
         nearest(items.iter().map(Borrow::borrow).filter_map(|item| {
             let gap = self.gap(item);
             (gap <= SUITABLE_GAP && self.in_scope(item) && !self.seen(item))
