@@ -122,6 +122,7 @@ impl TestApp {
 }
 
 /// Stores and callers for scenarios that run unchanged on both table backends.
+pub mod budget;
 pub mod mail;
 pub mod practice;
 

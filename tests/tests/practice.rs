@@ -26,6 +26,7 @@ use tutorbridge_domain::practice::{AssignmentId, SubjectSlug, TimeZoneName};
 use tutorbridge_domain::{Caller, Relationship, Role, UserId};
 use tutorbridge_table::{CountingTable, Table};
 use tutorbridge_tests::backends::{caller, embedded, unique};
+use tutorbridge_tests::budget::{TWO_A_MINUTE, assert_over_budget, mid_minute};
 
 struct World {
     table: Arc<CountingTable<Store>>,
@@ -1140,17 +1141,11 @@ async fn written_items_count_against_the_budget_and_generated_ones_do_not(store:
         None,
     )
     .await;
-    // Half a minute into a minute, on a clock that does not move: the retry is 30 s away. (In
-    // the future: the table hides items whose time to live has passed.)
-    let clock = Arc::new(FixedClock::at(at("2099-03-02T10:00:30Z")));
     world.practice = PracticeService::new(
-        Ports::new(world.table.clone() as Store).with_clock(clock),
+        Ports::new(world.table.clone() as Store).with_clock(mid_minute()),
         OfflineTutor::tutor(),
     )
-    .with_quota(tutorbridge_app::quota::QuotaSettings {
-        per_minute: 2,
-        per_day: 300,
-    });
+    .with_quota(TWO_A_MINUTE);
     for _ in 0..2 {
         let written = world
             .practice
@@ -1164,16 +1159,7 @@ async fn written_items_count_against_the_budget_and_generated_ones_do_not(store:
         .practice
         .assign_to(&world.student, "Science", None)
         .await;
-    assert!(
-        matches!(
-            over,
-            Err(AppError::RateLimited {
-                retry_after: 30,
-                ..
-            })
-        ),
-        "{over:?}"
-    );
+    assert_over_budget(&over);
     assert_eq!(
         stored_for(&world, &world.student.user_id).await,
         before,

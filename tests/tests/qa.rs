@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use tutorbridge_ai::OfflineTutor;
 use tutorbridge_app::access::AccessService;
-use tutorbridge_app::clock::FixedClock;
 use tutorbridge_app::mailer::Mailer;
 use tutorbridge_app::people::ProfileService;
 use tutorbridge_app::qa::threads::ReplyRequest;
@@ -21,6 +20,7 @@ use tutorbridge_domain::{Caller, Role};
 use tutorbridge_local::outbox::LocalOutbox;
 use tutorbridge_table::CountingTable;
 use tutorbridge_tests::backends::{caller, unique};
+use tutorbridge_tests::budget::{TWO_A_MINUTE, assert_over_budget, mid_minute};
 use tutorbridge_tests::mail::{SwitchableMailer, sent_by_emulator_to, ses_on_emulator};
 
 struct World {
@@ -304,23 +304,16 @@ async fn questions_are_answered_refused_or_escalated_and_the_tutor_replies(store
 
 /// Over the per-minute budget: 429 with the seconds to wait, and nothing written.
 async fn questions_over_the_budget_are_refused_with_nothing_written(store: Store) {
-    let quota = QuotaSettings {
-        per_minute: 2,
-        per_day: 300,
-    };
-    let mut w = world(store, quota).await;
-    // Half a minute into a minute on a clock that does not move, so no new minute can start
-    // between the questions (and in the future: the table hides items whose time has passed).
-    let clock = FixedClock::at("2099-03-02T10:00:30Z".parse().expect("time"));
+    let mut w = world(store, TWO_A_MINUTE).await;
     w.qa = QaService::new(
-        Ports::new(w.table.clone()).with_clock(Arc::new(clock)),
+        Ports::new(w.table.clone()).with_clock(mid_minute()),
         OfflineTutor::tutor(),
     )
     .with_mailer(
         Some(w.outbox.clone() as Arc<dyn Mailer>),
         "https://app.example.com",
     )
-    .with_quota(quota);
+    .with_quota(TWO_A_MINUTE);
     for _ in 0..2 {
         w.qa.query(
             &w.student,
@@ -335,16 +328,7 @@ async fn questions_over_the_budget_are_refused_with_nothing_written(store: Store
             ask("What is a unit fraction?", Some("Mathematics")),
         )
         .await;
-    assert!(
-        matches!(
-            over,
-            Err(AppError::RateLimited {
-                retry_after: 30,
-                ..
-            })
-        ),
-        "{over:?}"
-    );
+    assert_over_budget(&over);
     let history =
         w.qa.history(&w.student, &w.student.user_id, None, None)
             .await

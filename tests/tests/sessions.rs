@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use tutorbridge_ai::OfflineTutor;
-use tutorbridge_app::clock::FixedClock;
 use tutorbridge_app::sessions::{SessionService, StepRequest};
 use tutorbridge_app::{AppError, Ports, Store, keys};
 use tutorbridge_domain::curriculum::GuidelineId;
@@ -13,6 +12,7 @@ use tutorbridge_domain::tutoring::{Routing, SessionId};
 use tutorbridge_domain::{Caller, Relationship, Role};
 use tutorbridge_table::{CountingTable, Index, Query, SortKeyCondition, Table};
 use tutorbridge_tests::backends::{caller, unique};
+use tutorbridge_tests::budget::{TWO_A_MINUTE, assert_over_budget, mid_minute};
 
 const MATHS: &str = "cbse3-maths-multiplication-repeated-addition";
 
@@ -403,17 +403,11 @@ async fn a_students_sessions_list_newest_first_across_pages(store: Store) {
 /// seconds to wait and the session unchanged; a replay of an applied step stays free.
 async fn steps_over_the_budget_are_refused_with_nothing_written(store: Store) {
     let mut world = world(store).await;
-    // Half a minute into a minute on a clock that does not move, so no new minute can start
-    // between the steps (and in the future: the table hides items whose time has passed).
-    let clock = FixedClock::at("2099-03-02T10:00:30Z".parse().expect("time"));
     world.sessions = SessionService::new(
-        Ports::new(world.table.clone() as Store).with_clock(Arc::new(clock)),
+        Ports::new(world.table.clone() as Store).with_clock(mid_minute()),
         OfflineTutor::tutor(),
     )
-    .with_quota(tutorbridge_app::quota::QuotaSettings {
-        per_minute: 2,
-        per_day: 300,
-    });
+    .with_quota(TWO_A_MINUTE);
     let id = start(&world).await;
     let mut last = None;
     for n in 0..2 {
@@ -430,16 +424,7 @@ async fn steps_over_the_budget_are_refused_with_nothing_written(store: Store) {
         .sessions
         .step(&world.student, &id, step(2, &answer))
         .await;
-    assert!(
-        matches!(
-            over,
-            Err(AppError::RateLimited {
-                retry_after: 30,
-                ..
-            })
-        ),
-        "{over:?}"
-    );
+    assert_over_budget(&over);
     let events_before = events(&world, &id).await.len();
     assert_eq!(
         applied_steps(&world, &id).await,
