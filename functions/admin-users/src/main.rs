@@ -6,7 +6,7 @@ use std::sync::Arc;
 use admin_users::AdminUsers;
 use tutorbridge_aws::cognito::{CognitoDirectory, USER_POOL_VAR};
 use tutorbridge_lambda::lambda_http::{self, Error, service_fn};
-use tutorbridge_lambda::{Config, Function, init_tracing, wiring};
+use tutorbridge_lambda::{Config, Function, Reply, init_tracing, wiring};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -19,7 +19,7 @@ async fn main() -> Result<(), Error> {
     let app = AdminUsers::build(&wiring)?;
     let app = &app;
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Error>(app.handle(request).await)
+        Ok::<_, Error>(Reply(app.handle(request).await))
     }))
     .await
 }

@@ -24,15 +24,32 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-/// A JSON response with `status`.
+/// A JSON response with `status` (a text body: API Gateway passes it on as it is).
 pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Result<Response<Body>, ApiError> {
-    let bytes = serde_json::to_vec(body)
+    let text = serde_json::to_string(body)
         .map_err(|e| ApiError::App(tutorbridge_app::AppError::internal(e)))?;
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(Body::from(bytes))
+        .body(Body::Text(text))
         .map_err(|e| ApiError::App(tutorbridge_app::AppError::internal(e)))
+}
+
+/// A finished response handed to `lambda_http::run` as it is.
+///
+/// `lambda_http` converts a plain `Response<Body>` first: it collects the body again and, for
+/// a textual content type, decodes it with the `charset` the header names through
+/// `encoding_rs` (every legacy encoding's tables, ~0.2 MB of each bootstrap), panicking if the
+/// body cannot be read. Ours are finished already: JSON and problem bodies are UTF-8 text
+/// ([`json`], [`ApiError::into_response`]) and the rest are empty, so they go out unchanged.
+pub struct Reply(pub Response<Body>);
+
+impl lambda_http::IntoResponse for Reply {
+    fn into_response(
+        self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response<Body>> + Send>> {
+        Box::pin(std::future::ready(self.0))
+    }
 }
 
 /// [`respond`] for signed routes (webhooks): no caller; `serve` verifies the signature itself
@@ -104,4 +121,37 @@ where
         "request"
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use lambda_http::IntoResponse;
+
+    use super::*;
+
+    /// What the runtime hands API Gateway: JSON and problem bodies as the UTF-8 text they were
+    /// written as (not base64), with their status and headers.
+    #[tokio::test]
+    async fn json_and_problem_bodies_reach_api_gateway_as_text_unchanged() {
+        let ok = json(StatusCode::CREATED, &serde_json::json!({"name": "Zoë ✓"})).expect("json");
+        let out = Reply(ok).into_response().await;
+        assert_eq!(out.status(), StatusCode::CREATED);
+        assert_eq!(out.headers()["content-type"], "application/json");
+        assert!(
+            matches!(out.body(), Body::Text(text) if text == r#"{"name":"Zoë ✓"}"#),
+            "{:?}",
+            out.body()
+        );
+
+        let problem = ApiError::RouteNotFound("/nowhere".into()).into_response("req-1");
+        let out = Reply(problem).into_response().await;
+        assert_eq!(out.status(), StatusCode::NOT_FOUND);
+        assert_eq!(out.headers()["content-type"], "application/problem+json");
+        let Body::Text(text) = out.body() else {
+            panic!("a problem body is text: {:?}", out.body());
+        };
+        let problem: serde_json::Value = serde_json::from_str(text).expect("problem json");
+        assert_eq!(problem["status"], 404);
+        assert_eq!(problem["request_id"], "req-1");
+    }
 }

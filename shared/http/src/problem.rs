@@ -146,7 +146,7 @@ impl ApiError {
             detail: self.bounded_detail(),
             request_id,
         };
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let body = serde_json::to_string(&problem).unwrap_or_default();
         let mut builder = Response::builder()
             .status(status)
             .header("content-type", "application/problem+json");
@@ -159,7 +159,7 @@ impl ApiError {
         if let ApiError::App(AppError::RateLimited { retry_after, .. }) = &self {
             builder = builder.header("retry-after", retry_after.to_string());
         }
-        builder.body(Body::from(body)).unwrap_or_else(|_| {
+        builder.body(Body::Text(body)).unwrap_or_else(|_| {
             let mut fallback = Response::new(Body::Empty);
             *fallback.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             fallback

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 pub use lambda_http;
-pub use tutorbridge_http::{Function, Wiring};
+pub use tutorbridge_http::{Function, Reply, Wiring};
 
 use tutorbridge_app::config::{ConfigError, Settings};
 use tutorbridge_app::{Ports, Store};
@@ -164,7 +164,8 @@ macro_rules! serve {
             let app = <$function as $crate::Function>::build(&wiring)?;
             let app = &app;
             $crate::lambda_http::run($crate::lambda_http::service_fn(move |request| async move {
-                Ok::<_, $crate::lambda_http::Error>($crate::Function::handle(app, request).await)
+                let response = $crate::Function::handle(app, request).await;
+                Ok::<_, $crate::lambda_http::Error>($crate::Reply(response))
             }))
             .await
         }
