@@ -1,7 +1,7 @@
 //! Q&A at the use-case level, on both table backends: an in-curriculum question answered with
 //! citations, an out-of-scope one refused, an unanswerable one escalated (the tutor is emailed,
-//! lists it, replies and closes; the student reads the reply), an unsafe one refused and
-//! flagged, access refused to strangers, the per-user budget (429, nothing written), and the
+//! lists it, replies and closes; the student reads the reply; a tutor who opted out of email is
+//! not emailed), an unsafe one refused and flagged, access refused to strangers, the per-user budget (429, nothing written), and the
 //! round trips counted. And SES v2 on the emulator, read back from it.
 
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use tutorbridge_app::qa::{QaService, QueryRequest, ThreadStatus};
 use tutorbridge_app::quota::QuotaSettings;
 use tutorbridge_app::{AppError, Ports, Store};
 use tutorbridge_domain::access::Relationship;
+use tutorbridge_domain::people::ProfileChange;
 use tutorbridge_domain::qa::{ConfidenceLabel, QueryKind, SourceKind};
 use tutorbridge_domain::{Caller, Role};
 use tutorbridge_local::outbox::LocalOutbox;
@@ -336,10 +337,45 @@ async fn questions_over_the_budget_are_refused_with_nothing_written(store: Store
     assert_eq!(history.questions.len(), 2);
 }
 
+/// A tutor who turned email off still gets the escalation (the thread, the open list) and no
+/// email; without the opt-out the same question would have been mailed (the test above).
+async fn a_tutor_who_opted_out_gets_the_escalation_and_no_email(store: Store) {
+    let w = world(store, QuotaSettings::default()).await;
+    let opt_out = ProfileChange {
+        email_opt_out: Some(true),
+        ..ProfileChange::default()
+    };
+    ProfileService::new(Ports::new(w.table.clone()))
+        .update_me(&w.tutor, &opt_out)
+        .await
+        .expect("opted out");
+    w.table.take_rounds();
+    let unanswerable =
+        w.qa.query(
+            &w.student,
+            ask(
+                "Who painted the famous portrait in the Louvre museum?",
+                Some("Mathematics"),
+            ),
+        )
+        .await
+        .expect("escalated");
+    assert_eq!(w.table.take_rounds(), 2);
+    assert_eq!(unanswerable.thread, ThreadStatus::Open);
+    assert_eq!(unanswerable.escalated_to, vec![w.tutor.user_id.clone()]);
+    let open =
+        w.qa.escalations(&w.tutor, None, true, None, None)
+            .await
+            .expect("list");
+    assert_eq!(open.escalations.len(), 1);
+    assert!(w.outbox.list().expect("outbox").is_empty(), "no email");
+}
+
 tutorbridge_tests::on_both_backends!(
     embedded_qa, dynamodb_qa;
     questions_are_answered_refused_or_escalated_and_the_tutor_replies,
     questions_over_the_budget_are_refused_with_nothing_written,
+    a_tutor_who_opted_out_gets_the_escalation_and_no_email,
 );
 
 /// SES v2 on the emulator: an escalation's email goes out through the real SDK client and is

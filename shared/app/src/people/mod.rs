@@ -6,7 +6,7 @@ pub mod admin;
 pub(crate) mod records;
 pub(crate) mod store;
 
-pub use records::AuditEntry;
+pub use records::{AuditEntry, Contact};
 
 use serde::Serialize;
 use tutorbridge_domain::people::{Profile, ProfileChange};
@@ -97,6 +97,15 @@ impl ProfileService {
         Ok(store::profile_of(&self.ports.store, user)
             .await?
             .map(|record| record.profile))
+    }
+
+    /// Where a user's mail goes, if they have a profile (one read of the profile item, decoding
+    /// only the address and the opt-out).
+    ///
+    /// # Errors
+    /// A table failure.
+    pub async fn contact(&self, user: &UserId) -> Result<Option<Contact>, AppError> {
+        store::contact_of(&self.ports.store, user).await
     }
 
     /// The caller's profile, created from the token's claims on first use, with its roles kept

@@ -9,6 +9,30 @@ use crate::fingerprint::fingerprint;
 use crate::keys::{self, entity};
 use crate::records::Record;
 
+/// Where a user's mail goes, read from their profile item without the rest of the profile (a
+/// sender needs the address and the opt-out, not the time zone checked against the tz
+/// database or the roles).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Contact {
+    email: Option<String>,
+    nudges: ContactSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ContactSettings {
+    email_opt_out: bool,
+}
+
+impl Contact {
+    /// The address to write to: none without an email or after an opt-out.
+    pub fn mail_to(&self) -> Option<&str> {
+        if self.nudges.email_opt_out {
+            return None;
+        }
+        self.email.as_deref()
+    }
+}
+
 /// A profile with its optimistic-lock version. Students' profiles are listed for admins (GSI1).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ProfileRecord {

@@ -3,7 +3,7 @@
 use tutorbridge_domain::UserId;
 use tutorbridge_table::{Cursor, Index, Query, SortKeyCondition};
 
-use super::records::{ActivityRecord, AuditEntry, ProfileRecord};
+use super::records::{ActivityRecord, AuditEntry, Contact, ProfileRecord};
 use crate::keys;
 use crate::records::{query_page, read};
 use crate::{AppError, Store};
@@ -13,6 +13,11 @@ pub(crate) async fn profile_of(
     store: &Store,
     user: &UserId,
 ) -> Result<Option<ProfileRecord>, AppError> {
+    read(store, &keys::profile(user)).await
+}
+
+/// Where a user's mail goes (one read of their profile item).
+pub(crate) async fn contact_of(store: &Store, user: &UserId) -> Result<Option<Contact>, AppError> {
     read(store, &keys::profile(user)).await
 }
 

@@ -8,8 +8,9 @@
 //!
 //! Round trips: one parallel round of reads (history, guideline or subject, latest session,
 //! summaries, files, tutor links, budgets), then one transaction (the exchange, escalations,
-//! budget counters) in parallel with the tutors' profiles when escalating. Mail is sent after;
-//! a failed send leaves a retry item for the sweep and never fails the question.
+//! budget counters) in parallel with the tutors' contacts (address and opt-out, from their
+//! profiles) when escalating. Mail is sent after; a failed send leaves a retry item for the
+//! sweep and never fails the question.
 
 mod records;
 pub mod threads;
@@ -533,7 +534,7 @@ impl QaService {
         }
     }
 
-    /// Round two: the transaction, with the escalated tutors' profiles read alongside; then
+    /// Round two: the transaction, with the escalated tutors' contacts read alongside; then
     /// the emails (a failed send leaves a retry item and is logged, never raised).
     async fn commit_and_notify(
         &self,
@@ -544,20 +545,17 @@ impl QaService {
         let profiles = ProfileService::new(self.ports.clone());
         let (written, tutors) = tokio::join!(
             self.ports.store.transact_write(ops),
-            join_all(escalations.iter().map(|e| profiles.profile(&e.tutor))),
+            join_all(escalations.iter().map(|e| profiles.contact(&e.tutor))),
         );
         written?;
         let Some(mailer) = &self.mailer else {
             return Ok(());
         };
-        for profile in tutors.into_iter().filter_map(|p| p.ok().flatten()) {
-            let Some(to) = profile.email.clone() else {
+        for contact in tutors.into_iter().filter_map(|c| c.ok().flatten()) {
+            let Some(to) = contact.mail_to() else {
                 continue;
             };
-            if profile.nudges.email_opt_out {
-                continue;
-            }
-            let email = self.escalation_email(exchange, &to);
+            let email = self.escalation_email(exchange, to);
             if let Err(error) = mailer.send(&email).await {
                 tracing::warn!(qa_id = %exchange.qa_id, error = %error, "escalation email not sent; queued for the sweep");
                 if let Err(error) = crate::mail_queue::queue(&self.ports, email).await {
