@@ -77,6 +77,10 @@ struct Inner {
     db: Arc<Database>,
     writes: Option<mpsc::Sender<WriteRequest>>,
     writer: Option<std::thread::JoinHandle<()>>,
+    /// The folder of an [`EmbeddedTable::temporary`] table: removed when this drops, after
+    /// the writer has stopped and the database has closed (fields drop after `drop`, in order).
+    #[cfg(feature = "testing")]
+    folder: Option<tempfile::TempDir>,
 }
 
 impl Drop for Inner {
@@ -143,20 +147,24 @@ impl EmbeddedTable {
                 db,
                 writes: Some(writes),
                 writer: Some(writer),
+                #[cfg(feature = "testing")]
+                folder: None,
             }),
         })
     }
 
-    /// A fresh table in a temporary folder that lives as long as the process (tests and
-    /// benchmarks; the OS cleans the temporary directory).
+    /// A fresh table in a temporary folder (tests and benchmarks), removed with everything in
+    /// it when the table's last handle is dropped.
     ///
     /// # Panics
     /// When no temporary folder can be created.
     #[cfg(feature = "testing")]
     pub fn temporary() -> Self {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let table = EmbeddedTable::open(dir.path().join("table.redb")).expect("a table in it");
-        std::mem::forget(dir);
+        let mut table = EmbeddedTable::open(dir.path().join("table.redb")).expect("a table in it");
+        Arc::get_mut(&mut table.inner)
+            .expect("a table just opened has one handle")
+            .folder = Some(dir);
         table
     }
 
@@ -709,6 +717,28 @@ mod embedded_contract {
     }
 
     tutorbridge_table::table_contract_tests!(fresh_table());
+
+    #[tokio::test]
+    async fn a_temporary_table_takes_its_folder_with_it_when_the_last_handle_goes() {
+        let table = EmbeddedTable::temporary();
+        let folder = table
+            .inner
+            .folder
+            .as_ref()
+            .expect("a folder")
+            .path()
+            .to_path_buf();
+        table
+            .put(item("USER#u1", "PROFILE", "kept"), Condition::None)
+            .await
+            .expect("put");
+        assert!(folder.join("table.redb").exists());
+        let other = table.clone();
+        drop(table);
+        assert!(folder.exists(), "another handle still uses it");
+        drop(other);
+        assert!(!folder.exists(), "removed with the last handle");
+    }
 
     fn item(pk: &str, sk: &str, note: &str) -> Item {
         std::collections::HashMap::from([
