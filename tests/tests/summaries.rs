@@ -45,6 +45,8 @@ async fn known_student(store: &Store) -> Caller {
     student
 }
 
+/// Twenty deliveries of one transcript at once: one summary, one answer for all. A delivery for
+/// a student with no profile is refused with nothing kept.
 async fn twenty_concurrent_deliveries_make_one_summary(store: Store) {
     let student = known_student(&store).await;
     let rails_id = unique("rails");
@@ -82,6 +84,24 @@ async fn twenty_concurrent_deliveries_make_one_summary(store: Store) {
         .await
         .expect("list");
     assert_eq!(page.summaries.len(), 1);
+
+    // A student with no profile here is refused, and nothing is kept.
+    let stranger = unique("stu");
+    let unknown = body
+        .replace(&rails_id, &format!("{rails_id}-2"))
+        .replace(student.user_id.as_str(), &stranger);
+    assert!(
+        matches!(
+            service.deliver(unknown.as_bytes()).await,
+            Err(AppError::Unprocessable(detail)) if detail.contains(&stranger)
+        ),
+        "an unknown student"
+    );
+    let id = RailsSessionId::parse(&format!("{rails_id}-2")).expect("id");
+    assert!(matches!(
+        service.receipt(&id).await,
+        Err(AppError::NotFound(_))
+    ));
 }
 
 tutorbridge_tests::on_both_backends!(

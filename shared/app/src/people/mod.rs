@@ -99,6 +99,14 @@ impl ProfileService {
             .map(|record| record.profile))
     }
 
+    /// Whether the user has a profile (one read; nothing of it is decoded).
+    ///
+    /// # Errors
+    /// A table failure.
+    pub async fn exists(&self, user: &UserId) -> Result<bool, AppError> {
+        store::profile_exists(&self.ports.store, user).await
+    }
+
     /// Where a user's mail goes, if they have a profile (one read of the profile item, decoding
     /// only the address and the opt-out).
     ///

@@ -16,6 +16,12 @@ pub(crate) async fn profile_of(
     read(store, &keys::profile(user)).await
 }
 
+/// Whether a user has a profile (one read; nothing of the item is decoded).
+pub(crate) async fn profile_exists(store: &Store, user: &UserId) -> Result<bool, AppError> {
+    let found: Option<serde::de::IgnoredAny> = read(store, &keys::profile(user)).await?;
+    Ok(found.is_some())
+}
+
 /// Where a user's mail goes (one read of their profile item).
 pub(crate) async fn contact_of(store: &Store, user: &UserId) -> Result<Option<Contact>, AppError> {
     read(store, &keys::profile(user)).await

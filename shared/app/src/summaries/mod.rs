@@ -281,10 +281,9 @@ impl SummaryService {
         {
             return self.repeat(receipt, &payload_hash);
         }
-        if ProfileService::new(self.ports.clone())
-            .profile(&transcript.student_id)
+        if !ProfileService::new(self.ports.clone())
+            .exists(&transcript.student_id)
             .await?
-            .is_none()
         {
             return Err(AppError::Unprocessable(format!(
                 "no student '{}' is known here",
