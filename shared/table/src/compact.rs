@@ -297,15 +297,12 @@ impl<'de> Reader<'de> {
             BOOL_FALSE | BOOL_TRUE | NULL => {}
             M => {
                 for _ in 0..broken(self.length())? {
-                    broken(self.bytes())?;
-                    let tag = broken(self.byte())?;
-                    self.skip(tag, depth + 1)?;
+                    self.skip_attribute(depth + 1)?;
                 }
             }
             L => {
                 for _ in 0..broken(self.length())? {
-                    let tag = broken(self.byte())?;
-                    self.skip(tag, depth + 1)?;
+                    self.skip_value(depth + 1)?;
                 }
             }
             SS | NS | BS => {
@@ -316,6 +313,18 @@ impl<'de> Reader<'de> {
             _ => return Err(DecodeError(format!("unknown tag {tag}"))),
         }
         Ok(())
+    }
+
+    /// Pass over a value: its tag, then its contents.
+    fn skip_value(&mut self, depth: usize) -> Result<(), DecodeError> {
+        let tag = broken(self.byte())?;
+        self.skip(tag, depth)
+    }
+
+    /// Pass over a map's attribute: its name, then its value.
+    fn skip_attribute(&mut self, depth: usize) -> Result<(), DecodeError> {
+        broken(self.bytes())?;
+        self.skip_value(depth)
     }
 }
 
@@ -582,10 +591,7 @@ impl SeqDe<'_, '_> {
         while self.left > 0 {
             self.left -= 1;
             match self.kind {
-                L => {
-                    let tag = broken(self.r.byte())?;
-                    self.r.skip(tag, self.depth + 1)?;
-                }
+                L => self.r.skip_value(self.depth + 1)?,
                 _ => {
                     broken(self.r.bytes())?;
                 }
@@ -634,9 +640,7 @@ impl MapDe<'_, '_> {
     fn skip_rest(&mut self) -> Result<(), DecodeError> {
         while self.left > 0 {
             self.left -= 1;
-            broken(self.r.bytes())?;
-            let tag = broken(self.r.byte())?;
-            self.r.skip(tag, self.depth + 1)?;
+            self.r.skip_attribute(self.depth + 1)?;
         }
         Ok(())
     }
@@ -653,8 +657,7 @@ impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
             self.left -= 1;
             let name = self.r.str()?;
             if self.skip.contains(&name) {
-                let tag = broken(self.r.byte())?;
-                self.r.skip(tag, self.depth + 1)?;
+                self.r.skip_value(self.depth + 1)?;
                 continue;
             }
             return seed.deserialize(KeyDe(name)).map(Some);
