@@ -71,6 +71,13 @@ async fn world(store: Store, quota: QuotaSettings) -> World {
     }
 }
 
+/// A maths question the lessons cannot answer: the offline tutor escalates it.
+const UNANSWERABLE: &str = "Who painted the famous portrait in the Louvre museum?";
+
+fn unanswerable() -> QueryRequest {
+    ask(UNANSWERABLE, Some("Mathematics"))
+}
+
 fn ask(question: &str, subject: Option<&str>) -> QueryRequest {
     QueryRequest {
         question: question.into(),
@@ -131,15 +138,9 @@ async fn questions_are_answered_refused_or_escalated_and_the_tutor_replies(store
 
     w.table.take_rounds();
     let unanswerable =
-        w.qa.query(
-            &w.student,
-            ask(
-                "Who painted the famous portrait in the Louvre museum?",
-                Some("Mathematics"),
-            ),
-        )
-        .await
-        .expect("escalated");
+        w.qa.query(&w.student, unanswerable())
+            .await
+            .expect("escalated");
     assert_eq!(
         w.table.take_rounds(),
         2,
@@ -157,7 +158,7 @@ async fn questions_are_answered_refused_or_escalated_and_the_tutor_replies(store
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].to, w.tutor_email);
     let raw = w.outbox.read(&mail[0].file).expect("message");
-    assert!(raw.contains("Who painted the famous portrait in the Louvre museum?"));
+    assert!(raw.contains(UNANSWERABLE));
     assert!(raw.contains(&format!(
         "https://app.example.com/qa/{}",
         unanswerable.qa_id
@@ -351,15 +352,9 @@ async fn a_tutor_who_opted_out_gets_the_escalation_and_no_email(store: Store) {
         .expect("opted out");
     w.table.take_rounds();
     let unanswerable =
-        w.qa.query(
-            &w.student,
-            ask(
-                "Who painted the famous portrait in the Louvre museum?",
-                Some("Mathematics"),
-            ),
-        )
-        .await
-        .expect("escalated");
+        w.qa.query(&w.student, unanswerable())
+            .await
+            .expect("escalated");
     assert_eq!(w.table.take_rounds(), 2);
     assert_eq!(unanswerable.thread, ThreadStatus::Open);
     assert_eq!(unanswerable.escalated_to, vec![w.tutor.user_id.clone()]);
@@ -390,15 +385,9 @@ async fn an_escalation_is_emailed_through_ses_on_the_emulator() {
         "https://app.example.com",
     );
     let escalated =
-        w.qa.query(
-            &w.student,
-            ask(
-                "Who painted the famous portrait in the Louvre museum?",
-                Some("Mathematics"),
-            ),
-        )
-        .await
-        .expect("escalated");
+        w.qa.query(&w.student, unanswerable())
+            .await
+            .expect("escalated");
     assert_eq!(escalated.thread, ThreadStatus::Open);
     let sent = sent_by_emulator_to(&w.tutor_email)
         .await
@@ -422,13 +411,7 @@ async fn an_email_that_fails_is_queued_and_the_sweep_sends_it() {
         "https://app.example.com",
     );
     let escalated = qa
-        .query(
-            &w.student,
-            ask(
-                "Who painted the famous portrait in the Louvre museum?",
-                Some("Mathematics"),
-            ),
-        )
+        .query(&w.student, unanswerable())
         .await
         .expect("the question is answered although mail is down");
     assert_eq!(escalated.thread, ThreadStatus::Open);
