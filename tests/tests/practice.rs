@@ -847,6 +847,37 @@ async fn assigned_in_science(world: &World, student: &Caller) -> String {
         .to_string()
 }
 
+/// New students of equal skill are spread over the items nearest the target (a draw among
+/// near ties, seeded by the ids port), never past them: they do not all get the same item.
+async fn students_of_equal_skill_are_spread_over_near_ties(store: Store) {
+    // Success 0.75, 0.745, 0.74 and 0.735 (near ties); 0.70 (suitable, not a tie) and 0.95.
+    let success = |p: f64| -(p / (1.0 - p)).ln();
+    let items = [
+        science_item("sci-tie-0", "Forces", success(0.75)),
+        science_item("sci-tie-1", "Forces", success(0.745)),
+        science_item("sci-tie-2", "Forces", success(0.74)),
+        science_item("sci-tie-3", "Forces", success(0.735)),
+        science_item("sci-near", "Forces", success(0.70)),
+        science_item("sci-easy", "Forces", success(0.95)),
+    ];
+    let world = world_with(store, &items, None).await;
+    let mut served = std::collections::BTreeMap::<String, usize>::new();
+    for _ in 0..12 {
+        let student = caller(&unique("stu"), Role::Student);
+        *served
+            .entry(assigned_in_science(&world, &student).await)
+            .or_default() += 1;
+    }
+    assert!(
+        served.keys().all(|id| id.starts_with("sci-tie-")),
+        "only near ties are served: {served:?}"
+    );
+    assert!(
+        served.len() >= 3 && served.values().all(|&n| n <= 6),
+        "twelve students spread over the near ties: {served:?}"
+    );
+}
+
 /// Of two items about as suitable, the one on the topic of the student's latest tutoring
 /// session in the subject is chosen.
 async fn the_latest_sessions_topic_is_preferred(store: Store) {
@@ -1200,6 +1231,7 @@ tutorbridge_tests::on_both_backends!(
     the_target_success_is_configurable_and_written_answers_are_marked_with_confidence,
     the_latest_sessions_topic_is_preferred,
     the_last_summarys_topic_is_preferred,
+    students_of_equal_skill_are_spread_over_near_ties,
     a_two_word_subject_is_one_subject_everywhere,
     a_tutor_reads_a_students_practice_in_one_round_trip,
     one_answer_is_scored_once,

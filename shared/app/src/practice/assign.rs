@@ -130,8 +130,9 @@ impl PracticeService {
             open: &open,
             preferred: &preferred,
             topic,
+            draw: self.ports.ids.seed(),
         };
-        // A due review comes first; else the item nearest the target.
+        // A due review comes first; else an item nearest the target.
         let review = ranking.due_review(&bank, &reviews, now.as_millisecond());
         let suitable = review.or_else(|| ranking.suitable(&bank));
         let label = difficulty_label(difficulty_for(skill.value, target));

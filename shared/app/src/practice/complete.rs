@@ -119,8 +119,16 @@ impl PracticeService {
             })?;
             match store.transact_write(ops).await {
                 Ok(()) => return Ok(response),
-                Err(TableError::Conflict(_)) => {
+                Err(TableError::Conflict(conflict)) => {
                     // Someone changed the rating, item, goal or assignment since we read: re-read.
+                    // Under load it is nearly always the item, whose difficulty every student
+                    // answering it moves (docs/measurements.md, "Contention").
+                    tracing::debug!(
+                        assignment = %assignment_id,
+                        attempt,
+                        failed = ?conflict.failed,
+                        "completion raced another write; reading again"
+                    );
                     let ceiling = 1u64 << attempt.min(6);
                     let jitter = self.ports.ids.seed() % (ceiling * 1000);
                     tokio::time::sleep(Duration::from_micros(jitter)).await;
@@ -128,6 +136,11 @@ impl PracticeService {
                 Err(error) => return Err(error.into()),
             }
         }
+        tracing::warn!(
+            assignment = %assignment_id,
+            attempts = MAX_WRITE_ATTEMPTS,
+            "completion gave up after racing other writes"
+        );
         Err(AppError::Conflict(
             "too many simultaneous changes; try again".into(),
         ))

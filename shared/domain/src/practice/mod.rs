@@ -23,6 +23,14 @@ pub const RECENT_ITEMS: usize = 20;
 pub const SUITABLE_GAP: f64 = 0.1;
 /// How much closer to the target an item on a preferred topic counts.
 pub const TOPIC_PREFERENCE: f64 = 0.05;
+/// Suitable items this close to the nearest one, and like it on a preferred topic or not, are
+/// equally good, and one of them is drawn ("randomesque" exposure control, as adaptive tests do):
+/// students of equal skill do not all get the same item, which they could pass around and whose
+/// difficulty they would all race to update (docs/measurements.md, "Contention"). A preferred
+/// topic wins exactly where it did: the draw never crosses from preferred to not.
+pub const NEAR_TIE: f64 = 0.02;
+/// Most near ties an item is drawn from (the nearest of them).
+pub const NEAR_TIES: usize = 4;
 /// XP for a correct and for a wrong first attempt.
 pub const XP_CORRECT: u32 = 10;
 pub const XP_WRONG: u32 = 2;
@@ -42,6 +50,8 @@ pub struct Ranking<'a> {
     pub preferred: &'a [String],
     /// The one topic asked for, if any.
     pub topic: Option<&'a str>,
+    /// Which of the near ties to serve (a seed; 0 serves the nearest, the first of equals).
+    pub draw: u64,
 }
 
 impl Ranking<'_> {
@@ -106,14 +116,31 @@ impl Ranking<'_> {
         self.recent.iter().any(|id| id == item.id.as_str())
     }
 
-    /// The best unseen in-scope item within [`SUITABLE_GAP`] of the target.
+    /// An unseen in-scope item within [`SUITABLE_GAP`] of the target: the nearest, or one of
+    /// its up to [`NEAR_TIES`] near ties ([`NEAR_TIE`]), as `draw` picks.
     pub fn suitable<'b, I: Borrow<BankItem>>(&self, items: &'b [I]) -> Option<&'b BankItem> {
-        // Each candidate's gap is computed once, not in every comparison of the search.
-        nearest(items.iter().map(Borrow::borrow).filter_map(|item| {
-            let gap = self.gap(item);
-            (gap <= SUITABLE_GAP && self.in_scope(item) && !self.seen(item))
-                .then(|| (self.preferred_distance(item, gap), item))
-        }))
+        // Each candidate's gap is computed once, not in every comparison.
+        let mut suitable: Vec<(f64, bool, &BankItem)> = items
+            .iter()
+            .map(Borrow::borrow)
+            .filter_map(|item| {
+                let gap = self.gap(item);
+                (gap <= SUITABLE_GAP && self.in_scope(item) && !self.seen(item)).then(|| {
+                    let preferred = self.prefers(&item.topic);
+                    (preferred_distance(gap, preferred), preferred, item)
+                })
+            })
+            .collect();
+        // Stable: equals keep the bank's order, so draw 0 is the first of the nearest.
+        suitable.sort_by(|(a, ..), (b, ..)| a.total_cmp(b));
+        let &(best, preferred, _) = suitable.first()?;
+        let ties = suitable
+            .iter()
+            .take(NEAR_TIES)
+            .take_while(|(distance, like, _)| *like == preferred && distance - best <= NEAR_TIE)
+            .count();
+        let drawn = (self.draw % ties as u64) as usize;
+        suitable.get(drawn).map(|(.., item)| *item)
     }
 
     /// The least bad in-scope item, seen or not (when nothing suitable can be made either).
@@ -129,11 +156,7 @@ impl Ranking<'_> {
 
     /// [`Ranking::distance`] given the item's gap.
     fn preferred_distance(&self, item: &BankItem, gap: f64) -> f64 {
-        if self.prefers(&item.topic) {
-            gap - TOPIC_PREFERENCE
-        } else {
-            gap
-        }
+        preferred_distance(gap, self.prefers(&item.topic))
     }
 
     /// Prompts a writer must not repeat: what the student saw recently first, then the rest.
@@ -148,6 +171,15 @@ impl Ranking<'_> {
             .map(|item| item.prompt().to_string())
             .take(max)
             .collect()
+    }
+}
+
+/// The gap, less [`TOPIC_PREFERENCE`] on a preferred topic.
+fn preferred_distance(gap: f64, preferred: bool) -> f64 {
+    if preferred {
+        gap - TOPIC_PREFERENCE
+    } else {
+        gap
     }
 }
 

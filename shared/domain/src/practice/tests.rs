@@ -43,6 +43,7 @@ fn ranking<'a>(recent: &'a [String], preferred: &'a [String]) -> Ranking<'a> {
         open: &[],
         preferred,
         topic: None,
+        draw: 0,
     }
 }
 
@@ -91,6 +92,7 @@ fn a_preferred_topic_wins_a_near_tie_and_rejected_items_never_serve() {
     );
     let only_b = Ranking {
         topic: Some("b"),
+        draw: 0,
         ..ranking(&none, &none)
     };
     assert!(only_b.closest(&items).is_none());
@@ -226,6 +228,56 @@ fn a_subject_holds_at_most_ten_active_goals_and_one_answer_credits_them_all() {
         set.set_status(0, GoalStatus::Active),
         Err(GoalLimit::TooManyActive)
     );
+}
+
+#[test]
+fn students_of_equal_skill_are_spread_over_near_ties_and_never_past_them() {
+    // σ(−b) for b = −1.10, −1.11, −1.12, −1.13, −1.14 lies within 0.01 of 0.75: five near ties.
+    // b = −0.90 is suitable (gap 0.04) but not a near tie; b = 2.0 is not suitable at all.
+    let mut items: Vec<_> = ["t0", "t1", "t2", "t3", "t4"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| short(id, "A", -1.10 - 0.01 * i as f64))
+        .collect();
+    items.push(short("close", "A", -0.9));
+    items.push(short("far", "A", 2.0));
+    let none: Vec<String> = vec![];
+    let served = |draw: u64, preferred: &[String]| {
+        Ranking {
+            draw,
+            ..ranking(&none, preferred)
+        }
+        .suitable(&items)
+        .unwrap()
+        .id
+        .to_string()
+    };
+    let drawn: std::collections::BTreeSet<String> = (0..40).map(|d| served(d, &none)).collect();
+    assert_eq!(
+        drawn.len(),
+        NEAR_TIES,
+        "the nearest four, each drawn: {drawn:?}"
+    );
+    assert!(!drawn.contains("close") && !drawn.contains("far"));
+    assert_eq!(served(0, &none), "t0", "draw 0 serves the nearest");
+    // A preferred topic wins as it did: "liked" (success 0.71, 0.04 from the target) counts
+    // 0.01 nearer than t0 once preferred, and the draw never crosses to items not preferred.
+    let mut with_liked = items.clone();
+    with_liked.push(short("liked", "B", -(0.71f64 / 0.29).ln()));
+    let liked = vec!["b".to_string()];
+    let drawn_liked: std::collections::BTreeSet<String> = (0..40)
+        .map(|d| {
+            Ranking {
+                draw: d,
+                ..ranking(&none, &liked)
+            }
+            .suitable(&with_liked)
+            .unwrap()
+            .id
+            .to_string()
+        })
+        .collect();
+    assert_eq!(drawn_liked.into_iter().collect::<Vec<_>>(), ["liked"]);
 }
 
 #[test]
