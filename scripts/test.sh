@@ -61,6 +61,8 @@ cargo fmt --all -- --check
 
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The gateway's heap-profile build (README, "Benchmarks"): nothing else compiles it.
+cargo clippy -p tutorbridge-local --features dhat-heap --quiet -- -D warnings
 
 step "cargo test (unit, contract and sessions on both backends, handlers, journeys, emulator, real model)"
 # A failing test must not stop the rest (fuzzing, cfn-lint, the summary): its status is kept.
