@@ -22,6 +22,7 @@ use tutorbridge_app::{AppError, Ports, Store, keys};
 use tutorbridge_domain::bank::{BankItem, ItemBody, ItemId, Provenance, Review};
 use tutorbridge_domain::curriculum::CurriculumName;
 use tutorbridge_domain::curriculum::GuidelineId;
+use tutorbridge_domain::learner::difficulty_for;
 use tutorbridge_domain::practice::{AssignmentId, SubjectSlug, TimeZoneName};
 use tutorbridge_domain::{Caller, Relationship, Role, UserId};
 use tutorbridge_table::{CountingTable, Table};
@@ -851,7 +852,7 @@ async fn assigned_in_science(world: &World, student: &Caller) -> String {
 /// near ties, seeded by the ids port), never past them: they do not all get the same item.
 async fn students_of_equal_skill_are_spread_over_near_ties(store: Store) {
     // Success 0.75, 0.745, 0.74 and 0.735 (near ties); 0.70 (suitable, not a tie) and 0.95.
-    let success = |p: f64| -(p / (1.0 - p)).ln();
+    let success = |p| difficulty_for(0.0, p);
     let items = [
         science_item("sci-tie-0", "Forces", success(0.75)),
         science_item("sci-tie-1", "Forces", success(0.745)),

@@ -98,7 +98,7 @@ impl Ranking<'_> {
 
     /// The gap, less a bonus for a preferred topic (what candidates are ordered by).
     pub fn distance(&self, item: &BankItem) -> f64 {
-        self.preferred_distance(item, self.gap(item))
+        preferred_distance(self.gap(item), self.prefers(&item.topic))
     }
 
     /// Whether `topic` is preferred (`preferred` holds lowercased topics); ASCII topics, nearly
@@ -154,11 +154,6 @@ impl Ranking<'_> {
         )
     }
 
-    /// [`Ranking::distance`] given the item's gap.
-    fn preferred_distance(&self, item: &BankItem, gap: f64) -> f64 {
-        preferred_distance(gap, self.prefers(&item.topic))
-    }
-
     /// Prompts a writer must not repeat: what the student saw recently first, then the rest.
     pub fn prompts_to_avoid<I: Borrow<BankItem>>(&self, items: &[I], max: usize) -> Vec<String> {
         let (seen, unseen): (Vec<&BankItem>, Vec<&BankItem>) = items
@@ -174,7 +169,7 @@ impl Ranking<'_> {
     }
 }
 
-/// The gap, less [`TOPIC_PREFERENCE`] on a preferred topic.
+/// The gap, less [`TOPIC_PREFERENCE`] on a preferred topic ([`Ranking::distance`]).
 fn preferred_distance(gap: f64, preferred: bool) -> f64 {
     if preferred {
         gap - TOPIC_PREFERENCE

@@ -1,5 +1,6 @@
 use super::*;
 use crate::bank::{ChoiceOption, ItemId, Provenance};
+use crate::learner::difficulty_for;
 use crate::maths::{Family, generate};
 
 fn short(id: &str, topic: &str, difficulty: f64) -> BankItem {
@@ -242,41 +243,32 @@ fn students_of_equal_skill_are_spread_over_near_ties_and_never_past_them() {
     items.push(short("close", "A", -0.9));
     items.push(short("far", "A", 2.0));
     let none: Vec<String> = vec![];
-    let served = |draw: u64, preferred: &[String]| {
+    let served = |items: &[BankItem], preferred: &[String], draw: u64| {
         Ranking {
             draw,
             ..ranking(&none, preferred)
         }
-        .suitable(&items)
+        .suitable(items)
         .unwrap()
         .id
         .to_string()
     };
-    let drawn: std::collections::BTreeSet<String> = (0..40).map(|d| served(d, &none)).collect();
+    let drawn: std::collections::BTreeSet<String> =
+        (0..40).map(|d| served(&items, &none, d)).collect();
     assert_eq!(
         drawn.len(),
         NEAR_TIES,
         "the nearest four, each drawn: {drawn:?}"
     );
     assert!(!drawn.contains("close") && !drawn.contains("far"));
-    assert_eq!(served(0, &none), "t0", "draw 0 serves the nearest");
+    assert_eq!(served(&items, &none, 0), "t0", "draw 0 serves the nearest");
     // A preferred topic wins as it did: "liked" (success 0.71, 0.04 from the target) counts
     // 0.01 nearer than t0 once preferred, and the draw never crosses to items not preferred.
     let mut with_liked = items.clone();
-    with_liked.push(short("liked", "B", -(0.71f64 / 0.29).ln()));
+    with_liked.push(short("liked", "B", difficulty_for(0.0, 0.71)));
     let liked = vec!["b".to_string()];
-    let drawn_liked: std::collections::BTreeSet<String> = (0..40)
-        .map(|d| {
-            Ranking {
-                draw: d,
-                ..ranking(&none, &liked)
-            }
-            .suitable(&with_liked)
-            .unwrap()
-            .id
-            .to_string()
-        })
-        .collect();
+    let drawn_liked: std::collections::BTreeSet<String> =
+        (0..40).map(|d| served(&with_liked, &liked, d)).collect();
     assert_eq!(drawn_liked.into_iter().collect::<Vec<_>>(), ["liked"]);
 }
 
