@@ -2,20 +2,25 @@
 //! with an answer that is sometimes right — and now and then read the curriculum and their
 //! dashboard and run a tutoring session step; for each concurrency level it reports items/s
 //! (one item = assign + complete), calls/s, p50/p99/max per route, errors and rate limits, and,
-//! given the server's pid, its CPU per item and its memory (from `/proc`).
+//! given the server's pids (`--server-pid PID[,PID...]`, each with its descendants: a database
+//! server's backends), its CPU per item and its memory (from `/proc`).
 //!
 //! ```sh
 //! tutorbridge-bench --url http://127.0.0.1:3000 --students 1,8,32,256 --seconds 20 --server-pid PID
-//! tutorbridge-bench --target python --url http://127.0.0.1:8000 --students 1,8   # the Python system
+//! tutorbridge-bench --target python --url http://127.0.0.1:8000 --tokens ids.txt --students 1,8   # the Python system
 //! tutorbridge-bench --reads --students 8 --server-pid PID   # authenticated reads only
 //! ```
+//!
+//! `--practice-only` leaves out the reads and sessions around the practice loop (the workload the
+//! Python system gets, which has only its two practice routes measured).
 //!
 //! `--reads` measures the edge and one table read alone: each student only reads the curriculum
 //! (`GET /curriculum`, one table round trip); an "item" is then one read.
 //!
 //! Students: against the local gateway they are invited through `POST /admin/users` with the
 //! local admin token and their tokens read from `/local/tokens/{id}`; against a deployed stack
-//! pass `--tokens FILE` (one `user_id token` per line).
+//! pass `--tokens FILE` (one `user_id token` per line; for the Python system, which takes no token,
+//! one user id per line).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -36,12 +41,15 @@ struct Args {
     url: String,
     levels: Vec<usize>,
     seconds: u64,
-    server_pid: Option<u32>,
+    /// Server processes to account (each with its descendants: a database's backends).
+    server_pids: Vec<u32>,
     target: Target,
     tokens: Option<String>,
     subject: String,
     /// Only authenticated reads of the curriculum.
     reads: bool,
+    /// Only assign and complete, no reads or sessions around them.
+    practice_only: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -73,9 +81,14 @@ fn args() -> Result<Args, String> {
             .map(|s| s.parse().map_err(|e| format!("--seconds: {e}")))
             .transpose()?
             .unwrap_or(10),
-        server_pid: value("--server-pid")
-            .map(|s| s.parse().map_err(|e| format!("--server-pid: {e}")))
-            .transpose()?,
+        server_pids: value("--server-pid")
+            .map(|list| {
+                list.split(',')
+                    .map(|p| p.trim().parse().map_err(|e| format!("--server-pid: {e}")))
+                    .collect::<Result<Vec<u32>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default(),
         target: match value("--target").as_deref() {
             None | Some("tutorbridge") => Target::TutorBridge,
             Some("python") => Target::Python,
@@ -84,6 +97,7 @@ fn args() -> Result<Args, String> {
         tokens: value("--tokens"),
         subject: value("--subject").unwrap_or_else(|| "Mathematics".into()),
         reads: raw.iter().any(|a| a == "--reads"),
+        practice_only: raw.iter().any(|a| a == "--practice-only"),
     })
 }
 
@@ -110,21 +124,20 @@ async fn students(
     args: &Args,
     count: usize,
 ) -> Result<Vec<Student>, String> {
-    if args.target == Target::Python {
-        return Ok((0..count)
-            .map(|i| Student {
-                id: format!("{}", i + 1),
-                token: String::new(),
-            })
-            .collect());
+    if args.target == Target::Python && args.tokens.is_none() {
+        return Err(
+            "--target python needs --tokens FILE: the students' user ids, one per line".into(),
+        );
     }
     if let Some(path) = &args.tokens {
         let listed: Vec<Student> = std::fs::read_to_string(path)
             .map_err(|e| format!("{path}: {e}"))?
             .lines()
             .filter_map(|line| {
-                let (id, token) = line.trim().split_once(' ')?;
-                Some(Student {
+                // `id token`, or for the Python system (no tokens) the id alone.
+                let line = line.trim();
+                let (id, token) = line.split_once(' ').unwrap_or((line, ""));
+                (!id.is_empty()).then(|| Student {
                     id: id.into(),
                     token: token.trim().into(),
                 })
@@ -258,6 +271,7 @@ struct Workload {
     subject: String,
     until: Instant,
     reads: bool,
+    practice_only: bool,
 }
 
 async fn practise(
@@ -333,6 +347,9 @@ async fn practise(
                 {
                     tally.items += 1;
                 }
+                if work.practice_only {
+                    continue;
+                }
                 if round.is_multiple_of(10) {
                     call(
                         &mut tally,
@@ -387,30 +404,28 @@ async fn practise(
                 else {
                     continue;
                 };
-                // Its answer's shape, best effort: an assignment id and the first item's id.
-                let assignment = assigned["assignment_id"]
-                    .as_str()
-                    .or(assigned["id"].as_str())
-                    .map(str::to_string)
-                    .or_else(|| assigned["assignment_id"].as_i64().map(|n| n.to_string()))
-                    .or_else(|| assigned["id"].as_i64().map(|n| n.to_string()))
-                    .unwrap_or_default();
-                let items = assigned["items"].as_array().cloned().unwrap_or_default();
-                let item = items
-                    .first()
-                    .and_then(|i| {
-                        i["id"]
-                            .as_str()
-                            .map(str::to_string)
-                            .or_else(|| i["id"].as_i64().map(|n| n.to_string()))
-                    })
-                    .unwrap_or_default();
+                // `{"data": {"assignment_id", "items": [{"item_id", "choices", "correct_answer"}]}}`;
+                // the answer is one of the four choices at random, as against TutorBridge.
+                let data = &assigned["data"];
+                let item = &data["items"][0];
+                let choices = item["choices"].as_array().map_or(0, Vec::len) as u64;
+                let letter = ["A", "B", "C", "D"][rng.below(choices.clamp(1, 4)) as usize];
+                let correct = item["correct_answer"].as_str() == Some(letter);
                 if call(
                     &mut tally,
                     "POST /practice/complete",
-                    client.post(format!(
-                        "{url}/api/v1/practice/complete?assignment_id={assignment}&item_id={item}"
-                    )),
+                    client
+                        .post(format!(
+                            "{url}/api/v1/practice/complete?assignment_id={}&item_id={}",
+                            data["assignment_id"].as_str().unwrap_or_default(),
+                            item["item_id"].as_str().unwrap_or_default()
+                        ))
+                        .json(&json!({
+                            "student_answer": letter,
+                            "correct": correct,
+                            "time_taken_seconds": 20 + rng.below(60),
+                            "hints_used": 0
+                        })),
                 )
                 .await
                 .is_some()
@@ -423,22 +438,70 @@ async fn practise(
     tally
 }
 
-/// CPU time (ms) the process has used, and its resident memory (MB), from `/proc`.
-fn process_usage(pid: u32) -> Option<(f64, f64)> {
+/// One process's CPU time (ms, its own and its reaped children's), parent pid and `/proc` status.
+fn process_stat(pid: u32) -> Option<(f64, u32)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    // Fields after the command's closing parenthesis: ppid is the 2nd, utime, stime, cutime and
+    // cstime the 12th to 15th.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss_kb: f64 = status
+    let ppid = fields.get(1)?.parse().ok()?;
+    let mut ticks = 0.0;
+    for field in 11..15 {
+        ticks += fields.get(field)?.parse::<f64>().ok()?;
+    }
+    // Linux reports CPU in clock ticks of 10 ms (USER_HZ = 100).
+    Some((ticks * 10.0, ppid))
+}
+
+/// A `/proc` status or smaps_rollup field in MB.
+fn proc_field_mb(path: &str, field: &str) -> Option<f64> {
+    let kb: f64 = std::fs::read_to_string(path)
+        .ok()?
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.starts_with(field))?
         .split_whitespace()
         .nth(1)?
         .parse()
         .ok()?;
-    // Linux reports CPU in clock ticks of 10 ms (USER_HZ = 100).
-    Some((ticks * 10.0, rss_kb / 1024.0))
+    Some(kb / 1024.0)
+}
+
+/// CPU time (ms) the server has used and its memory (MB), from `/proc`: the given processes and
+/// their descendants (a database server's backends). Memory is the resident set of a single
+/// process, or the proportional set (shared pages split between sharers) summed over several.
+fn process_usage(roots: &[u32]) -> Option<(f64, f64)> {
+    if roots.is_empty() {
+        return None;
+    }
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| Some((pid, process_stat(pid)?.1)))
+        .collect();
+    let mut tree: Vec<u32> = roots.to_vec();
+    let mut i = 0;
+    while let Some(&pid) = tree.get(i) {
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, ppid)| *ppid == pid)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    let cpu = tree
+        .iter()
+        .filter_map(|&p| process_stat(p))
+        .map(|(c, _)| c)
+        .sum();
+    let memory = if let [only] = tree[..] {
+        proc_field_mb(&format!("/proc/{only}/status"), "VmRSS:")?
+    } else {
+        tree.iter()
+            .filter_map(|p| proc_field_mb(&format!("/proc/{p}/smaps_rollup"), "Pss:"))
+            .sum()
+    };
+    Some((cpu, memory))
 }
 
 fn percentile(sorted: &[u32], p: f64) -> f64 {
@@ -484,6 +547,8 @@ async fn main() {
     );
     if args.reads {
         println!("Workload: reads only (one item = one GET /curriculum)\n");
+    } else if args.practice_only {
+        println!("Workload: practice only (assign + complete, no reads or sessions)\n");
     }
     println!(
         "| Students | Items/s | Calls/s | assign p50 / p99 / max ms | complete p50 / p99 / max ms | curriculum p50 / p99 ms | Errors | 429s | Server CPU ms/item | Server RSS MB |"
@@ -491,7 +556,7 @@ async fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut errors_seen = BTreeMap::new();
     for &level in &args.levels {
-        let before = args.server_pid.and_then(process_usage);
+        let before = process_usage(&args.server_pids);
         let started = Instant::now();
         let until = started + Duration::from_secs(args.seconds);
         let work = Arc::new(Workload {
@@ -500,6 +565,7 @@ async fn main() {
             subject: args.subject.clone(),
             until,
             reads: args.reads,
+            practice_only: args.practice_only,
         });
         let tasks: Vec<_> = students
             .iter()
@@ -521,7 +587,7 @@ async fn main() {
             }
         }
         let elapsed = started.elapsed().as_secs_f64();
-        let after = args.server_pid.and_then(process_usage);
+        let after = process_usage(&args.server_pids);
         let calls: usize = tally.latencies.values().map(Vec::len).sum();
         for values in tally.latencies.values_mut() {
             values.sort_unstable();
@@ -557,9 +623,9 @@ async fn main() {
             *errors_seen.entry(error).or_insert(0) += n;
         }
     }
-    if let Some(pid) = args.server_pid {
+    if !args.server_pids.is_empty() {
         tokio::time::sleep(Duration::from_secs(3)).await;
-        if let Some((_, rss)) = process_usage(pid) {
+        if let Some((_, rss)) = process_usage(&args.server_pids) {
             println!("\nServer RSS 3 s after the load: {rss:.0} MB");
         }
     }
