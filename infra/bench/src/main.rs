@@ -624,9 +624,12 @@ async fn main() {
         }
     }
     if !args.server_pids.is_empty() {
+        // Close the benchmark's connections first: idle keep-alive connections would hold the
+        // server's per-connection buffers and make this a reading under load.
+        drop(client);
         tokio::time::sleep(Duration::from_secs(3)).await;
         if let Some((_, rss)) = process_usage(&args.server_pids) {
-            println!("\nServer RSS 3 s after the load: {rss:.0} MB");
+            println!("\nServer RSS 3 s after the load (connections closed): {rss:.0} MB");
         }
     }
     if !errors_seen.is_empty() {
