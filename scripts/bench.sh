@@ -14,24 +14,17 @@ if [ -z "${GATEWAY:-}" ] || [ -z "${BENCH:-}" ]; then
 fi
 gateway=${GATEWAY:-target/profiling/tutorbridge-local}
 bench=${BENCH:-target/profiling/tutorbridge-bench}
-data=$(mktemp -d)
 port=${PORT:-3999}
-log=$data/gateway.log
-TUTORBRIDGE_DATA_DIR=$data/data TUTORBRIDGE_ADDR=127.0.0.1:$port TUTORBRIDGE_LOG=${TUTORBRIDGE_LOG:-warn} \
-  taskset -c 0 "$gateway" >"$log" 2>&1 &
-pid=$!
+# shellcheck source=scripts/pinned-gateway.sh
+. scripts/pinned-gateway.sh
 perf_pid=
 cleanup() {
   [ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null || true
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$data"
+  stop_pinned_gateway
 }
 trap cleanup EXIT
-for _ in $(seq 100); do
-  curl -fsS "http://127.0.0.1:$port/openapi.json" -o /dev/null 2>/dev/null && break
-  sleep 0.1
-done
+start_pinned_gateway "$gateway" "$port"
+pid=$gateway_pid
 echo "gateway pid $pid, idle RSS $(awk '/VmRSS/{print $2/1024 " MB"}' /proc/$pid/status), threads $(ls /proc/$pid/task | wc -l)"
 if [ -n "${PERF:-}" ]; then
   perf record -F ${PERF_FREQ:-999} ${PERF_ARGS:-} -p "$pid" -o "$PERF" >/dev/null 2>&1 &
