@@ -438,8 +438,9 @@ async fn practise(
     tally
 }
 
-/// One process's CPU time (ms, its own and its reaped children's), parent pid and `/proc` status.
-fn process_stat(pid: u32) -> Option<(f64, u32)> {
+/// One process's parent pid and CPU time (ms, its own and its reaped children's), from
+/// `/proc/PID/stat`.
+fn process_stat(pid: u32) -> Option<(u32, f64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command's closing parenthesis: ppid is the 2nd, utime, stime, cutime and
     // cstime the 12th to 15th.
@@ -450,7 +451,7 @@ fn process_stat(pid: u32) -> Option<(f64, u32)> {
         ticks += fields.get(field)?.parse::<f64>().ok()?;
     }
     // Linux reports CPU in clock ticks of 10 ms (USER_HZ = 100).
-    Some((ticks * 10.0, ppid))
+    Some((ppid, ticks * 10.0))
 }
 
 /// A `/proc` status or smaps_rollup field in MB.
@@ -473,26 +474,30 @@ fn process_usage(roots: &[u32]) -> Option<(f64, f64)> {
     if roots.is_empty() {
         return None;
     }
-    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+    // One pass over /proc: every process's parent and CPU time.
+    let processes: Vec<(u32, u32, f64)> = std::fs::read_dir("/proc")
         .ok()?
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| Some((pid, process_stat(pid)?.1)))
+        .filter_map(|pid| {
+            let (ppid, cpu) = process_stat(pid)?;
+            Some((pid, ppid, cpu))
+        })
         .collect();
     let mut tree: Vec<u32> = roots.to_vec();
     let mut i = 0;
     while let Some(&pid) = tree.get(i) {
         tree.extend(
-            parents
+            processes
                 .iter()
-                .filter(|(_, ppid)| *ppid == pid)
-                .map(|(p, _)| *p),
+                .filter(|(_, ppid, _)| *ppid == pid)
+                .map(|(child, ..)| *child),
         );
         i += 1;
     }
-    let cpu = tree
+    let cpu = processes
         .iter()
-        .filter_map(|&p| process_stat(p))
-        .map(|(c, _)| c)
+        .filter(|(pid, ..)| tree.contains(pid))
+        .map(|(.., cpu)| cpu)
         .sum();
     let memory = if let [only] = tree[..] {
         proc_field_mb(&format!("/proc/{only}/status"), "VmRSS:")?
