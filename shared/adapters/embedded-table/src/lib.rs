@@ -13,14 +13,17 @@
 //!
 //! Durability: a group of writes is durable once its record in the write-ahead log (`log`) is
 //! synced; the redb file catches up at checkpoints, and a crash in between is repaired on the
-//! next open by applying the log's records again.
+//! next open by applying the log's records again. Small groups are committed to redb (in
+//! memory) a few dozen at a time; until then readers find them in the `overlay`.
 
 mod keys;
 mod log;
+mod overlay;
 mod row;
 
+use std::cmp::Ordering;
 use std::path::Path;
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, mpsc};
 
 use async_trait::async_trait;
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
@@ -33,6 +36,7 @@ use tutorbridge_table::{
 
 use keys::{base_key, decode_cursor, encode_cursor, index_entry, query_bounds};
 use log::{Change, Log, Record};
+use overlay::Overlay;
 
 const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
 const GSI_TABLES: [TableDefinition<&[u8], &[u8]>; 2] =
@@ -64,10 +68,13 @@ const MAX_GROUP: usize = 256;
 /// which **group-commits**: it takes every
 /// write request waiting (up to [`MAX_GROUP`]), applies each in order in one redb transaction —
 /// each with its own conditions, so one request's conflict fails that request alone — and makes
-/// them durable with one synced record in the write-ahead log (one fsync of a few pages), then
-/// commits the transaction in memory. Every caller is answered only after that sync, and
-/// readers see a write only once it is durable. Under concurrency, many writes share one fsync.
-/// Every few MiB of log a checkpoint (one durable redb commit) writes the table's pages.
+/// them durable with one synced record in the write-ahead log (one fsync of a few pages). A
+/// large group's transaction is then committed in memory; a small group's stays open for the
+/// next groups, and what it changed goes into the overlay that reads merge with redb's
+/// committed snapshot, until the transaction is committed (every 64 groups, 512 KiB of rows,
+/// or 2 ms without a write). Every caller is answered only after that sync, and readers see a
+/// write only once it is durable. Under concurrency, many writes share one fsync. Every
+/// 16 MiB of log a checkpoint (one durable redb commit) writes the table's pages.
 #[derive(Clone)]
 pub struct EmbeddedTable {
     inner: Arc<Inner>,
@@ -75,6 +82,8 @@ pub struct EmbeddedTable {
 
 struct Inner {
     db: Arc<Database>,
+    /// Durable groups the writer has not yet committed to redb (shared with it).
+    overlay: Arc<RwLock<Overlay>>,
     writes: Option<mpsc::Sender<WriteRequest>>,
     writer: Option<std::thread::JoinHandle<()>>,
     /// The folder of an [`EmbeddedTable::temporary`] table: removed when this drops, after
@@ -137,6 +146,7 @@ impl EmbeddedTable {
     pub fn open_with_cache(path: impl AsRef<Path>, cache_bytes: usize) -> Result<Self, TableError> {
         let writer = Writer::open(path.as_ref(), cache_bytes)?;
         let db = Arc::clone(&writer.db);
+        let overlay = Arc::clone(&writer.overlay);
         let (writes, queue) = mpsc::channel();
         let writer = std::thread::Builder::new()
             .name("table-writer".into())
@@ -145,6 +155,7 @@ impl EmbeddedTable {
         Ok(EmbeddedTable {
             inner: Arc::new(Inner {
                 db,
+                overlay,
                 writes: Some(writes),
                 writer: Some(writer),
                 #[cfg(feature = "testing")]
@@ -187,7 +198,22 @@ impl EmbeddedTable {
 
 /// The writer thread: until every handle is gone, take what is queued and commit it as one.
 fn write_loop(mut writer: Writer, queue: &mpsc::Receiver<WriteRequest>) {
-    while let Ok(first) = queue.recv() {
+    loop {
+        let first = if writer.pending == 0 {
+            match queue.recv() {
+                Ok(request) => request,
+                Err(_) => break,
+            }
+        } else {
+            match queue.recv_timeout(overlay::FLUSH_AFTER) {
+                Ok(request) => request,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    writer.flush();
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        };
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match queue.try_recv() {
@@ -223,6 +249,12 @@ fn write_loop(mut writer: Writer, queue: &mpsc::Receiver<WriteRequest>) {
 struct Writer {
     db: Arc<Database>,
     log: Log,
+    /// The write transaction the groups since the last redb commit were applied in (see
+    /// [`overlay`]), and how many groups it holds.
+    txn: Option<redb::WriteTransaction>,
+    pending: usize,
+    /// What those groups changed, for readers until the transaction is committed.
+    overlay: Arc<RwLock<Overlay>>,
     /// Why writes are refused: a log write or commit failed after the log may have taken a
     /// group, so the file and the log can no longer be kept in step by this process. Reads go
     /// on; reopening the table (restarting the process) recovers from the log.
@@ -253,7 +285,7 @@ impl Writer {
             let (log, groups) = Log::open(&Log::path(path), id, checkpointed)?;
             for change in groups.into_iter().flatten() {
                 match change {
-                    Change::Put { key, row } => writer.put(&Prepared::stored(key, row)?)?,
+                    Change::Put { key, row } => writer.put(Prepared::stored(key, row)?)?,
                     Change::Delete { key } => writer.remove(&key)?,
                 }
             }
@@ -264,29 +296,39 @@ impl Writer {
         let mut writer = Writer {
             db: Arc::new(db),
             log,
+            txn: None,
+            pending: 0,
+            overlay: Arc::default(),
             broken: None,
         };
         writer.log.restart();
         Ok(writer)
     }
 
-    /// Apply each group member's operations in order in one write transaction, log what they
-    /// changed, and commit. Each member's conditions are checked against the state its
-    /// predecessors left, and a member whose condition fails (or whose items cannot be stored)
-    /// changes nothing: its outcome is the error. `Err` when the group as a whole failed, and
-    /// then none of it is visible.
+    /// Apply each group member's operations in order in the open write transaction, log what
+    /// they changed, and show it to readers through the overlay. Each member's conditions are
+    /// checked against the state its predecessors left, and a member whose condition fails (or
+    /// whose items cannot be stored) changes nothing: its outcome is the error. `Err` when the
+    /// group as a whole failed, and then none of it is visible.
     fn commit<'a>(
         &mut self,
-        group: impl Iterator<Item = &'a mut Batch>,
+        group: impl ExactSizeIterator<Item = &'a mut Batch>,
     ) -> Result<Vec<Result<(), TableError>>, TableError> {
         if let Some(why) = &self.broken {
             return Err(TableError::backend(why.clone()));
         }
         let now = now_epoch_seconds();
-        let mut txn = self.db.begin_write().map_err(TableError::backend)?;
+        let txn = match self.txn.take() {
+            Some(txn) => txn,
+            None => self.db.begin_write().map_err(TableError::backend)?,
+        };
         let mut record = Record::default();
-        let (outcomes, logged) = {
+        // A large group already shares one redb commit among many writes: it is committed at
+        // once, and readers see it in redb, not in the overlay.
+        let keep = group.len() < overlay::LARGE_GROUP;
+        let applied = (|| {
             let mut writer = ItemWriter::open(&txn)?;
+            writer.changes = keep.then(Overlay::default);
             let outcomes = group
                 .map(|batch| apply(&mut writer, batch, now, &mut record))
                 .collect::<Result<Vec<_>, _>>()?;
@@ -297,35 +339,85 @@ impl Writer {
                 // the next checkpoint, which makes it so.)
                 writer.logged(self.log.last())?;
             }
-            (outcomes, logged)
+            Ok::<_, TableError>((outcomes, logged, std::mem::take(&mut writer.changes)))
+        })();
+        let (outcomes, logged, changes) = match applied {
+            Ok(applied) => applied,
+            // Dropping the transaction rolls it back, with the earlier groups it holds, which
+            // readers already see: only reopening can bring the file in step again.
+            Err(error) if self.pending > 0 => {
+                return Err(self.broken_by("apply a group", &error));
+            }
+            Err(error) => return Err(error),
         };
         if record.is_empty() {
             // Nothing changed (every member failed, or only checked conditions).
-            txn.abort().map_err(TableError::backend)?;
+            if self.pending == 0 {
+                txn.abort().map_err(TableError::backend)?;
+            } else {
+                self.txn = Some(txn);
+            }
             return Ok(outcomes);
         }
         if !logged {
             // Too large to log: committed durably by redb itself, which is a checkpoint.
-            txn.commit().map_err(TableError::backend)?;
+            let mut overlay = write(&self.overlay);
+            if let Err(error) = txn.commit() {
+                drop(overlay);
+                return Err(self.broken_by("commit a group too large to log", &error));
+            }
+            overlay.clear();
+            self.pending = 0;
+            drop(overlay);
             self.log.restart();
             return Ok(outcomes);
         }
-        txn.set_durability(Durability::None)
-            .map_err(TableError::backend)?;
         if let Err(error) = self.log.append(&record) {
             // The record may be partly (or, if only the sync failed, wholly) on disk: refuse
             // further writes rather than log past it.
             return Err(self.broken_by("write the log", &error));
         }
-        if let Err(error) = txn.commit() {
-            return Err(self.broken_by("commit a logged group", &error));
+        // Durable: readers may see it from now on.
+        self.txn = Some(txn);
+        self.pending += 1;
+        let held = changes.map(|changes| {
+            let mut overlay = write(&self.overlay);
+            overlay.absorb(changes);
+            overlay.bytes()
+        });
+        match held {
+            Some(held) if self.pending < overlay::MAX_PENDING && held < overlay::MAX_BYTES => {}
+            _ => self.flush(),
         }
         Ok(outcomes)
+    }
+
+    /// Commit the open write transaction (in memory: its groups are durable in the log) and
+    /// empty the overlay, both while readers wait, so each sees the groups in one place.
+    fn flush(&mut self) {
+        let Some(mut txn) = self.txn.take() else {
+            return;
+        };
+        self.pending = 0;
+        let mut overlay = write(&self.overlay);
+        let committed = txn
+            .set_durability(Durability::None)
+            .map_err(TableError::backend)
+            .and_then(|()| txn.commit().map_err(TableError::backend));
+        match committed {
+            Ok(()) => overlay.clear(),
+            Err(error) => {
+                // The overlay keeps the groups visible; the file must be rebuilt from the log.
+                drop(overlay);
+                self.broken_by("commit logged groups", &error);
+            }
+        }
     }
 
     /// Make everything committed durable in the file (one durable redb commit), so the log can
     /// start again from its beginning.
     fn checkpoint(&mut self) {
+        self.flush();
         if self.broken.is_some() {
             return;
         }
@@ -356,6 +448,15 @@ impl Writer {
         self.broken = Some(why.clone());
         TableError::backend(why)
     }
+}
+
+/// The overlay for reading: a writer holding it only adds a group or commits one.
+fn read(overlay: &RwLock<Overlay>) -> RwLockReadGuard<'_, Overlay> {
+    overlay.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write(overlay: &RwLock<Overlay>) -> RwLockWriteGuard<'_, Overlay> {
+    overlay.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A random id for a new table file (the standard library's per-process random hash keys,
@@ -394,6 +495,9 @@ struct ItemWriter<'txn> {
     items: redb::Table<'txn, &'static [u8], &'static [u8]>,
     indexes: Vec<redb::Table<'txn, &'static [u8], &'static [u8]>>,
     meta: redb::Table<'txn, &'static str, u64>,
+    /// What the puts and removes changed, for the overlay (`None`: not kept, the group is
+    /// committed to redb at once).
+    changes: Option<Overlay>,
 }
 
 impl<'txn> ItemWriter<'txn> {
@@ -408,6 +512,7 @@ impl<'txn> ItemWriter<'txn> {
             items,
             indexes,
             meta,
+            changes: None,
         })
     }
 
@@ -427,9 +532,10 @@ impl<'txn> ItemWriter<'txn> {
     }
 
     fn remove(&mut self, key: &Key) -> Result<(), TableError> {
+        let base = base_key(key);
         let removed = self
             .items
-            .remove(base_key(key).as_slice())
+            .remove(base.as_slice())
             .map_err(TableError::backend)?;
         if let Some(bytes) = removed {
             let meta = row::meta(bytes.value(), key)?;
@@ -438,8 +544,14 @@ impl<'txn> ItemWriter<'txn> {
                     self.indexes[position]
                         .remove(entry.as_ref())
                         .map_err(TableError::backend)?;
+                    if let Some(changes) = &mut self.changes {
+                        changes.delete_entry(position, entry.to_vec());
+                    }
                 }
             }
+        }
+        if let Some(changes) = &mut self.changes {
+            changes.delete_item(base);
         }
         Ok(())
     }
@@ -462,7 +574,7 @@ impl<'txn> ItemWriter<'txn> {
     /// Store the row in place of any before it (one B-tree insert), then bring the indexes in
     /// step: an entry the old row had and the new one has too is left as it is (an update that
     /// keeps an item's index keys, the common case, touches no index at all).
-    fn put(&mut self, put: &Prepared) -> Result<(), TableError> {
+    fn put(&mut self, put: Prepared) -> Result<(), TableError> {
         let mut kept = [false; row::INDEXES];
         let old = self
             .items
@@ -478,17 +590,26 @@ impl<'txn> ItemWriter<'txn> {
                     self.indexes[position]
                         .remove(entry.as_ref())
                         .map_err(TableError::backend)?;
+                    if let Some(changes) = &mut self.changes {
+                        changes.delete_entry(position, entry.to_vec());
+                    }
                 }
             }
         }
-        for (position, entry) in put.index_entries.iter().enumerate() {
+        for (position, entry) in put.index_entries.into_iter().enumerate() {
             if let Some(entry) = entry
                 && !kept[position]
             {
                 self.indexes[position]
                     .insert(entry.as_slice(), put.base.as_slice())
                     .map_err(TableError::backend)?;
+                if let Some(changes) = &mut self.changes {
+                    changes.put_entry(position, entry, put.base.clone());
+                }
             }
+        }
+        if let Some(changes) = &mut self.changes {
+            changes.put_item(put.base, put.bytes);
         }
         Ok(())
     }
@@ -569,8 +690,8 @@ fn apply(
     for (op, prepared) in batch.ops.iter().zip(prepared) {
         match (op, prepared) {
             (WriteOp::Put { .. }, Some(put)) => {
-                writer.put(&put)?;
                 record.put(&put.key, &put.bytes);
+                writer.put(put)?;
             }
             (WriteOp::Delete { key, .. }, _) => {
                 writer.remove(key)?;
@@ -582,23 +703,16 @@ fn apply(
     Ok(Ok(()))
 }
 
-/// One page of `query`, each row turned into a `T` by `visible` (`None`: expired, skipped).
+/// One page of `query`, each row turned into a `T` by `visible` (`None`: expired, skipped):
+/// the last committed snapshot's rows merged with the overlay's, which win.
 fn read_query<T>(
     db: &Database,
+    overlay: &RwLock<Overlay>,
     query: &Query,
     visible: impl Fn(&[u8], u64) -> Result<Option<T>, TableError>,
 ) -> Result<(Vec<T>, Option<Cursor>), TableError> {
     query.validate()?;
     let now = now_epoch_seconds();
-    let txn = db.begin_read().map_err(TableError::backend)?;
-    let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
-    let scanned = match query.index {
-        Index::Base => txn.open_table(ITEMS),
-        Index::Gsi1 => txn.open_table(GSI_TABLES[0]),
-        Index::Gsi2 => txn.open_table(GSI_TABLES[1]),
-    }
-    .map_err(TableError::backend)?;
-
     let (mut low, mut high) = query_bounds(&query.partition, query.sort.as_ref());
     if let Some(cursor) = &query.cursor {
         let last = decode_cursor(cursor, &query.partition)?;
@@ -614,56 +728,173 @@ fn read_query<T>(
         return Ok((Vec::new(), None));
     }
     let limit = query.limit.map_or(DEFAULT_PAGE, |l| l as usize);
+
+    // Held until the page is read: the writer cannot commit the overlay's groups meanwhile.
+    let overlay = read(overlay);
+    let txn = db.begin_read().map_err(TableError::backend)?;
+    let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
+    let scanned = match query.index {
+        Index::Base => txn.open_table(ITEMS),
+        Index::Gsi1 => txn.open_table(GSI_TABLES[0]),
+        Index::Gsi2 => txn.open_table(GSI_TABLES[1]),
+    }
+    .map_err(TableError::backend)?;
     let range = scanned
         .range(low.as_slice()..high.as_slice())
         .map_err(TableError::backend)?;
-    let mut entries: Box<dyn Iterator<Item = _>> = if query.descending {
-        Box::new(range.rev())
+    let pending = overlay.range(query.index, &low, &high);
+    let mut rows = if query.descending {
+        Merged::new(Box::new(range.rev()), Box::new(pending.rev()), true)
     } else {
-        Box::new(range)
+        Merged::new(Box::new(range), Box::new(pending), false)
     };
 
     let mut found = Vec::new();
     let mut last_key: Option<Vec<u8>> = None;
-    for entry in entries.by_ref() {
-        let (entry_key, entry_value) = entry.map_err(TableError::backend)?;
+    while let Some(row) = rows.next()? {
         let item = match query.index {
-            Index::Base => visible(entry_value.value(), now)?,
-            Index::Gsi1 | Index::Gsi2 => {
-                let stored = items
-                    .get(entry_value.value())
-                    .map_err(TableError::backend)?;
-                match stored {
-                    Some(bytes) => visible(bytes.value(), now)?,
-                    None => continue,
+            Index::Base => visible(row.value(), now)?,
+            Index::Gsi1 | Index::Gsi2 => match overlay.item(row.value()) {
+                Some(Some(bytes)) => visible(bytes, now)?,
+                Some(None) => continue,
+                None => {
+                    let stored = items.get(row.value()).map_err(TableError::backend)?;
+                    match stored {
+                        Some(bytes) => visible(bytes.value(), now)?,
+                        None => continue,
+                    }
                 }
-            }
+            },
         };
         found.extend(item);
         if found.len() == limit {
-            last_key = Some(entry_key.value().to_vec());
+            last_key = Some(row.key().to_vec());
             break;
         }
     }
     let next = match last_key {
-        Some(last) if entries.next().is_some() => Some(encode_cursor(&last)),
+        Some(last) if rows.next()?.is_some() => Some(encode_cursor(&last)),
         _ => None,
     };
     Ok((found, next))
 }
 
-/// The row under `key`, turned into a `T` by `visible` (`None`: expired).
+/// A committed row (key and value) as redb's range yields it.
+type StoredRow<'a> = (
+    redb::AccessGuard<'a, &'static [u8]>,
+    redb::AccessGuard<'a, &'static [u8]>,
+);
+
+/// A committed range in the scan's order.
+type StoredRows<'a> = Box<dyn Iterator<Item = Result<StoredRow<'a>, redb::StorageError>> + 'a>;
+
+/// The overlay's entries in a range, in the scan's order (`None`: deleted).
+type PendingRows<'o> = Box<dyn Iterator<Item = (&'o [u8], Option<&'o [u8]>)> + 'o>;
+
+/// One row of a merged range: committed, or pending in the overlay.
+enum Row<'a, 'o> {
+    Stored(StoredRow<'a>),
+    Pending(&'o [u8], &'o [u8]),
+}
+
+impl Row<'_, '_> {
+    fn key(&self) -> &[u8] {
+        match self {
+            Row::Stored((key, _)) => key.value(),
+            Row::Pending(key, _) => key,
+        }
+    }
+
+    fn value(&self) -> &[u8] {
+        match self {
+            Row::Stored((_, value)) => value.value(),
+            Row::Pending(_, value) => value,
+        }
+    }
+}
+
+/// A committed range and the overlay's entries in the same range, both in the scan's order,
+/// merged: a pending entry replaces the committed row with its key, and a pending deletion
+/// hides it.
+struct Merged<'a, 'o> {
+    stored: StoredRows<'a>,
+    pending: PendingRows<'o>,
+    descending: bool,
+    next_stored: Option<StoredRow<'a>>,
+    next_pending: Option<(&'o [u8], Option<&'o [u8]>)>,
+}
+
+impl<'a, 'o> Merged<'a, 'o> {
+    fn new(stored: StoredRows<'a>, pending: PendingRows<'o>, descending: bool) -> Self {
+        Merged {
+            stored,
+            pending,
+            descending,
+            next_stored: None,
+            next_pending: None,
+        }
+    }
+
+    /// The next row in the scan's order that is not deleted.
+    fn next(&mut self) -> Result<Option<Row<'a, 'o>>, TableError> {
+        loop {
+            if self.next_stored.is_none() {
+                self.next_stored = self
+                    .stored
+                    .next()
+                    .transpose()
+                    .map_err(TableError::backend)?;
+            }
+            if self.next_pending.is_none() {
+                self.next_pending = self.pending.next();
+            }
+            let order = match (&self.next_stored, &self.next_pending) {
+                (None, None) => return Ok(None),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some((stored, _)), Some((pending, _))) => {
+                    let order = stored.value().cmp(pending);
+                    if self.descending {
+                        order.reverse()
+                    } else {
+                        order
+                    }
+                }
+            };
+            if order == Ordering::Less {
+                return Ok(self.next_stored.take().map(Row::Stored));
+            }
+            if order == Ordering::Equal {
+                // Replaced or deleted by a pending group.
+                self.next_stored = None;
+            }
+            if let Some((key, Some(value))) = self.next_pending.take() {
+                return Ok(Some(Row::Pending(key, value)));
+            }
+        }
+    }
+}
+
+/// The row under `key`, turned into a `T` by `visible` (`None`: expired): the overlay's, or
+/// else the last committed snapshot's.
 fn read_get<T>(
     db: &Database,
+    overlay: &RwLock<Overlay>,
     key: &Key,
     visible: impl Fn(&[u8], u64) -> Result<Option<T>, TableError>,
 ) -> Result<Option<T>, TableError> {
     key.validate()?;
+    let base = base_key(key);
+    let overlay = read(overlay);
+    match overlay.item(&base) {
+        Some(Some(bytes)) => return visible(bytes, now_epoch_seconds()),
+        Some(None) => return Ok(None),
+        None => {}
+    }
     let txn = db.begin_read().map_err(TableError::backend)?;
+    drop(overlay);
     let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
-    let found = items
-        .get(base_key(key).as_slice())
-        .map_err(TableError::backend)?;
+    let found = items.get(base.as_slice()).map_err(TableError::backend)?;
     match found {
         Some(bytes) => visible(bytes.value(), now_epoch_seconds()),
         None => Ok(None),
@@ -673,7 +904,7 @@ fn read_get<T>(
 #[async_trait]
 impl Table for EmbeddedTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
-        read_get(&self.inner.db, key, row::live_item)
+        read_get(&self.inner.db, &self.inner.overlay, key, row::live_item)
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), TableError> {
@@ -688,7 +919,7 @@ impl Table for EmbeddedTable {
     }
 
     async fn query(&self, query: &Query) -> Result<Page, TableError> {
-        let (items, next) = read_query(&self.inner.db, query, row::live_item)?;
+        let (items, next) = read_query(&self.inner.db, &self.inner.overlay, query, row::live_item)?;
         Ok(Page { items, next })
     }
 
@@ -699,11 +930,11 @@ impl Table for EmbeddedTable {
 
     /// The row's item bytes as they are: records deserialize from them directly.
     async fn get_stored(&self, key: &Key) -> Result<Option<Stored>, TableError> {
-        read_get(&self.inner.db, key, row::stored)
+        read_get(&self.inner.db, &self.inner.overlay, key, row::stored)
     }
 
     async fn query_stored(&self, query: &Query) -> Result<StoredPage, TableError> {
-        let (items, next) = read_query(&self.inner.db, query, row::stored)?;
+        let (items, next) = read_query(&self.inner.db, &self.inner.overlay, query, row::stored)?;
         Ok(StoredPage { items, next })
     }
 }
@@ -806,6 +1037,123 @@ mod embedded_contract {
         assert_eq!(note("TWO").await, None, "a refused request writes nothing");
         assert!(note("THREE").await.is_some());
         assert_eq!(note("FOUR").await, None, "a refused request writes nothing");
+    }
+
+    /// Reads merge the overlay (groups durable in the log, not yet committed to redb) with the
+    /// committed snapshot: a pending update replaces the committed row, a pending delete hides
+    /// it, a pending index move takes the item out of its old index partition and into the new
+    /// one, and pages keep their order and cursors across both; the same again once committed.
+    #[test]
+    fn reads_see_pending_groups_over_committed_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut writer =
+            Writer::open(&dir.path().join("table.redb"), DEFAULT_CACHE_BYTES).expect("open");
+        let indexed = |sk: &str, note: &str, gsi: &str| {
+            let mut item = item("P", sk, note);
+            item.insert("GSI1PK".into(), tutorbridge_table::Value::S(gsi.into()));
+            item.insert("GSI1SK".into(), tutorbridge_table::Value::S(sk.into()));
+            WriteOp::Put {
+                item,
+                condition: Condition::None,
+            }
+        };
+        let commit = |writer: &mut Writer, ops: Vec<WriteOp>| {
+            let mut batch = [Batch::new(ops)];
+            let outcomes = writer.commit(batch.iter_mut()).expect("group");
+            assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+        };
+        let first = ["1", "2", "3", "4", "5", "6"]
+            .map(|sk| indexed(sk, "old", "G#A"))
+            .to_vec();
+        commit(&mut writer, first);
+        writer.flush();
+        assert_eq!(writer.pending, 0, "committed to redb");
+        commit(&mut writer, vec![indexed("2", "new", "G#A")]);
+        commit(
+            &mut writer,
+            vec![WriteOp::Delete {
+                key: Key::new("P", "3"),
+                condition: Condition::Exists,
+            }],
+        );
+        commit(&mut writer, vec![indexed("4", "moved", "G#B")]);
+        commit(&mut writer, vec![indexed("7", "new", "G#A")]);
+        assert_eq!(writer.pending, 4, "in the overlay only");
+
+        let notes = |writer: &Writer, query: Query| {
+            let mut all = Vec::new();
+            let mut cursor = None;
+            loop {
+                let page = query.clone().limit(2).after(cursor);
+                let (items, next) =
+                    read_query(&writer.db, &writer.overlay, &page, row::live_item).expect("page");
+                all.extend(items.into_iter().map(|item| {
+                    let sk = item.get("SK").cloned();
+                    let note = item.get("note").cloned();
+                    match (sk, note) {
+                        (
+                            Some(tutorbridge_table::Value::S(sk)),
+                            Some(tutorbridge_table::Value::S(note)),
+                        ) => format!("{sk}:{note}"),
+                        other => panic!("{other:?}"),
+                    }
+                }));
+                match next {
+                    Some(next) => cursor = Some(next),
+                    None => return all,
+                }
+            }
+        };
+        let expected = ["1:old", "2:new", "4:moved", "5:old", "6:old", "7:new"];
+        for round in ["pending", "committed"] {
+            let base = Query::partition(Index::Base, "P");
+            assert_eq!(notes(&writer, base.clone()), expected, "{round}");
+            let mut reversed = expected.to_vec();
+            reversed.reverse();
+            assert_eq!(notes(&writer, base.descending()), reversed, "{round}");
+            let gsi = notes(&writer, Query::partition(Index::Gsi1, "G#A"));
+            assert_eq!(
+                gsi,
+                ["1:old", "2:new", "5:old", "6:old", "7:new"],
+                "{round}"
+            );
+            let moved = notes(&writer, Query::partition(Index::Gsi1, "G#B"));
+            assert_eq!(moved, ["4:moved"], "{round}");
+            let get = |sk: &str| {
+                read_get(
+                    &writer.db,
+                    &writer.overlay,
+                    &Key::new("P", sk),
+                    row::live_item,
+                )
+                .expect("get")
+                .and_then(|item| item.get("note").cloned())
+            };
+            assert_eq!(get("3"), None, "{round}: deleted");
+            assert_eq!(
+                get("2"),
+                Some(tutorbridge_table::Value::S("new".into())),
+                "{round}"
+            );
+            writer.flush();
+            assert_eq!(writer.pending, 0);
+        }
+        // A large group is committed to redb at once, with the group pending before it.
+        commit(&mut writer, vec![indexed("8", "new", "G#A")]);
+        assert_eq!(writer.pending, 1);
+        let mut large: Vec<Batch> = (0..overlay::LARGE_GROUP)
+            .map(|n| Batch::new(vec![indexed(&format!("9{n}"), "new", "G#A")]))
+            .collect();
+        let outcomes = writer.commit(large.iter_mut()).expect("group");
+        assert!(outcomes.iter().all(Result::is_ok));
+        assert_eq!(writer.pending, 0, "committed with the one before it");
+        assert!(
+            read(&writer.overlay)
+                .item(&base_key(&Key::new("P", "8")))
+                .is_none()
+        );
+        let committed = notes(&writer, Query::partition(Index::Base, "P"));
+        assert_eq!(committed.len(), expected.len() + 1 + overlay::LARGE_GROUP);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
