@@ -306,7 +306,8 @@ impl Writer {
     }
 
     /// Apply each group member's operations in order in the open write transaction, log what
-    /// they changed, and show it to readers through the overlay. Each member's conditions are
+    /// they changed, and show it to readers (through the overlay, or by committing the
+    /// transaction when the group is large or the overlay full). Each member's conditions are
     /// checked against the state its predecessors left, and a member whose condition fails (or
     /// whose items cannot be stored) changes nothing: its outcome is the error. `Err` when the
     /// group as a whole failed, and then none of it is visible.
@@ -361,14 +362,10 @@ impl Writer {
         }
         if !logged {
             // Too large to log: committed durably by redb itself, which is a checkpoint.
-            let mut overlay = write(&self.overlay);
             if let Err(error) = txn.commit() {
-                drop(overlay);
                 return Err(self.broken_by("commit a group too large to log", &error));
             }
-            overlay.clear();
-            self.pending = 0;
-            drop(overlay);
+            self.committed();
             self.log.restart();
             return Ok(outcomes);
         }
@@ -392,26 +389,34 @@ impl Writer {
         Ok(outcomes)
     }
 
-    /// Commit the open write transaction (in memory: its groups are durable in the log) and
-    /// empty the overlay, both while readers wait, so each sees the groups in one place.
+    /// Commit the open write transaction (in memory: its groups are durable in the log), then
+    /// empty the overlay.
     fn flush(&mut self) {
         let Some(mut txn) = self.txn.take() else {
             return;
         };
-        self.pending = 0;
-        let mut overlay = write(&self.overlay);
         let committed = txn
             .set_durability(Durability::None)
             .map_err(TableError::backend)
             .and_then(|()| txn.commit().map_err(TableError::backend));
         match committed {
-            Ok(()) => overlay.clear(),
+            Ok(()) => self.committed(),
+            // The overlay keeps the groups visible; the file must be rebuilt from the log.
             Err(error) => {
-                // The overlay keeps the groups visible; the file must be rebuilt from the log.
-                drop(overlay);
                 self.broken_by("commit logged groups", &error);
             }
         }
+    }
+
+    /// The open transaction's groups are in redb's committed state: the overlay lets them go.
+    /// Until it does, each of their rows is in both with the same value (the overlay holds the
+    /// latest value of every key the transaction wrote, and so does the commit), so a reader
+    /// sees the same either way and never waits for the commit itself.
+    fn committed(&mut self) {
+        self.pending = 0;
+        let held = std::mem::take(&mut *write(&self.overlay));
+        // Freed after the lock is released.
+        drop(held);
     }
 
     /// Make everything committed durable in the file (one durable redb commit), so the log can

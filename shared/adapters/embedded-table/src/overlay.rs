@@ -7,8 +7,9 @@
 //! that commit, what the groups changed is here: rows by base key, index entries by entry key,
 //! a deletion as `None`. Readers look here first, then in redb's last committed snapshot; the
 //! writer adds a group here (after its log record is synced, before its callers are answered)
-//! and empties this in the same critical section as the redb commit that takes its groups, so
-//! a reader always sees every acknowledged write exactly once.
+//! and empties this right after the redb commit that takes its groups. In between, a row is
+//! here and in redb with the same value, so a reader that looks here first sees every
+//! acknowledged write once, with its latest value, whichever snapshot it took.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -75,10 +76,6 @@ impl Overlay {
         self.bytes
     }
 
-    pub fn clear(&mut self) {
-        *self = Overlay::default();
-    }
-
     /// The pending row under `base`: `Some(None)` when it was deleted, `None` when the
     /// committed state decides.
     pub fn item(&self, base: &[u8]) -> Option<Option<&[u8]>> {
@@ -125,7 +122,5 @@ mod tests {
         let items: Vec<_> = overlay.range(Index::Base, b"a", b"z").rev().collect();
         assert_eq!(items, vec![(&b"b"[..], Some(&b"2"[..])), (&b"a"[..], None)]);
         assert!(overlay.bytes() > 0);
-        overlay.clear();
-        assert_eq!(overlay.item(b"b"), None);
     }
 }
