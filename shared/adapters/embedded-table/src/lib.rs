@@ -1161,6 +1161,44 @@ mod embedded_contract {
         assert_eq!(committed.len(), expected.len() + 1 + overlay::LARGE_GROUP);
     }
 
+    /// Read-your-writes while groups go into the overlay and commits take them out: each
+    /// writer reads back every write as soon as it is acknowledged, by key and in a query of
+    /// its partition, from threads running beside the writer's commits.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn every_acknowledged_write_is_read_back_at_once_while_commits_run() {
+        let table = EmbeddedTable::temporary();
+        let writers = (0..8).map(|writer| {
+            let table = table.clone();
+            tokio::spawn(async move {
+                let partition = format!("RYW#{writer}");
+                for round in 0..150u32 {
+                    let sk = format!("R#{round:04}");
+                    let put = table.put(item(&partition, &sk, "x"), Condition::NotExists);
+                    put.await.expect("acknowledged");
+                    let key = Key::new(partition.clone(), sk);
+                    assert!(table.get(&key).await.expect("get").is_some(), "{key:?}");
+                    let page = table
+                        .query(&Query::partition(Index::Base, partition.clone()).descending())
+                        .await
+                        .expect("query");
+                    assert_eq!(page.items.len(), round as usize + 1, "{partition}");
+                    if round % 3 == 0 {
+                        table
+                            .delete(&key, Condition::Exists)
+                            .await
+                            .expect("deleted");
+                        assert!(table.get(&key).await.expect("get").is_none());
+                        let put = table.put(item(&key.pk, &key.sk, "y"), Condition::NotExists);
+                        put.await.expect("written again");
+                    }
+                }
+            })
+        });
+        for writer in writers {
+            writer.await.expect("writer");
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_writers_share_commits_and_every_acknowledged_write_is_durable() {
         let dir = tempfile::tempdir().expect("tempdir");
