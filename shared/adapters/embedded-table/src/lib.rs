@@ -259,6 +259,9 @@ struct Writer {
     /// group, so the file and the log can no longer be kept in step by this process. Reads go
     /// on; reopening the table (restarting the process) recovers from the log.
     broken: Option<String>,
+    /// Tests: leave the overlay as it is after a commit, to read in the moment between the two.
+    #[cfg(test)]
+    keep_overlay_after_commit: bool,
 }
 
 impl Writer {
@@ -300,6 +303,8 @@ impl Writer {
             pending: 0,
             overlay: Arc::default(),
             broken: None,
+            #[cfg(test)]
+            keep_overlay_after_commit: false,
         };
         writer.log.restart();
         Ok(writer)
@@ -325,8 +330,12 @@ impl Writer {
         };
         let mut record = Record::default();
         // A large group already shares one redb commit among many writes: it is committed at
-        // once, and readers see it in redb, not in the overlay.
-        let keep = group.len() < overlay::LARGE_GROUP;
+        // once, and readers see it in redb. Its changes still go into the overlay when earlier
+        // groups are there: until the overlay is emptied after the commit, it must hold the
+        // latest value of every key the transaction wrote, or a reader would find an earlier
+        // group's value for a key this one changed beside this group's other writes.
+        let small = group.len() < overlay::LARGE_GROUP;
+        let keep = small || self.pending > 0;
         let applied = (|| {
             let mut writer = ItemWriter::open(&txn)?;
             writer.changes = keep.then(Overlay::default);
@@ -383,7 +392,8 @@ impl Writer {
             overlay.bytes()
         });
         match held {
-            Some(held) if self.pending < overlay::MAX_PENDING && held < overlay::MAX_BYTES => {}
+            Some(held)
+                if small && self.pending < overlay::MAX_PENDING && held < overlay::MAX_BYTES => {}
             _ => self.flush(),
         }
         Ok(outcomes)
@@ -414,6 +424,10 @@ impl Writer {
     /// sees the same either way and never waits for the commit itself.
     fn committed(&mut self) {
         self.pending = 0;
+        #[cfg(test)]
+        if self.keep_overlay_after_commit {
+            return;
+        }
         let held = std::mem::take(&mut *write(&self.overlay));
         // Freed after the lock is released.
         drop(held);
@@ -734,7 +748,8 @@ fn read_query<T>(
     }
     let limit = query.limit.map_or(DEFAULT_PAGE, |l| l as usize);
 
-    // Held until the page is read: the writer cannot commit the overlay's groups meanwhile.
+    // Held until the page is read: the writer cannot empty the overlay meanwhile (it may commit
+    // the overlay's groups to redb; their rows are then in both with the same values).
     let overlay = read(overlay);
     let txn = db.begin_read().map_err(TableError::backend)?;
     let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
@@ -1159,6 +1174,54 @@ mod embedded_contract {
         );
         let committed = notes(&writer, Query::partition(Index::Base, "P"));
         assert_eq!(committed.len(), expected.len() + 1 + overlay::LARGE_GROUP);
+    }
+
+    /// Between a commit and the overlay emptied after it, a row is in both with the same
+    /// value: a large group committed after pending ones (its changes would otherwise reach
+    /// readers from redb only) leaves its values in the overlay too, so the overlay never holds
+    /// an earlier group's value for a key the large group changed.
+    #[test]
+    fn between_a_commit_and_the_overlay_emptied_reads_see_the_latest_values() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut writer =
+            Writer::open(&dir.path().join("table.redb"), DEFAULT_CACHE_BYTES).expect("open");
+        writer.keep_overlay_after_commit = true;
+        let put = |sk: &str, note: &str| {
+            Batch::new(vec![WriteOp::Put {
+                item: item("K", sk, note),
+                condition: Condition::None,
+            }])
+        };
+        let outcomes = writer
+            .commit([put("A", "first")].iter_mut())
+            .expect("group");
+        assert!(outcomes[0].is_ok());
+        assert_eq!(writer.pending, 1, "pending in the overlay");
+        let mut large: Vec<Batch> = (0..overlay::LARGE_GROUP)
+            .map(|n| put(&format!("B{n}"), "large"))
+            .collect();
+        large.push(put("A", "second"));
+        let outcomes = writer.commit(large.iter_mut()).expect("group");
+        assert!(outcomes.iter().all(Result::is_ok));
+        assert_eq!(writer.pending, 0, "committed");
+        let note = |sk: &str| {
+            read_get(
+                &writer.db,
+                &writer.overlay,
+                &Key::new("K", sk),
+                row::live_item,
+            )
+            .expect("get")
+            .and_then(|item| item.get("note").cloned())
+        };
+        assert_eq!(
+            note("A"),
+            Some(tutorbridge_table::Value::S("second".into()))
+        );
+        assert_eq!(
+            note("B0"),
+            Some(tutorbridge_table::Value::S("large".into()))
+        );
     }
 
     /// Read-your-writes while groups go into the overlay and commits take them out: each
