@@ -563,15 +563,13 @@ impl<'txn> ItemWriter<'txn> {
                     self.indexes[position]
                         .remove(entry.as_ref())
                         .map_err(TableError::backend)?;
-                    if let Some(changes) = &mut self.changes {
-                        changes.delete_entry(position, entry.to_vec());
-                    }
+                    track(&mut self.changes, |c| {
+                        c.delete_entry(position, entry.to_vec())
+                    });
                 }
             }
         }
-        if let Some(changes) = &mut self.changes {
-            changes.delete_item(base);
-        }
+        track(&mut self.changes, |c| c.delete_item(base));
         Ok(())
     }
 
@@ -609,9 +607,9 @@ impl<'txn> ItemWriter<'txn> {
                     self.indexes[position]
                         .remove(entry.as_ref())
                         .map_err(TableError::backend)?;
-                    if let Some(changes) = &mut self.changes {
-                        changes.delete_entry(position, entry.to_vec());
-                    }
+                    track(&mut self.changes, |c| {
+                        c.delete_entry(position, entry.to_vec())
+                    });
                 }
             }
         }
@@ -622,15 +620,20 @@ impl<'txn> ItemWriter<'txn> {
                 self.indexes[position]
                     .insert(entry.as_slice(), put.base.as_slice())
                     .map_err(TableError::backend)?;
-                if let Some(changes) = &mut self.changes {
-                    changes.put_entry(position, entry, put.base.clone());
-                }
+                track(&mut self.changes, |c| {
+                    c.put_entry(position, entry, put.base.clone())
+                });
             }
         }
-        if let Some(changes) = &mut self.changes {
-            changes.put_item(put.base, put.bytes);
-        }
+        track(&mut self.changes, |c| c.put_item(put.base, put.bytes));
         Ok(())
+    }
+}
+
+/// Note a change for the overlay, when the group's changes are kept.
+fn track(changes: &mut Option<Overlay>, change: impl FnOnce(&mut Overlay)) {
+    if let Some(changes) = changes {
+        change(changes);
     }
 }
 
@@ -1059,6 +1062,18 @@ mod embedded_contract {
         assert_eq!(note("FOUR").await, None, "a refused request writes nothing");
     }
 
+    /// The `note` of the item under `pk`/`sk` as readers see it (overlay, then redb).
+    fn note_of(writer: &Writer, pk: &str, sk: &str) -> Option<tutorbridge_table::Value> {
+        read_get(
+            &writer.db,
+            &writer.overlay,
+            &Key::new(pk, sk),
+            row::live_item,
+        )
+        .expect("get")
+        .and_then(|item| item.get("note").cloned())
+    }
+
     /// Reads merge the overlay (groups durable in the log, not yet committed to redb) with the
     /// committed snapshot: a pending update replaces the committed row, a pending delete hides
     /// it, a pending index move takes the item out of its old index partition and into the new
@@ -1139,19 +1154,9 @@ mod embedded_contract {
             );
             let moved = notes(&writer, Query::partition(Index::Gsi1, "G#B"));
             assert_eq!(moved, ["4:moved"], "{round}");
-            let get = |sk: &str| {
-                read_get(
-                    &writer.db,
-                    &writer.overlay,
-                    &Key::new("P", sk),
-                    row::live_item,
-                )
-                .expect("get")
-                .and_then(|item| item.get("note").cloned())
-            };
-            assert_eq!(get("3"), None, "{round}: deleted");
+            assert_eq!(note_of(&writer, "P", "3"), None, "{round}: deleted");
             assert_eq!(
-                get("2"),
+                note_of(&writer, "P", "2"),
                 Some(tutorbridge_table::Value::S("new".into())),
                 "{round}"
             );
@@ -1204,22 +1209,12 @@ mod embedded_contract {
         let outcomes = writer.commit(large.iter_mut()).expect("group");
         assert!(outcomes.iter().all(Result::is_ok));
         assert_eq!(writer.pending, 0, "committed");
-        let note = |sk: &str| {
-            read_get(
-                &writer.db,
-                &writer.overlay,
-                &Key::new("K", sk),
-                row::live_item,
-            )
-            .expect("get")
-            .and_then(|item| item.get("note").cloned())
-        };
         assert_eq!(
-            note("A"),
+            note_of(&writer, "K", "A"),
             Some(tutorbridge_table::Value::S("second".into()))
         );
         assert_eq!(
-            note("B0"),
+            note_of(&writer, "K", "B0"),
             Some(tutorbridge_table::Value::S("large".into()))
         );
     }
