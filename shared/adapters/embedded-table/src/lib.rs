@@ -7,13 +7,13 @@
 //!
 //! Layout: the `items` table maps `PK\0SK\0` to the item (a compact binary form, `codec`, behind
 //! a small header with its expiry, version and index entries: `row`). Each GSI is a table
-//! mapping `GSIPK\0GSISK\0PK\0SK\0` to the base key, maintained in the same write transaction as
-//! the item, so an index never disagrees with the items. Keys may not contain `\0` or `\x01`
+//! mapping `GSIPK\0GSISK\0PK\0SK\0` to the base key, written in the same transactions as the
+//! items, so an index never disagrees with the items. Keys may not contain `\0` or `\x01`
 //! (checked by the port), which makes every range below a simple byte range.
 //!
 //! Durability: a group of writes is durable once its record in the write-ahead log (`log`) is
 //! synced; the redb file catches up at checkpoints, and a crash in between is repaired on the
-//! next open by applying the log's records again. Small groups are committed to redb (in
+//! next open by applying the log's records again. Groups are written into redb (committed in
 //! memory) a few dozen at a time; until then readers find them in the `overlay`.
 
 mod keys;
@@ -38,12 +38,19 @@ use keys::{base_key, decode_cursor, encode_cursor, index_entry, query_bounds};
 use log::{Change, Log, Record};
 use overlay::Overlay;
 
-const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
-const GSI_TABLES: [TableDefinition<&[u8], &[u8]>; 2] =
-    [TableDefinition::new("gsi1"), TableDefinition::new("gsi2")];
+/// A table of byte keys and byte values.
+type Bytes = TableDefinition<'static, &'static [u8], &'static [u8]>;
+const ITEMS: Bytes = TableDefinition::new("items");
+const GSI_TABLES: [Bytes; 2] = [TableDefinition::new("gsi1"), TableDefinition::new("gsi2")];
 /// Bookkeeping: under [`LOGGED`], the sequence number of the last logged group the table holds
 /// durably (written by each checkpoint, not by every group);
 /// under [`ID`], the table's random id (made once, with the file), which ties its log to it.
+/// Each table, by the index a query of it scans.
+const STORED: [(Index, Bytes); 3] = [
+    (Index::Base, ITEMS),
+    (Index::Gsi1, GSI_TABLES[0]),
+    (Index::Gsi2, GSI_TABLES[1]),
+];
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const LOGGED: &str = "log";
 const ID: &str = "id";
@@ -66,14 +73,13 @@ const MAX_GROUP: usize = 256;
 /// lock, and a point read or one page of a query costs microseconds, far less than handing it
 /// to another thread. Writes are encoded on the caller's thread, then go to one writer thread,
 /// which **group-commits**: it takes every
-/// write request waiting (up to [`MAX_GROUP`]), applies each in order in one redb transaction —
-/// each with its own conditions, so one request's conflict fails that request alone — and makes
-/// them durable with one synced record in the write-ahead log (one fsync of a few pages). A
-/// large group's transaction is then committed in memory; a small group's stays open for the
-/// next groups, and what it changed goes into the overlay that reads merge with redb's
-/// committed snapshot, until the transaction is committed (every 64 groups, 512 KiB of rows,
-/// or 2 ms without a write). Every caller is answered only after that sync, and readers see a
-/// write only once it is durable. Under concurrency, many writes share one fsync. Every
+/// write request waiting (up to [`MAX_GROUP`]), applies each in order — each with its own
+/// conditions, so one request's conflict fails that request alone — and makes them durable
+/// with one synced record in the write-ahead log (one fsync of a few pages). What the group
+/// changed then goes into the overlay that reads merge with redb's committed snapshot, and
+/// the overlay goes into redb in one transaction (committed in memory) every 64 groups, 512 KiB
+/// of rows, or 2 ms without a write. Every caller is answered only after that sync, and
+/// readers see a write only once it is durable. Under concurrency, many writes share one fsync. Every
 /// 16 MiB of log a checkpoint (one durable redb commit) writes the table's pages.
 #[derive(Clone)]
 pub struct EmbeddedTable {
@@ -249,12 +255,14 @@ fn write_loop(mut writer: Writer, queue: &mpsc::Receiver<WriteRequest>) {
 struct Writer {
     db: Arc<Database>,
     log: Log,
-    /// The write transaction the groups since the last redb commit were applied in (see
-    /// [`overlay`]), and how many groups it holds.
-    txn: Option<redb::WriteTransaction>,
+    /// Groups durable in the log whose changes are in the overlay and not yet in redb.
     pending: usize,
-    /// What those groups changed, for readers until the transaction is committed.
+    /// What those groups changed: readers' view (and the writer's) until [`Writer::write_out`]
+    /// puts it in redb (see [`overlay`]).
     overlay: Arc<RwLock<Overlay>>,
+    /// redb's committed items as the writer reads them under the overlay; opened on first use
+    /// after each commit.
+    committed: Option<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>,
     /// Why writes are refused: a log write or commit failed after the log may have taken a
     /// group, so the file and the log can no longer be kept in step by this process. Reads go
     /// on; reopening the table (restarting the process) recovers from the log.
@@ -273,49 +281,83 @@ impl Writer {
             .create(path)
             .map_err(TableError::backend)?;
         let txn = db.begin_write().map_err(TableError::backend)?;
-        let log = {
+        let (id, checkpointed) = {
             // Opening the tables creates them on first use.
-            let mut writer = ItemWriter::open(&txn)?;
-            let id = match writer.meta(ID)? {
+            txn.open_table(ITEMS).map_err(TableError::backend)?;
+            for definition in GSI_TABLES {
+                txn.open_table(definition).map_err(TableError::backend)?;
+            }
+            let mut meta = txn.open_table(META).map_err(TableError::backend)?;
+            let stored = |meta: &redb::Table<&str, u64>, name: &str| {
+                let value = meta.get(name).map_err(TableError::backend)?;
+                Ok::<_, TableError>(value.map(|value| value.value()))
+            };
+            let id = match stored(&meta, ID)? {
                 Some(id) => id,
                 None => {
                     let id = new_table_id();
-                    writer.meta.insert(ID, id).map_err(TableError::backend)?;
+                    meta.insert(ID, id).map_err(TableError::backend)?;
                     id
                 }
             };
-            let checkpointed = writer.meta(LOGGED)?.unwrap_or(0);
-            let (log, groups) = Log::open(&Log::path(path), id, checkpointed)?;
-            for change in groups.into_iter().flatten() {
-                match change {
-                    Change::Put { key, row } => writer.put(Prepared::stored(key, row)?)?,
-                    Change::Delete { key } => writer.remove(&key)?,
-                }
-            }
-            writer.logged(log.last())?;
-            log
+            (id, stored(&meta, LOGGED)?.unwrap_or(0))
         };
         txn.commit().map_err(TableError::backend)?;
+        let (log, groups) = Log::open(&Log::path(path), id, checkpointed)?;
         let mut writer = Writer {
             db: Arc::new(db),
             log,
-            txn: None,
             pending: 0,
             overlay: Arc::default(),
+            committed: None,
             broken: None,
             #[cfg(test)]
             keep_overlay_after_commit: false,
         };
-        writer.log.restart();
+        // The groups after the checkpoint, applied again as they were logged, then written
+        // into the file durably.
+        for group in groups {
+            let changes = {
+                let mut stage = writer.stage()?;
+                for change in group {
+                    match change {
+                        Change::Put { key, row } => stage.put(Prepared::stored(key, row)?)?,
+                        Change::Delete { key } => stage.remove(&key)?,
+                    }
+                }
+                stage.changes
+            };
+            writer.pending += 1;
+            if write(&writer.overlay).absorb(changes) >= overlay::MAX_BYTES {
+                writer.write_out(None, false)?;
+            }
+        }
+        writer.write_out(None, true)?;
         Ok(writer)
     }
 
-    /// Apply each group member's operations in order in the open write transaction, log what
-    /// they changed, and show it to readers (through the overlay, or by committing the
-    /// transaction when the group is large or the overlay full). Each member's conditions are
-    /// checked against the state its predecessors left, and a member whose condition fails (or
-    /// whose items cannot be stored) changes nothing: its outcome is the error. `Err` when the
-    /// group as a whole failed, and then none of it is visible.
+    /// A new group's view of the table: the overlay, over redb's committed state.
+    fn stage(&mut self) -> Result<Stage<'_>, TableError> {
+        if self.committed.is_none() {
+            let txn = self.db.begin_read().map_err(TableError::backend)?;
+            self.committed = Some(txn.open_table(ITEMS).map_err(TableError::backend)?);
+        }
+        let committed = self
+            .committed
+            .as_ref()
+            .ok_or_else(|| TableError::backend("the committed items are not open"))?;
+        Ok(Stage {
+            changes: Overlay::default(),
+            pending: read(&self.overlay),
+            committed,
+        })
+    }
+
+    /// Apply each group member's operations in order, log what they changed, and show it to
+    /// readers through the overlay. Each member's conditions are checked against the state its
+    /// predecessors left, and a member whose condition fails (or whose items cannot be stored)
+    /// changes nothing: its outcome is the error. `Err` when the group as a whole failed, and
+    /// then none of it is visible.
     fn commit<'a>(
         &mut self,
         group: impl ExactSizeIterator<Item = &'a mut Batch>,
@@ -324,58 +366,30 @@ impl Writer {
             return Err(TableError::backend(why.clone()));
         }
         let now = now_epoch_seconds();
-        let txn = match self.txn.take() {
-            Some(txn) => txn,
-            None => self.db.begin_write().map_err(TableError::backend)?,
-        };
         let mut record = Record::default();
-        // A large group already shares one redb commit among many writes: it is committed at
-        // once, and readers see it in redb. Its changes still go into the overlay when earlier
-        // groups are there: until the overlay is emptied after the commit, it must hold the
-        // latest value of every key the transaction wrote, or a reader would find an earlier
-        // group's value for a key this one changed beside this group's other writes.
-        let small = group.len() < overlay::LARGE_GROUP;
-        let keep = small || self.pending > 0;
-        let applied = (|| {
-            let mut writer = ItemWriter::open(&txn)?;
-            writer.changes = keep.then(Overlay::default);
+        // Nothing is written anywhere until the group is logged: a failure here drops its
+        // changes and leaves the table as it was.
+        let (outcomes, changes) = {
+            let mut stage = self.stage()?;
             let outcomes = group
-                .map(|batch| apply(&mut writer, batch, now, &mut record))
+                .map(|batch| apply(&mut stage, batch, now, &mut record))
                 .collect::<Result<Vec<_>, _>>()?;
-            let logged = self.log.takes(&record);
-            if !logged {
-                // Committed durably below, so a checkpoint: the groups it holds are never
-                // replayed. (A logged group's commit is not durable: [`LOGGED`] is written by
-                // the next checkpoint, which makes it so.)
-                writer.logged(self.log.last())?;
-            }
-            Ok::<_, TableError>((outcomes, logged, std::mem::take(&mut writer.changes)))
-        })();
-        let (outcomes, logged, changes) = match applied {
-            Ok(applied) => applied,
-            // Dropping the transaction rolls it back, with the earlier groups it holds, which
-            // readers already see: only reopening can bring the file in step again.
-            Err(error) if self.pending > 0 => {
-                return Err(self.broken_by("apply a group", &error));
-            }
-            Err(error) => return Err(error),
+            (outcomes, stage.changes)
         };
         if record.is_empty() {
             // Nothing changed (every member failed, or only checked conditions).
-            if self.pending == 0 {
-                txn.abort().map_err(TableError::backend)?;
-            } else {
-                self.txn = Some(txn);
-            }
             return Ok(outcomes);
         }
-        if !logged {
-            // Too large to log: committed durably by redb itself, which is a checkpoint.
-            if let Err(error) = txn.commit() {
-                return Err(self.broken_by("commit a group too large to log", &error));
+        if !self.log.takes(&record) {
+            // Too large to log: the pending groups go to redb first, then this one is committed
+            // durably by redb itself (a checkpoint). Two commits, so that no reader finds a
+            // pending group's value for a key this one changed beside this one's other writes.
+            if self.pending > 0 {
+                self.write_out(None, false)
+                    .map_err(|error| self.broken_by("commit logged groups", &error))?;
             }
-            self.committed();
-            self.log.restart();
+            self.write_out(Some(changes), true)
+                .map_err(|error| self.broken_by("commit a group too large to log", &error))?;
             return Ok(outcomes);
         }
         if let Err(error) = self.log.append(&record) {
@@ -384,44 +398,75 @@ impl Writer {
             return Err(self.broken_by("write the log", &error));
         }
         // Durable: readers may see it from now on.
-        self.txn = Some(txn);
         self.pending += 1;
-        let held = changes.map(|changes| {
-            let mut overlay = write(&self.overlay);
-            overlay.absorb(changes);
-            overlay.bytes()
-        });
-        match held {
-            Some(held)
-                if small && self.pending < overlay::MAX_PENDING && held < overlay::MAX_BYTES => {}
-            _ => self.flush(),
+        let held = write(&self.overlay).absorb(changes);
+        if self.pending >= overlay::MAX_PENDING || held >= overlay::MAX_BYTES {
+            self.flush();
         }
         Ok(outcomes)
     }
 
-    /// Commit the open write transaction (in memory: its groups are durable in the log), then
-    /// empty the overlay.
+    /// Put the pending groups in redb (committed in memory: they are durable in the log).
     fn flush(&mut self) {
-        let Some(mut txn) = self.txn.take() else {
+        if self.pending == 0 {
             return;
-        };
-        let committed = txn
-            .set_durability(Durability::None)
-            .map_err(TableError::backend)
-            .and_then(|()| txn.commit().map_err(TableError::backend));
-        match committed {
-            Ok(()) => self.committed(),
+        }
+        if let Err(error) = self.write_out(None, false) {
             // The overlay keeps the groups visible; the file must be rebuilt from the log.
-            Err(error) => {
-                self.broken_by("commit logged groups", &error);
-            }
+            self.broken_by("commit logged groups", &error);
         }
     }
 
-    /// The open transaction's groups are in redb's committed state: the overlay lets them go.
-    /// Until it does, each of their rows is in both with the same value (the overlay holds the
-    /// latest value of every key the transaction wrote, and so does the commit), so a reader
-    /// sees the same either way and never waits for the commit itself.
+    /// Make everything logged durable in the file (one durable redb commit), so the log can
+    /// start again from its beginning.
+    fn checkpoint(&mut self) {
+        if self.broken.is_some() {
+            return;
+        }
+        if let Err(error) = self.write_out(None, true) {
+            self.broken_by("checkpoint", &error);
+        }
+    }
+
+    /// One redb transaction: the overlay's changes (and `extra`'s after them) stored in key
+    /// order, each key once with its latest value; then the overlay emptied. A `checkpoint`
+    /// also records every logged group as held and is a durable commit, after which the log
+    /// starts again; otherwise the commit is in memory only (the log has the groups).
+    fn write_out(&mut self, extra: Option<Overlay>, checkpoint: bool) -> Result<(), TableError> {
+        // A reader of the old state would keep its pages from being reused.
+        self.committed = None;
+        let mut txn = self.db.begin_write().map_err(TableError::backend)?;
+        {
+            let overlay = read(&self.overlay);
+            for (index, definition) in STORED {
+                let mut table = txn.open_table(definition).map_err(TableError::backend)?;
+                store(&mut table, overlay.entries(index))?;
+                if let Some(extra) = &extra {
+                    store(&mut table, extra.entries(index))?;
+                }
+            }
+            if checkpoint {
+                let mut meta = txn.open_table(META).map_err(TableError::backend)?;
+                meta.insert(LOGGED, self.log.last())
+                    .map_err(TableError::backend)?;
+            }
+        }
+        if !checkpoint {
+            txn.set_durability(Durability::None)
+                .map_err(TableError::backend)?;
+        }
+        txn.commit().map_err(TableError::backend)?;
+        self.committed();
+        if checkpoint {
+            self.log.restart();
+        }
+        Ok(())
+    }
+
+    /// The pending groups are in redb's committed state: the overlay lets them go. Until it
+    /// does, each of their rows is in both with the same value (the commit stored each key's
+    /// latest value from the overlay), so a reader sees the same either way and never waits
+    /// for the commit itself.
     fn committed(&mut self) {
         self.pending = 0;
         #[cfg(test)]
@@ -433,33 +478,6 @@ impl Writer {
         drop(held);
     }
 
-    /// Make everything committed durable in the file (one durable redb commit), so the log can
-    /// start again from its beginning.
-    fn checkpoint(&mut self) {
-        self.flush();
-        if self.broken.is_some() {
-            return;
-        }
-        let last = self.log.last();
-        let done = self
-            .db
-            .begin_write()
-            .map_err(TableError::backend)
-            .and_then(|txn| {
-                {
-                    let mut meta = txn.open_table(META).map_err(TableError::backend)?;
-                    meta.insert(LOGGED, last).map_err(TableError::backend)?;
-                }
-                txn.commit().map_err(TableError::backend)
-            });
-        match done {
-            Ok(()) => self.log.restart(),
-            Err(error) => {
-                self.broken_by("checkpoint", &error);
-            }
-        }
-    }
-
     fn broken_by(&mut self, what: &str, error: &dyn std::fmt::Display) -> TableError {
         let why = format!(
             "the table could not {what} ({error}); writes are refused until it is reopened"
@@ -467,6 +485,21 @@ impl Writer {
         self.broken = Some(why.clone());
         TableError::backend(why)
     }
+}
+
+/// Store `entries` in `table`: a value replaces the key's, `None` removes it.
+fn store<'e>(
+    table: &mut redb::Table<'_, &'static [u8], &'static [u8]>,
+    entries: impl Iterator<Item = (&'e [u8], Option<&'e [u8]>)>,
+) -> Result<(), TableError> {
+    for (key, value) in entries {
+        match value {
+            Some(value) => table.insert(key, value).map(drop),
+            None => table.remove(key).map(drop),
+        }
+        .map_err(TableError::backend)?;
+    }
+    Ok(())
 }
 
 /// The overlay for reading: a writer holding it only adds a group or commits one.
@@ -509,133 +542,88 @@ fn holds(condition: &Condition, current: Option<&row::Meta<'_>>, now: u64) -> bo
     }
 }
 
-/// The tables of one write transaction, with item-level operations that keep GSIs in step.
-struct ItemWriter<'txn> {
-    items: redb::Table<'txn, &'static [u8], &'static [u8]>,
-    indexes: Vec<redb::Table<'txn, &'static [u8], &'static [u8]>>,
-    meta: redb::Table<'txn, &'static str, u64>,
-    /// What the puts and removes changed, for the overlay (`None`: not kept, the group is
-    /// committed to redb at once).
-    changes: Option<Overlay>,
+/// A group as the writer applies it: its changes so far, over the overlay's pending groups,
+/// over redb's committed items. Item-level operations keep the index entries in step.
+struct Stage<'w> {
+    changes: Overlay,
+    pending: RwLockReadGuard<'w, Overlay>,
+    committed: &'w redb::ReadOnlyTable<&'static [u8], &'static [u8]>,
 }
 
-impl<'txn> ItemWriter<'txn> {
-    fn open(txn: &'txn redb::WriteTransaction) -> Result<Self, TableError> {
-        let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
-        let indexes = GSI_TABLES
-            .iter()
-            .map(|definition| txn.open_table(*definition).map_err(TableError::backend))
-            .collect::<Result<_, _>>()?;
-        let meta = txn.open_table(META).map_err(TableError::backend)?;
-        Ok(ItemWriter {
-            items,
-            indexes,
-            meta,
-            changes: None,
-        })
+impl Stage<'_> {
+    /// `read` of the row now under `base` (`None`: there is none).
+    fn current<R>(
+        &self,
+        base: &[u8],
+        read: impl FnOnce(Option<&[u8]>) -> Result<R, TableError>,
+    ) -> Result<R, TableError> {
+        if let Some(row) = self.changes.item(base).or_else(|| self.pending.item(base)) {
+            return read(row);
+        }
+        let stored = self.committed.get(base).map_err(TableError::backend)?;
+        read(stored.as_ref().map(|bytes| bytes.value()))
     }
 
-    /// Whether the item stored under `key` satisfies `condition` (its header is enough).
+    /// Whether the item now under `key` satisfies `condition` (its header is enough).
     fn holds(&self, key: &Key, condition: &Condition, now: u64) -> Result<bool, TableError> {
         if matches!(condition, Condition::None) {
             return Ok(true);
         }
-        let stored = self
-            .items
-            .get(base_key(key).as_slice())
-            .map_err(TableError::backend)?;
-        match stored {
-            Some(bytes) => Ok(holds(condition, Some(&row::meta(bytes.value(), key)?), now)),
+        self.current(&base_key(key), |row| match row {
+            Some(bytes) => Ok(holds(condition, Some(&row::meta(bytes, key)?), now)),
             None => Ok(holds(condition, None, now)),
-        }
+        })
+    }
+
+    /// The index entries of the row now under `base`.
+    fn index_entries(
+        &self,
+        base: &[u8],
+        key: &Key,
+    ) -> Result<[IndexEntry; row::INDEXES], TableError> {
+        self.current(base, |row| match row {
+            Some(bytes) => Ok(row::meta(bytes, key)?
+                .index_entries
+                .map(|entry| entry.map(std::borrow::Cow::into_owned))),
+            None => Ok(Default::default()),
+        })
     }
 
     fn remove(&mut self, key: &Key) -> Result<(), TableError> {
         let base = base_key(key);
-        let removed = self
-            .items
-            .remove(base.as_slice())
-            .map_err(TableError::backend)?;
-        if let Some(bytes) = removed {
-            let meta = row::meta(bytes.value(), key)?;
-            for (position, entry) in meta.index_entries.iter().enumerate() {
-                if let Some(entry) = entry {
-                    self.indexes[position]
-                        .remove(entry.as_ref())
-                        .map_err(TableError::backend)?;
-                    track(&mut self.changes, |c| {
-                        c.delete_entry(position, entry.to_vec())
-                    });
-                }
+        let entries = self.index_entries(&base, key)?;
+        for (position, entry) in entries.into_iter().enumerate() {
+            if let Some(entry) = entry {
+                self.changes.delete_entry(position, entry);
             }
         }
-        track(&mut self.changes, |c| c.delete_item(base));
+        self.changes.delete_item(base);
         Ok(())
     }
 
-    /// A bookkeeping value ([`ID`], [`LOGGED`]).
-    fn meta(&self, name: &str) -> Result<Option<u64>, TableError> {
-        Ok(self
-            .meta
-            .get(name)
-            .map_err(TableError::backend)?
-            .map(|value| value.value()))
-    }
-
-    /// Record that the table holds every logged group up to `seq`.
-    fn logged(&mut self, seq: u64) -> Result<(), TableError> {
-        self.meta.insert(LOGGED, seq).map_err(TableError::backend)?;
-        Ok(())
-    }
-
-    /// Store the row in place of any before it (one B-tree insert), then bring the indexes in
-    /// step: an entry the old row had and the new one has too is left as it is (an update that
-    /// keeps an item's index keys, the common case, touches no index at all).
+    /// Store the row in place of any before it, and bring the indexes in step: an entry the
+    /// old row had and the new one has too is left as it is (an update that keeps an item's
+    /// index keys, the common case, touches no index at all).
     fn put(&mut self, put: Prepared) -> Result<(), TableError> {
-        let mut kept = [false; row::INDEXES];
-        let old = self
-            .items
-            .insert(put.base.as_slice(), put.bytes.as_slice())
-            .map_err(TableError::backend)?;
-        if let Some(old) = old {
-            let meta = row::meta(old.value(), &put.key)?;
-            for (position, entry) in meta.index_entries.iter().enumerate() {
-                let Some(entry) = entry else { continue };
-                if put.index_entries[position].as_deref() == Some(entry.as_ref()) {
-                    kept[position] = true;
-                } else {
-                    self.indexes[position]
-                        .remove(entry.as_ref())
-                        .map_err(TableError::backend)?;
-                    track(&mut self.changes, |c| {
-                        c.delete_entry(position, entry.to_vec())
-                    });
-                }
+        let old = self.index_entries(&put.base, &put.key)?;
+        for (position, (old, new)) in old.into_iter().zip(put.index_entries).enumerate() {
+            if old == new {
+                continue;
+            }
+            if let Some(old) = old {
+                self.changes.delete_entry(position, old);
+            }
+            if let Some(new) = new {
+                self.changes.put_entry(position, new, put.base.clone());
             }
         }
-        for (position, entry) in put.index_entries.into_iter().enumerate() {
-            if let Some(entry) = entry
-                && !kept[position]
-            {
-                self.indexes[position]
-                    .insert(entry.as_slice(), put.base.as_slice())
-                    .map_err(TableError::backend)?;
-                track(&mut self.changes, |c| {
-                    c.put_entry(position, entry, put.base.clone())
-                });
-            }
-        }
-        track(&mut self.changes, |c| c.put_item(put.base, put.bytes));
+        self.changes.put_item(put.base, put.bytes);
         Ok(())
     }
 }
 
-/// Note a change for the overlay, when the group's changes are kept.
-fn track(changes: &mut Option<Overlay>, change: impl FnOnce(&mut Overlay)) {
-    if let Some(changes) = changes {
-        change(changes);
-    }
-}
+/// An item's entry in one global index, if it is in it.
+type IndexEntry = Option<Vec<u8>>;
 
 /// An item ready to store: its key, its bytes and its index entries, computed before the
 /// transaction is touched (so an item that cannot be stored leaves no trace).
@@ -643,13 +631,13 @@ struct Prepared {
     key: Key,
     base: Vec<u8>,
     bytes: Vec<u8>,
-    index_entries: Vec<Option<Vec<u8>>>,
+    index_entries: Vec<IndexEntry>,
 }
 
 impl Prepared {
     fn put(item: &Item) -> Result<Self, TableError> {
         let key = item.key()?;
-        let index_entries: Vec<Option<Vec<u8>>> = GLOBAL_INDEXES
+        let index_entries: Vec<IndexEntry> = GLOBAL_INDEXES
             .iter()
             .map(|index| index_entry(index, item, &key))
             .collect::<Result<_, _>>()?;
@@ -678,10 +666,10 @@ impl Prepared {
 }
 
 /// One request's operations: every condition checked first, then all applied. The inner result
-/// is the request's own outcome; the outer one a storage failure that spoils the whole
-/// transaction (it is then dropped, which rolls it back).
+/// is the request's own outcome; the outer one a storage failure that spoils the whole group
+/// (its changes are then dropped).
 fn apply(
-    writer: &mut ItemWriter<'_>,
+    stage: &mut Stage<'_>,
     batch: &mut Batch,
     now: u64,
     record: &mut Record,
@@ -697,7 +685,7 @@ fn apply(
             Ok(key) => key,
             Err(error) => return Ok(Err(error)),
         };
-        if !writer.holds(&key, condition, now)? {
+        if !stage.holds(&key, condition, now)? {
             failed.push(position);
         }
     }
@@ -713,10 +701,10 @@ fn apply(
         match (op, prepared) {
             (WriteOp::Put { .. }, Some(put)) => {
                 record.put(&put.key, &put.bytes);
-                writer.put(put)?;
+                stage.put(put)?;
             }
             (WriteOp::Delete { key, .. }, _) => {
-                writer.remove(key)?;
+                stage.remove(key)?;
                 record.delete(key);
             }
             _ => {}
@@ -1163,28 +1151,40 @@ mod embedded_contract {
             writer.flush();
             assert_eq!(writer.pending, 0);
         }
-        // A large group is committed to redb at once, with the group pending before it.
-        commit(&mut writer, vec![indexed("8", "new", "G#A")]);
-        assert_eq!(writer.pending, 1);
-        let mut large: Vec<Batch> = (0..overlay::LARGE_GROUP)
+        // A group of any size waits in the overlay, and a key changed by several pending
+        // groups reaches redb once, with its latest value; an index entry made and removed
+        // while pending never reaches it.
+        commit(&mut writer, vec![indexed("8", "first", "G#C")]);
+        commit(&mut writer, vec![indexed("8", "second", "G#D")]);
+        let mut large: Vec<Batch> = (0..4)
             .map(|n| Batch::new(vec![indexed(&format!("9{n}"), "new", "G#A")]))
             .collect();
         let outcomes = writer.commit(large.iter_mut()).expect("group");
         assert!(outcomes.iter().all(Result::is_ok));
-        assert_eq!(writer.pending, 0, "committed with the one before it");
-        assert!(
-            read(&writer.overlay)
-                .item(&base_key(&Key::new("P", "8")))
-                .is_none()
-        );
+        assert_eq!(writer.pending, 3, "pending, large or not");
+        writer.flush();
         let committed = notes(&writer, Query::partition(Index::Base, "P"));
-        assert_eq!(committed.len(), expected.len() + 1 + overlay::LARGE_GROUP);
+        assert_eq!(committed.len(), expected.len() + 1 + 4);
+        assert!(notes(&writer, Query::partition(Index::Gsi1, "G#C")).is_empty());
+        assert_eq!(
+            notes(&writer, Query::partition(Index::Gsi1, "G#D")),
+            ["8:second"]
+        );
+        let snapshot = writer.db.begin_read().expect("read");
+        let gsi = snapshot.open_table(GSI_TABLES[0]).expect("gsi1");
+        let stale = gsi
+            .range(b"G#C".as_slice()..b"G#D".as_slice())
+            .expect("range")
+            .count();
+        assert_eq!(
+            stale, 0,
+            "the entry made and moved while pending is not in redb"
+        );
     }
 
     /// Between a commit and the overlay emptied after it, a row is in both with the same
-    /// value: a large group committed after pending ones (its changes would otherwise reach
-    /// readers from redb only) leaves its values in the overlay too, so the overlay never holds
-    /// an earlier group's value for a key the large group changed.
+    /// value: the commit stores each key's latest value from the overlay, so a key changed by
+    /// several pending groups (updated, deleted, written again) reads the same from either.
     #[test]
     fn between_a_commit_and_the_overlay_emptied_reads_see_the_latest_values() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -1197,26 +1197,36 @@ mod embedded_contract {
                 condition: Condition::None,
             }])
         };
-        let outcomes = writer
-            .commit([put("A", "first")].iter_mut())
-            .expect("group");
-        assert!(outcomes[0].is_ok());
-        assert_eq!(writer.pending, 1, "pending in the overlay");
-        let mut large: Vec<Batch> = (0..overlay::LARGE_GROUP)
-            .map(|n| put(&format!("B{n}"), "large"))
-            .collect();
-        large.push(put("A", "second"));
-        let outcomes = writer.commit(large.iter_mut()).expect("group");
-        assert!(outcomes.iter().all(Result::is_ok));
+        let delete = |sk: &str| {
+            Batch::new(vec![WriteOp::Delete {
+                key: Key::new("K", sk),
+                condition: Condition::Exists,
+            }])
+        };
+        let groups = [
+            vec![put("A", "first"), put("B", "first")],
+            vec![put("A", "second")],
+            vec![delete("B")],
+            vec![put("A", "third"), delete("A"), put("A", "fourth")],
+        ];
+        for mut group in groups {
+            let outcomes = writer.commit(group.iter_mut()).expect("group");
+            assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+        }
+        assert_eq!(writer.pending, 4, "pending in the overlay");
+        writer.flush();
         assert_eq!(writer.pending, 0, "committed");
-        assert_eq!(
-            note_of(&writer, "K", "A"),
-            Some(tutorbridge_table::Value::S("second".into()))
-        );
-        assert_eq!(
-            note_of(&writer, "K", "B0"),
-            Some(tutorbridge_table::Value::S("large".into()))
-        );
+        for (place, overlay) in [("both", true), ("redb", false)] {
+            if !overlay {
+                std::mem::take(&mut *write(&writer.overlay));
+            }
+            assert_eq!(
+                note_of(&writer, "K", "A"),
+                Some(tutorbridge_table::Value::S("fourth".into())),
+                "{place}"
+            );
+            assert_eq!(note_of(&writer, "K", "B"), None, "{place}");
+        }
     }
 
     /// Read-your-writes while groups go into the overlay and commits take them out: each

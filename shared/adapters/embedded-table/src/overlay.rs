@@ -1,15 +1,20 @@
-//! Groups that are durable in the log but not yet committed to redb, as readers see them.
+//! Groups that are durable in the log but not yet written into redb, as readers see them.
 //!
-//! The writer keeps one redb write transaction open across groups and commits it (in memory)
-//! every [`MAX_PENDING`] groups, after [`FLUSH_AFTER`] without a write, or before a
-//! checkpoint; one redb commit per group was a quarter of the writer's CPU under load (page
-//! allocations, copies of the same branch pages and their checksums, group after group). Until
-//! that commit, what the groups changed is here: rows by base key, index entries by entry key,
-//! a deletion as `None`. Readers look here first, then in redb's last committed snapshot; the
-//! writer adds a group here (after its log record is synced, before its callers are answered)
-//! and empties this right after the redb commit that takes its groups. In between, a row is
-//! here and in redb with the same value, so a reader that looks here first sees every
-//! acknowledged write once, with its latest value, whichever snapshot it took.
+//! A group's changes are not applied to redb one group at a time. The writer works out what
+//! each group changes (rows by base key, index entries by entry key, a deletion as `None`)
+//! against this overlay over redb's committed state, logs it, and adds it here (after its log
+//! record is synced, before its callers are answered). Every [`MAX_PENDING`] groups,
+//! [`MAX_BYTES`] of rows, after [`FLUSH_AFTER`] without a write, or at a checkpoint, it writes
+//! what is here into redb in one transaction (committed in memory), in key order and each key
+//! once with its latest value: a learner's rating changed by twenty completions is stored once,
+//! and an index entry made and removed in between never reaches redb. One redb commit per group
+//! was a quarter of the writer's CPU under load, and storing each group's rows in redb as it
+//! came most of the rest (docs/measurements.md).
+//!
+//! Readers look here first, then in redb's last committed snapshot. The writer empties this
+//! right after the commit that takes its groups; in between, a row is here and in redb with the
+//! same value, so a reader that looks here first sees every acknowledged write once, with its
+//! latest value, whichever snapshot it took.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -19,15 +24,11 @@ use tutorbridge_table::Index;
 
 use crate::row;
 
-/// Groups held here before the writer commits them to redb.
+/// Groups held here before the writer writes them into redb.
 pub(crate) const MAX_PENDING: usize = 64;
-/// Bytes of rows held here before the writer commits them to redb.
+/// Bytes of rows held here (overwritten ones included) before the writer writes them into redb.
 pub(crate) const MAX_BYTES: usize = 512 * 1024;
-/// A group of this many requests or more is committed to redb at once (with any groups
-/// pending before it): it shares its commit already, and keeping its changes here would cost
-/// more than the commit saves.
-pub(crate) const LARGE_GROUP: usize = 3;
-/// A writer with nothing to do for this long commits what it holds.
+/// A writer with nothing to do for this long writes what is here into redb.
 pub(crate) const FLUSH_AFTER: Duration = Duration::from_millis(2);
 
 /// One table's pending entries: key to value, `None` once deleted.
@@ -62,17 +63,14 @@ impl Overlay {
         self.indexes[index].insert(entry, None);
     }
 
-    /// Take in a later group's changes (they win over what is here).
-    pub fn absorb(&mut self, later: Overlay) {
+    /// Take in a later group's changes (they win over what is here); returns about how many
+    /// bytes the pending changes now hold (overwritten ones still count).
+    pub fn absorb(&mut self, later: Overlay) -> usize {
         self.bytes += later.bytes;
         self.items.extend(later.items);
         for (mine, theirs) in self.indexes.iter_mut().zip(later.indexes) {
             mine.extend(theirs);
         }
-    }
-
-    /// About how many bytes the pending changes hold (overwritten ones still count).
-    pub fn bytes(&self) -> usize {
         self.bytes
     }
 
@@ -89,14 +87,24 @@ impl Overlay {
         low: &[u8],
         high: &[u8],
     ) -> impl DoubleEndedIterator<Item = (&'o [u8], Option<&'o [u8]>)> + 'o {
-        let entries = match index {
+        self.table(index)
+            .range::<[u8], _>((Bound::Included(low), Bound::Excluded(high)))
+            .map(|(key, value)| (key.as_slice(), value.as_deref()))
+    }
+
+    /// Every pending entry of the table `index` scans, in key order.
+    pub fn entries(&self, index: Index) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+        self.table(index)
+            .iter()
+            .map(|(key, value)| (key.as_slice(), value.as_deref()))
+    }
+
+    fn table(&self, index: Index) -> &Entries {
+        match index {
             Index::Base => &self.items,
             Index::Gsi1 => &self.indexes[0],
             Index::Gsi2 => &self.indexes[1],
-        };
-        entries
-            .range::<[u8], _>((Bound::Included(low), Bound::Excluded(high)))
-            .map(|(key, value)| (key.as_slice(), value.as_deref()))
+        }
     }
 }
 
@@ -113,7 +121,7 @@ mod tests {
         later.delete_item(b"a".to_vec());
         later.put_item(b"b".to_vec(), b"2".to_vec());
         later.delete_entry(0, b"e1".to_vec());
-        overlay.absorb(later);
+        assert!(overlay.absorb(later) > 0, "bytes held");
         assert_eq!(overlay.item(b"a"), Some(None), "deleted");
         assert_eq!(overlay.item(b"b"), Some(Some(&b"2"[..])));
         assert_eq!(overlay.item(b"c"), None, "not pending");
@@ -121,6 +129,5 @@ mod tests {
         assert_eq!(entries, vec![(&b"e1"[..], None)]);
         let items: Vec<_> = overlay.range(Index::Base, b"a", b"z").rev().collect();
         assert_eq!(items, vec![(&b"b"[..], Some(&b"2"[..])), (&b"a"[..], None)]);
-        assert!(overlay.bytes() > 0);
     }
 }
