@@ -21,7 +21,9 @@ mod log;
 mod overlay;
 mod row;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, mpsc};
 
@@ -78,7 +80,8 @@ const MAX_GROUP: usize = 256;
 /// with one synced record in the write-ahead log (one fsync of a few pages). What the group
 /// changed then goes into the overlay that reads merge with redb's committed snapshot, and
 /// the overlay goes into redb in one transaction (committed in memory) every 64 groups, 512 KiB
-/// of rows, or 2 ms without a write. Every caller is answered only after that sync, and
+/// of rows, or 2 ms without a write; a group of 16 requests or more with nothing pending goes
+/// into redb at once. Every caller is answered only after that sync, and
 /// readers see a write only once it is durable. Under concurrency, many writes share one fsync. Every
 /// 16 MiB of log a checkpoint (one durable redb commit) writes the table's pages.
 #[derive(Clone)]
@@ -350,6 +353,7 @@ impl Writer {
             changes: Overlay::default(),
             pending: read(&self.overlay),
             committed,
+            headers: HashMap::new(),
         })
     }
 
@@ -366,6 +370,7 @@ impl Writer {
             return Err(TableError::backend(why.clone()));
         }
         let now = now_epoch_seconds();
+        let members = group.len();
         let mut record = Record::default();
         // Nothing is written anywhere until the group is logged: a failure here drops its
         // changes and leaves the table as it was.
@@ -398,6 +403,12 @@ impl Writer {
             return Err(self.broken_by("write the log", &error));
         }
         // Durable: readers may see it from now on.
+        if self.pending == 0 && members >= overlay::LARGE_GROUP {
+            return match self.write_out(Some(changes), false) {
+                Ok(()) => Ok(outcomes),
+                Err(error) => Err(self.broken_by("commit a logged group", &error)),
+            };
+        }
         self.pending += 1;
         let held = write(&self.overlay).absorb(changes);
         if self.pending >= overlay::MAX_PENDING || held >= overlay::MAX_BYTES {
@@ -548,45 +559,52 @@ struct Stage<'w> {
     changes: Overlay,
     pending: RwLockReadGuard<'w, Overlay>,
     committed: &'w redb::ReadOnlyTable<&'static [u8], &'static [u8]>,
+    /// The headers of committed rows this group has read (redb's committed state does not
+    /// change while a group is applied): a conditional put reads its row's header once for the
+    /// condition and finds it here for the index entries, instead of reading redb again.
+    headers: HashMap<Vec<u8>, Option<row::Meta<'static>>>,
 }
 
 impl Stage<'_> {
-    /// `read` of the row now under `base` (`None`: there is none).
-    fn current<R>(
-        &self,
-        base: &[u8],
-        read: impl FnOnce(Option<&[u8]>) -> Result<R, TableError>,
-    ) -> Result<R, TableError> {
+    /// The header of the row now under `base` (of the item under `key`), `None` when there is
+    /// no row.
+    fn header(&mut self, base: &[u8], key: &Key) -> Result<Option<row::Meta<'static>>, TableError> {
         if let Some(row) = self.changes.item(base).or_else(|| self.pending.item(base)) {
-            return read(row);
+            return row
+                .map(|bytes| Ok(row::meta(bytes, key)?.into_owned()))
+                .transpose();
+        }
+        if let Some(header) = self.headers.get(base) {
+            return Ok(header.clone());
         }
         let stored = self.committed.get(base).map_err(TableError::backend)?;
-        read(stored.as_ref().map(|bytes| bytes.value()))
+        let header = stored
+            .map(|bytes| Ok::<_, TableError>(row::meta(bytes.value(), key)?.into_owned()))
+            .transpose()?;
+        self.headers.insert(base.to_vec(), header.clone());
+        Ok(header)
     }
 
     /// Whether the item now under `key` satisfies `condition` (its header is enough).
-    fn holds(&self, key: &Key, condition: &Condition, now: u64) -> Result<bool, TableError> {
+    fn holds(&mut self, key: &Key, condition: &Condition, now: u64) -> Result<bool, TableError> {
         if matches!(condition, Condition::None) {
             return Ok(true);
         }
-        self.current(&base_key(key), |row| match row {
-            Some(bytes) => Ok(holds(condition, Some(&row::meta(bytes, key)?), now)),
-            None => Ok(holds(condition, None, now)),
-        })
+        let header = self.header(&base_key(key), key)?;
+        Ok(holds(condition, header.as_ref(), now))
     }
 
     /// The index entries of the row now under `base`.
     fn index_entries(
-        &self,
+        &mut self,
         base: &[u8],
         key: &Key,
     ) -> Result<[IndexEntry; row::INDEXES], TableError> {
-        self.current(base, |row| match row {
-            Some(bytes) => Ok(row::meta(bytes, key)?
-                .index_entries
-                .map(|entry| entry.map(std::borrow::Cow::into_owned))),
-            None => Ok(Default::default()),
-        })
+        Ok(self
+            .header(base, key)?
+            .map_or_else(Default::default, |header| {
+                header.index_entries.map(|entry| entry.map(Cow::into_owned))
+            }))
     }
 
     fn remove(&mut self, key: &Key) -> Result<(), TableError> {
@@ -1180,6 +1198,21 @@ mod embedded_contract {
             stale, 0,
             "the entry made and moved while pending is not in redb"
         );
+        drop((gsi, snapshot));
+        // A large group with nothing pending before it goes into redb at once.
+        let mut large: Vec<Batch> = (0..overlay::LARGE_GROUP)
+            .map(|n| Batch::new(vec![indexed(&format!("L{n:02}"), "large", "G#E")]))
+            .collect();
+        let outcomes = writer.commit(large.iter_mut()).expect("group");
+        assert!(outcomes.iter().all(Result::is_ok));
+        assert_eq!(writer.pending, 0, "not held in the overlay");
+        assert!(
+            read(&writer.overlay)
+                .item(&base_key(&Key::new("P", "L00")))
+                .is_none()
+        );
+        let committed = notes(&writer, Query::partition(Index::Gsi1, "G#E"));
+        assert_eq!(committed.len(), overlay::LARGE_GROUP);
     }
 
     /// Between a commit and the overlay emptied after it, a row is in both with the same

@@ -35,6 +35,17 @@ pub(crate) struct Meta<'a> {
 }
 
 impl Meta<'_> {
+    /// The same header, owning its index entries.
+    pub fn into_owned(self) -> Meta<'static> {
+        Meta {
+            expires_at: self.expires_at,
+            version: self.version,
+            index_entries: self
+                .index_entries
+                .map(|entry| entry.map(|entry| Cow::Owned(entry.into_owned()))),
+        }
+    }
+
     /// The same TTL rule as [`ItemExt::is_expired`].
     pub fn is_expired(&self, now: u64) -> bool {
         self.expires_at.is_some_and(|at| is_past(at, now))
