@@ -80,7 +80,7 @@ const MAX_GROUP: usize = 256;
 /// with one synced record in the write-ahead log (one fsync of a few pages). What the group
 /// changed then goes into the overlay that reads merge with redb's committed snapshot, and
 /// the overlay goes into redb in one transaction (committed in memory) every 64 groups, 512 KiB
-/// of rows, or 2 ms without a write; a group of 16 requests or more with nothing pending goes
+/// of rows, or 2 ms without a write; a group of 3 requests or more with nothing pending goes
 /// into redb at once. Every caller is answered only after that sync, and
 /// readers see a write only once it is durable. Under concurrency, many writes share one fsync. Every
 /// 16 MiB of log a checkpoint (one durable redb commit) writes the table's pages.
