@@ -208,7 +208,8 @@ impl EmbeddedTable {
 /// The writer thread: until every handle is gone, take what is queued and commit it as one.
 fn write_loop(mut writer: Writer, queue: &mpsc::Receiver<WriteRequest>) {
     loop {
-        let first = if writer.pending == 0 {
+        // Nothing to write out (or no way to: a broken writer only refuses): wait for work.
+        let first = if writer.pending == 0 || writer.broken.is_some() {
             match queue.recv() {
                 Ok(request) => request,
                 Err(_) => break,
@@ -313,7 +314,9 @@ impl Writer {
             pending: 0,
             overlay: Arc::default(),
             committed: None,
-            broken: None,
+            // Until the log is applied: a recovery that fails must not checkpoint when the
+            // writer drops (that would mark every logged group as held).
+            broken: Some("the table is being recovered from its log".into()),
             #[cfg(test)]
             keep_overlay_after_commit: false,
         };
@@ -336,6 +339,7 @@ impl Writer {
             }
         }
         writer.write_out(None, true)?;
+        writer.broken = None;
         Ok(writer)
     }
 
@@ -393,7 +397,7 @@ impl Writer {
                 self.write_out(None, false)
                     .map_err(|error| self.broken_by("commit logged groups", &error))?;
             }
-            self.write_out(Some(changes), true)
+            self.write_out(Some(&changes), true)
                 .map_err(|error| self.broken_by("commit a group too large to log", &error))?;
             return Ok(outcomes);
         }
@@ -404,10 +408,14 @@ impl Writer {
         }
         // Durable: readers may see it from now on.
         if self.pending == 0 && members >= overlay::LARGE_GROUP {
-            return match self.write_out(Some(changes), false) {
-                Ok(()) => Ok(outcomes),
-                Err(error) => Err(self.broken_by("commit a logged group", &error)),
-            };
+            match self.write_out(Some(&changes), false) {
+                Ok(()) => return Ok(outcomes),
+                // The group is durable all the same: the overlay shows it until a reopen
+                // rebuilds the file from the log.
+                Err(error) => {
+                    self.broken_by("commit logged groups", &error);
+                }
+            }
         }
         self.pending += 1;
         let held = write(&self.overlay).absorb(changes);
@@ -419,7 +427,7 @@ impl Writer {
 
     /// Put the pending groups in redb (committed in memory: they are durable in the log).
     fn flush(&mut self) {
-        if self.pending == 0 {
+        if self.pending == 0 || self.broken.is_some() {
             return;
         }
         if let Err(error) = self.write_out(None, false) {
@@ -443,7 +451,7 @@ impl Writer {
     /// order, each key once with its latest value; then the overlay emptied. A `checkpoint`
     /// also records every logged group as held and is a durable commit, after which the log
     /// starts again; otherwise the commit is in memory only (the log has the groups).
-    fn write_out(&mut self, extra: Option<Overlay>, checkpoint: bool) -> Result<(), TableError> {
+    fn write_out(&mut self, extra: Option<&Overlay>, checkpoint: bool) -> Result<(), TableError> {
         // A reader of the old state would keep its pages from being reused.
         self.committed = None;
         let mut txn = self.db.begin_write().map_err(TableError::backend)?;
@@ -452,7 +460,7 @@ impl Writer {
             for (index, definition) in STORED {
                 let mut table = txn.open_table(definition).map_err(TableError::backend)?;
                 store(&mut table, overlay.entries(index))?;
-                if let Some(extra) = &extra {
+                if let Some(extra) = extra {
                     store(&mut table, extra.entries(index))?;
                 }
             }
@@ -1364,6 +1372,42 @@ mod embedded_contract {
         let txn = db.begin_read().expect("read");
         let items = txn.open_table(ITEMS).expect("items");
         items.get(base_key(key).as_slice()).expect("get").is_some()
+    }
+
+    /// A log that cannot be applied (a row it holds does not decode) fails the open and leaves
+    /// the file as it was: opening again fails the same way, instead of finding the log's groups
+    /// marked as held (and the ones after the bad row lost).
+    #[test]
+    fn a_failed_recovery_leaves_the_log_to_replay() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("table.redb");
+        drop(Writer::open(&path, DEFAULT_CACHE_BYTES).expect("create"));
+        let id = {
+            let db = Database::open(&path).expect("the file opens");
+            let txn = db.begin_read().expect("read");
+            let meta = txn.open_table(META).expect("meta");
+            meta.get(ID).expect("get").expect("an id").value()
+        };
+        let (mut log, groups) = Log::open(&Log::path(&path), id, 0).expect("log");
+        assert!(groups.is_empty(), "a clean close leaves nothing to replay");
+        let good = Prepared::put(&item("K", "A", "fine")).expect("row");
+        let mut record = Record::default();
+        record.put(&good.key, &good.bytes);
+        log.append(&record).expect("logged");
+        let mut bad = Record::default();
+        bad.put(&Key::new("K", "B"), &[9, 9, 9]);
+        log.append(&bad).expect("logged");
+        drop(log);
+        for attempt in 0..2 {
+            assert!(
+                Writer::open(&path, DEFAULT_CACHE_BYTES).is_err(),
+                "open {attempt} fails on the bad row"
+            );
+        }
+        assert!(
+            !file_holds(&path, &Key::new("K", "A")),
+            "nothing checkpointed"
+        );
     }
 
     #[tokio::test]
