@@ -47,12 +47,17 @@ const GSI_TABLES: [Bytes; 2] = [TableDefinition::new("gsi1"), TableDefinition::n
 /// Bookkeeping: under [`LOGGED`], the sequence number of the last logged group the table holds
 /// durably (written by each checkpoint, not by every group);
 /// under [`ID`], the table's random id (made once, with the file), which ties its log to it.
-/// Each table, by the index a query of it scans.
-const STORED: [(Index, Bytes); 3] = [
-    (Index::Base, ITEMS),
-    (Index::Gsi1, GSI_TABLES[0]),
-    (Index::Gsi2, GSI_TABLES[1]),
-];
+/// Every index, each with its own table.
+const INDEXES: [Index; 3] = [Index::Base, Index::Gsi1, Index::Gsi2];
+
+/// The table a query of `index` scans.
+fn table_of(index: Index) -> Bytes {
+    match index {
+        Index::Base => ITEMS,
+        Index::Gsi1 => GSI_TABLES[0],
+        Index::Gsi2 => GSI_TABLES[1],
+    }
+}
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const LOGGED: &str = "log";
 const ID: &str = "id";
@@ -266,7 +271,7 @@ struct Writer {
     overlay: Arc<RwLock<Overlay>>,
     /// redb's committed items as the writer reads them under the overlay; opened on first use
     /// after each commit.
-    committed: Option<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>,
+    snapshot: Option<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>,
     /// Why writes are refused: a log write or commit failed after the log may have taken a
     /// group, so the file and the log can no longer be kept in step by this process. Reads go
     /// on; reopening the table (restarting the process) recovers from the log.
@@ -313,7 +318,7 @@ impl Writer {
             log,
             pending: 0,
             overlay: Arc::default(),
-            committed: None,
+            snapshot: None,
             // Until the log is applied: a recovery that fails must not checkpoint when the
             // writer drops (that would mark every logged group as held).
             broken: Some("the table is being recovered from its log".into()),
@@ -333,8 +338,7 @@ impl Writer {
                 }
                 stage.changes
             };
-            writer.pending += 1;
-            if write(&writer.overlay).absorb(changes) >= overlay::MAX_BYTES {
+            if writer.hold(changes) {
                 writer.write_out(None, false)?;
             }
         }
@@ -345,14 +349,14 @@ impl Writer {
 
     /// A new group's view of the table: the overlay, over redb's committed state.
     fn stage(&mut self) -> Result<Stage<'_>, TableError> {
-        if self.committed.is_none() {
-            let txn = self.db.begin_read().map_err(TableError::backend)?;
-            self.committed = Some(txn.open_table(ITEMS).map_err(TableError::backend)?);
-        }
-        let committed = self
-            .committed
-            .as_ref()
-            .ok_or_else(|| TableError::backend("the committed items are not open"))?;
+        let snapshot = match self.snapshot.take() {
+            Some(snapshot) => snapshot,
+            None => {
+                let txn = self.db.begin_read().map_err(TableError::backend)?;
+                txn.open_table(ITEMS).map_err(TableError::backend)?
+            }
+        };
+        let committed = self.snapshot.insert(snapshot);
         Ok(Stage {
             changes: Overlay::default(),
             pending: read(&self.overlay),
@@ -406,23 +410,21 @@ impl Writer {
             // further writes rather than log past it.
             return Err(self.broken_by("write the log", &error));
         }
-        // Durable: readers may see it from now on.
-        if self.pending == 0 && members >= overlay::LARGE_GROUP {
-            match self.write_out(Some(&changes), false) {
-                Ok(()) => return Ok(outcomes),
-                // The group is durable all the same: the overlay shows it until a reopen
-                // rebuilds the file from the log.
-                Err(error) => {
-                    self.broken_by("commit logged groups", &error);
-                }
-            }
-        }
-        self.pending += 1;
-        let held = write(&self.overlay).absorb(changes);
-        if self.pending >= overlay::MAX_PENDING || held >= overlay::MAX_BYTES {
+        // Durable: readers may see it from now on. A large group with nothing pending before
+        // it goes on into redb at once (if that fails, the overlay still shows it).
+        let alone = self.pending == 0;
+        if self.hold(changes) || (alone && members >= overlay::LARGE_GROUP) {
             self.flush();
         }
         Ok(outcomes)
+    }
+
+    /// Add a logged group's changes to the overlay; whether the overlay is full (time to
+    /// write it into redb).
+    fn hold(&mut self, changes: Overlay) -> bool {
+        self.pending += 1;
+        let held = write(&self.overlay).absorb(changes);
+        self.pending >= overlay::MAX_PENDING || held >= overlay::MAX_BYTES
     }
 
     /// Put the pending groups in redb (committed in memory: they are durable in the log).
@@ -453,12 +455,14 @@ impl Writer {
     /// starts again; otherwise the commit is in memory only (the log has the groups).
     fn write_out(&mut self, extra: Option<&Overlay>, checkpoint: bool) -> Result<(), TableError> {
         // A reader of the old state would keep its pages from being reused.
-        self.committed = None;
+        self.snapshot = None;
         let mut txn = self.db.begin_write().map_err(TableError::backend)?;
         {
             let overlay = read(&self.overlay);
-            for (index, definition) in STORED {
-                let mut table = txn.open_table(definition).map_err(TableError::backend)?;
+            for index in INDEXES {
+                let mut table = txn
+                    .open_table(table_of(index))
+                    .map_err(TableError::backend)?;
                 store(&mut table, overlay.entries(index))?;
                 if let Some(extra) = extra {
                     store(&mut table, extra.entries(index))?;
@@ -770,12 +774,9 @@ fn read_query<T>(
     let overlay = read(overlay);
     let txn = db.begin_read().map_err(TableError::backend)?;
     let items = txn.open_table(ITEMS).map_err(TableError::backend)?;
-    let scanned = match query.index {
-        Index::Base => txn.open_table(ITEMS),
-        Index::Gsi1 => txn.open_table(GSI_TABLES[0]),
-        Index::Gsi2 => txn.open_table(GSI_TABLES[1]),
-    }
-    .map_err(TableError::backend)?;
+    let scanned = txn
+        .open_table(table_of(query.index))
+        .map_err(TableError::backend)?;
     let range = scanned
         .range(low.as_slice()..high.as_slice())
         .map_err(TableError::backend)?;

@@ -73,6 +73,11 @@ impl Overlay {
     /// Take in a later group's changes (they win over what is here); returns about how many
     /// bytes the pending changes now hold (overwritten ones still count).
     pub fn absorb(&mut self, later: Overlay) -> usize {
+        if self.bytes == 0 {
+            // Nothing here (every change counts bytes): take the group's maps as they are.
+            *self = later;
+            return self.bytes;
+        }
         self.bytes += later.bytes;
         self.items.extend(later.items);
         for (mine, theirs) in self.indexes.iter_mut().zip(later.indexes) {
