@@ -35,31 +35,42 @@ pub(crate) trait Record: Serialize + DeserializeOwned {
         None
     }
 
-    /// The record's fields plus its keys, entity, index entries and TTL, ready to put.
-    fn to_item(&self) -> Result<Item, AppError> {
-        let mut item: Item = serde_dynamo::to_item(self)?;
+    /// What an item holds besides the record's fields: its keys, entity, index entries and TTL.
+    fn attributes(&self) -> Vec<(&'static str, Value)> {
         let key = self.key();
-        item.insert(PARTITION_KEY.into(), Value::S(key.pk));
-        item.insert(SORT_KEY.into(), Value::S(key.sk));
-        item.insert(ENTITY_ATTRIBUTE.into(), Value::S(Self::ENTITY.into()));
+        let mut attributes = Vec::with_capacity(NOT_FIELDS.len());
+        attributes.push((PARTITION_KEY, Value::S(key.pk)));
+        attributes.push((SORT_KEY, Value::S(key.sk)));
+        attributes.push((ENTITY_ATTRIBUTE, Value::S(Self::ENTITY.into())));
         for (index, entry) in [(GSI1, self.gsi1()), (GSI2, self.gsi2())] {
             if let Some((partition, sort)) = entry {
-                item.insert(index.partition_key.into(), Value::S(partition));
-                item.insert(index.sort_key.into(), Value::S(sort));
+                attributes.push((index.partition_key, Value::S(partition)));
+                attributes.push((index.sort_key, Value::S(sort)));
             }
         }
         if let Some(at) = self.expires_at() {
-            item.insert(TTL_ATTRIBUTE.into(), Value::N(at.to_string()));
+            attributes.push((TTL_ATTRIBUTE, Value::N(at.to_string())));
+        }
+        attributes
+    }
+
+    /// The record's fields plus its keys, entity, index entries and TTL, ready to put.
+    fn to_item(&self) -> Result<Item, AppError> {
+        let mut item: Item = serde_dynamo::to_item(self)?;
+        for (name, value) in self.attributes() {
+            item.insert(name.into(), value);
         }
         Ok(item)
     }
 
-    /// A put of this record under `condition`, for a transaction.
+    /// A put of this record under `condition`, for a transaction: the item [`Record::to_item`]
+    /// makes, in the form the linked backends store fastest ([`tutorbridge_table::put_record`]).
     fn put(&self, condition: Condition) -> Result<WriteOp, AppError> {
-        Ok(WriteOp::Put {
-            item: self.to_item()?,
+        Ok(tutorbridge_table::put_record(
+            self,
+            self.attributes(),
             condition,
-        })
+        )?)
     }
 }
 

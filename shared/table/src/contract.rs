@@ -37,6 +37,7 @@ macro_rules! table_contract_tests {
             descending_order_with_a_condition,
             expired_items_are_invisible_and_replaceable,
             malformed_keys_are_invalid,
+            compact_puts_store_the_item_they_encode,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -674,6 +675,94 @@ pub async fn malformed_keys_are_invalid(table: &impl Table) {
     let bad = item(&pk, "A\u{0}B", &[]);
     assert!(matches!(
         table.put(bad, Condition::None).await,
+        Err(TableError::Invalid(_))
+    ));
+}
+
+/// A put of an item in compact form, as [`crate::put_record`] makes them.
+fn compact_put(item: &Item, condition: Condition) -> WriteOp {
+    let mut bytes = Vec::new();
+    crate::compact::encode(item, &mut bytes);
+    WriteOp::PutCompact {
+        item: bytes,
+        condition,
+    }
+}
+
+pub async fn compact_puts_store_the_item_they_encode(table: &impl Table) {
+    let pk = fresh("compact");
+    let listing = format!("{pk}#LIST");
+    let now = now_epoch_seconds();
+    let versioned = |version: u64, note: &str| {
+        item(
+            &pk,
+            "ITEM",
+            &[
+                (GSI1.partition_key, s(&listing)),
+                (GSI1.sort_key, s("a")),
+                (VERSION_ATTRIBUTE, n(version)),
+                (TTL_ATTRIBUTE, n(now + 3600)),
+                ("note", s(note)),
+                ("list", Value::L(vec![s("x"), n(2), Value::Null(true)])),
+            ],
+        )
+    };
+    let first = versioned(1, "first");
+    table
+        .transact_write(vec![compact_put(&first, Condition::NotExists)])
+        .await
+        .expect("compact put");
+    let read = table.get(&Key::new(&pk, "ITEM")).await.expect("get");
+    assert_eq!(read.as_ref(), Some(&first));
+    let listed = query_all(table, Query::partition(Index::Gsi1, &listing)).await;
+    assert_eq!(
+        listed,
+        std::slice::from_ref(&first),
+        "in the index its attributes name"
+    );
+
+    // Its version is the one conditions see; create-only sees it exists.
+    expect_conflict(
+        table
+            .transact_write(vec![compact_put(&first, Condition::NotExists)])
+            .await,
+        &[0],
+    );
+    let second = versioned(2, "second");
+    table
+        .transact_write(vec![compact_put(&second, Condition::VersionEquals(1))])
+        .await
+        .expect("versioned compact put");
+    expect_conflict(
+        table
+            .transact_write(vec![compact_put(&second, Condition::VersionEquals(1))])
+            .await,
+        &[0],
+    );
+    assert_eq!(
+        table.get(&Key::new(&pk, "ITEM")).await.expect("get"),
+        Some(second)
+    );
+
+    // Its TTL is the one reads see; without index keys it leaves the index.
+    let expired = item(&pk, "ITEM", &[(TTL_ATTRIBUTE, n(now - 60))]);
+    table
+        .transact_write(vec![compact_put(&expired, Condition::None)])
+        .await
+        .expect("expired compact put");
+    assert_eq!(table.get(&Key::new(&pk, "ITEM")).await.expect("get"), None);
+    assert!(
+        query_all(table, Query::partition(Index::Gsi1, &listing))
+            .await
+            .is_empty()
+    );
+
+    // The same key rules as any put: nothing is written.
+    let no_sort_key = Item::from(HashMap::from([("PK".to_string(), s(&pk))]));
+    assert!(matches!(
+        table
+            .transact_write(vec![compact_put(&no_sort_key, Condition::None)])
+            .await,
         Err(TableError::Invalid(_))
     ));
 }

@@ -81,15 +81,20 @@ impl ItemExt for Item {
     fn key(&self) -> Result<Key, TableError> {
         match (self.string(PARTITION_KEY), self.string(SORT_KEY)) {
             (Some(pk), Some(sk)) => Ok(Key::new(pk, sk)),
-            _ => Err(TableError::Invalid(format!(
-                "an item needs string attributes {PARTITION_KEY} and {SORT_KEY}"
-            ))),
+            _ => Err(no_key()),
         }
     }
 
     fn is_expired(&self, now: u64) -> bool {
         expires_at_is_past(self.get(TTL_ATTRIBUTE), now)
     }
+}
+
+/// Why an item without string `PK` and `SK` attributes cannot be stored.
+pub fn no_key() -> TableError {
+    TableError::Invalid(format!(
+        "an item needs string attributes {PARTITION_KEY} and {SORT_KEY}"
+    ))
 }
 
 /// TTL semantics shared by both backends: a numeric epoch-seconds value at or before `now`.

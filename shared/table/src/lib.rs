@@ -3,7 +3,8 @@
 //! Everything TutorBridge stores lives in one table of attribute maps keyed by `PK`/`SK`, with two
 //! overloaded global secondary indexes and a TTL attribute (see [`definition`]). Use cases talk to
 //! storage only through [`Table`]; typed repositories turn records into [`Item`]s with
-//! `serde_dynamo` and back. Two backends implement the trait — DynamoDB and the embedded redb
+//! `serde_dynamo` and back, or (in builds that link the embedded table) straight into and out of
+//! the [`compact`] bytes it stores ([`put_record`], [`Stored`]). Two backends implement the trait — DynamoDB and the embedded redb
 //! store — and both must pass the same [`contract`] suite, so what a test proves on one holds on
 //! the other.
 //!
@@ -23,7 +24,7 @@ pub mod contract;
 pub use counting::CountingTable;
 pub use failing::FailingTable;
 pub use item::{
-    Item, ItemExt, Key, Value, expires_at_is_past, is_past, now_epoch_seconds, ttl_seconds,
+    Item, ItemExt, Key, Value, expires_at_is_past, is_past, no_key, now_epoch_seconds, ttl_seconds,
     validate_key_part,
 };
 pub use query::{Cursor, Index, Page, Query, SortKeyCondition};
@@ -55,6 +56,9 @@ pub enum Condition {
 pub enum WriteOp {
     /// Put (create or replace) an item if the condition holds.
     Put { item: Item, condition: Condition },
+    /// [`WriteOp::Put`] of the item whose [`compact`] form is `item` ([`put_record`] makes these
+    /// in builds that link the embedded table, which stores that form as it is).
+    PutCompact { item: Vec<u8>, condition: Condition },
     /// Delete an item if the condition holds.
     Delete { key: Key, condition: Condition },
     /// Write nothing, but fail the transaction unless the condition holds.
@@ -66,9 +70,42 @@ impl WriteOp {
     pub fn key(&self) -> Result<Key, TableError> {
         match self {
             WriteOp::Put { item, .. } => item.key(),
+            WriteOp::PutCompact { item, .. } => compact_key(item),
             WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => Ok(key.clone()),
         }
     }
+}
+
+/// The primary key of an item in compact form (the same rule as [`ItemExt::key`]).
+fn compact_key(item: &[u8]) -> Result<Key, TableError> {
+    match compact::attributes(item, [definition::PARTITION_KEY, definition::SORT_KEY])? {
+        [Some(Value::S(pk)), Some(Value::S(sk))] => Ok(Key { pk, sk }),
+        _ => Err(item::no_key()),
+    }
+}
+
+/// A put of the item holding `record`'s fields and `attributes` (keys, index keys, TTL), where
+/// an attribute replaces a field of the same name: the item `serde_dynamo::to_item` makes of
+/// `record` with `attributes` inserted. In builds that link the embedded table
+/// (`records-from-bytes`) it is written straight to compact bytes ([`WriteOp::PutCompact`]),
+/// without the attribute map, unless the record holds what that writer refuses.
+///
+/// # Errors
+/// `Backend` when `record` does not make an item (it is not a map or struct).
+pub fn put_record<T: serde::Serialize + ?Sized>(
+    record: &T,
+    attributes: Vec<(&str, Value)>,
+    condition: Condition,
+) -> Result<WriteOp, TableError> {
+    #[cfg(feature = "records-from-bytes")]
+    if let Ok(item) = compact::to_vec(record, &attributes) {
+        return Ok(WriteOp::PutCompact { item, condition });
+    }
+    let mut item: Item = serde_dynamo::to_item(record).map_err(TableError::backend)?;
+    for (name, value) in attributes {
+        item.insert(name.to_string(), value);
+    }
+    Ok(WriteOp::Put { item, condition })
 }
 
 /// Why a conditional write did not happen.

@@ -127,22 +127,27 @@ where
     }
 }
 
+/// The transaction's put of `item` under `condition`.
+fn put(table: &str, item: Item, condition: &Condition, now: u64) -> Result<Put, TableError> {
+    let expression = ConditionExpression::new(condition, now);
+    Put::builder()
+        .table_name(table)
+        .set_item(Some(to_sdk(item)))
+        .set_condition_expression(expression.text)
+        .set_expression_attribute_names(expression.names)
+        .set_expression_attribute_values(expression.values)
+        .build()
+        .map_err(invalid)
+}
+
 fn transaction_item(op: WriteOp, table: &str, now: u64) -> Result<TransactWriteItem, TableError> {
     let condition_of = |condition: &Condition| ConditionExpression::new(condition, now);
     let builder = TransactWriteItem::builder();
     let builder = match op {
-        WriteOp::Put { item, condition } => {
-            let expression = condition_of(&condition);
-            builder.put(
-                Put::builder()
-                    .table_name(table)
-                    .set_item(Some(to_sdk(item)))
-                    .set_condition_expression(expression.text)
-                    .set_expression_attribute_names(expression.names)
-                    .set_expression_attribute_values(expression.values)
-                    .build()
-                    .map_err(invalid)?,
-            )
+        WriteOp::Put { item, condition } => builder.put(put(table, item, &condition, now)?),
+        WriteOp::PutCompact { item, condition } => {
+            let item = tutorbridge_table::compact::decode(&item)?;
+            builder.put(put(table, item, &condition, now)?)
         }
         WriteOp::Delete { key, condition } => {
             let expression = condition_of(&condition);

@@ -29,25 +29,45 @@ pub fn index_entry(
     item: &Item,
     key: &Key,
 ) -> Result<Option<Vec<u8>>, TableError> {
-    let part = |name: &str| -> Result<Option<String>, TableError> {
-        match item.get(name) {
+    index_entry_of(
+        index,
+        item.get(index.partition_key),
+        item.get(index.sort_key),
+        key,
+    )
+}
+
+/// [`index_entry`] of an item whose index key attributes are `partition` and `sort`.
+pub fn index_entry_of(
+    index: &GlobalIndex,
+    partition: Option<&Value>,
+    sort: Option<&Value>,
+    key: &Key,
+) -> Result<Option<Vec<u8>>, TableError> {
+    fn part<'a>(name: &str, value: Option<&'a Value>) -> Result<Option<&'a str>, TableError> {
+        match value {
             None => Ok(None),
             Some(Value::S(value)) => {
                 tutorbridge_table::validate_key_part(name, value)?;
-                Ok(Some(value.clone()))
+                Ok(Some(value))
             }
             Some(_) => Err(TableError::Invalid(format!(
                 "index key {name} must be a string"
             ))),
         }
-    };
-    let (Some(partition), Some(sort)) = (part(index.partition_key)?, part(index.sort_key)?) else {
+    }
+    let (Some(partition), Some(sort)) = (
+        part(index.partition_key, partition)?,
+        part(index.sort_key, sort)?,
+    ) else {
         return Ok(None);
     };
-    let mut out = Vec::new();
-    push_part(&mut out, &partition);
-    push_part(&mut out, &sort);
-    out.extend_from_slice(&base_key(key));
+    let mut out =
+        Vec::with_capacity(partition.len() + sort.len() + key.pk.len() + key.sk.len() + 4);
+    push_part(&mut out, partition);
+    push_part(&mut out, sort);
+    push_part(&mut out, &key.pk);
+    push_part(&mut out, &key.sk);
     Ok(Some(out))
 }
 

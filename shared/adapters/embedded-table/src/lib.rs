@@ -30,13 +30,16 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, mps
 use async_trait::async_trait;
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::oneshot;
-use tutorbridge_table::definition::GLOBAL_INDEXES;
+use tutorbridge_table::definition::{
+    GLOBAL_INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, VERSION_ATTRIBUTE,
+};
 use tutorbridge_table::{
     Condition, Conflict, Cursor, Index, Item, ItemExt, Key, Page, Query, Stored, StoredPage, Table,
-    TableError, WriteOp, now_epoch_seconds, validate_transaction,
+    TableError, Value, WriteOp, compact, no_key, now_epoch_seconds, ttl_seconds,
+    validate_transaction,
 };
 
-use keys::{base_key, decode_cursor, encode_cursor, index_entry, query_bounds};
+use keys::{base_key, decode_cursor, encode_cursor, index_entry, index_entry_of, query_bounds};
 use log::{Change, Log, Record};
 use overlay::Overlay;
 
@@ -139,6 +142,7 @@ impl Batch {
             .iter()
             .map(|op| match op {
                 WriteOp::Put { item, .. } => Prepared::put(item).map(Some),
+                WriteOp::PutCompact { item, .. } => Prepared::put_compact(item).map(Some),
                 WriteOp::Delete { .. } | WriteOp::Check { .. } => Ok(None),
             })
             .collect();
@@ -679,6 +683,41 @@ impl Prepared {
         })
     }
 
+    /// [`Prepared::put`] of the item whose compact form is `item`: stored as it is, its key,
+    /// index entries, TTL and version read from the few attributes that hold them.
+    fn put_compact(item: &[u8]) -> Result<Self, TableError> {
+        const READ: [&str; 4 + 2 * GLOBAL_INDEXES.len()] = [
+            PARTITION_KEY,
+            SORT_KEY,
+            TTL_ATTRIBUTE,
+            VERSION_ATTRIBUTE,
+            GLOBAL_INDEXES[0].partition_key,
+            GLOBAL_INDEXES[0].sort_key,
+            GLOBAL_INDEXES[1].partition_key,
+            GLOBAL_INDEXES[1].sort_key,
+        ];
+        let [pk, sk, ttl, version, gsi1_pk, gsi1_sk, gsi2_pk, gsi2_sk] =
+            compact::attributes(item, READ)?;
+        let key = match (pk, sk) {
+            (Some(Value::S(pk)), Some(Value::S(sk))) => Key { pk, sk },
+            _ => return Err(no_key()),
+        };
+        let version = match version {
+            Some(Value::N(version)) => version.parse().ok(),
+            _ => None,
+        };
+        let index_entries = vec![
+            index_entry_of(&GLOBAL_INDEXES[0], gsi1_pk.as_ref(), gsi1_sk.as_ref(), &key)?,
+            index_entry_of(&GLOBAL_INDEXES[1], gsi2_pk.as_ref(), gsi2_sk.as_ref(), &key)?,
+        ];
+        Ok(Prepared {
+            base: base_key(&key),
+            bytes: row::encode_compact(ttl_seconds(ttl.as_ref()), version, &index_entries, item)?,
+            index_entries,
+            key,
+        })
+    }
+
     /// A row as stored (from the log), its index entries read from its header.
     fn stored(key: Key, bytes: Vec<u8>) -> Result<Self, TableError> {
         let index_entries = row::meta(&bytes, &key)?
@@ -708,6 +747,7 @@ fn apply(
     for (position, op) in batch.ops.iter().enumerate() {
         let condition = match op {
             WriteOp::Put { condition, .. }
+            | WriteOp::PutCompact { condition, .. }
             | WriteOp::Delete { condition, .. }
             | WriteOp::Check { condition, .. } => condition,
         };
@@ -729,7 +769,7 @@ fn apply(
     };
     for (op, prepared) in batch.ops.iter().zip(prepared) {
         match (op, prepared) {
-            (WriteOp::Put { .. }, Some(put)) => {
+            (WriteOp::Put { .. } | WriteOp::PutCompact { .. }, Some(put)) => {
                 record.put(&put.key, &put.bytes);
                 stage.put(put)?;
             }

@@ -61,16 +61,40 @@ pub(crate) fn encode(
     item: &Item,
     index_entries: &[Option<Vec<u8>>],
 ) -> Result<Vec<u8>, TableError> {
+    let mut out = header(expires_at(item), item.version(), index_entries)?;
+    tutorbridge_table::compact::encode(item, &mut out);
+    Ok(out)
+}
+
+/// The stored bytes of the item whose compact form is `item`: its TTL `expires_at` and
+/// `version` as [`encode`] reads them from an attribute map, its index entries `index_entries`.
+pub(crate) fn encode_compact(
+    expires_at: Option<f64>,
+    version: Option<u64>,
+    index_entries: &[Option<Vec<u8>>],
+    item: &[u8],
+) -> Result<Vec<u8>, TableError> {
+    let mut out = header(expires_at, version, index_entries)?;
+    out.extend_from_slice(item);
+    Ok(out)
+}
+
+/// The header of a row (see the module).
+fn header(
+    expires_at: Option<f64>,
+    version: Option<u64>,
+    index_entries: &[Option<Vec<u8>>],
+) -> Result<Vec<u8>, TableError> {
     let mut out = Vec::with_capacity(256);
     out.push(HEADER_BINARY);
-    match expires_at(item) {
+    match expires_at {
         Some(at) => {
             out.push(1);
             out.extend_from_slice(&at.to_le_bytes());
         }
         None => out.push(0),
     }
-    match item.version() {
+    match version {
         Some(version) => {
             out.push(1);
             out.extend_from_slice(&version.to_le_bytes());
@@ -89,7 +113,6 @@ pub(crate) fn encode(
             None => out.push(0),
         }
     }
-    tutorbridge_table::compact::encode(item, &mut out);
     Ok(out)
 }
 
