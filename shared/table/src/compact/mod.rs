@@ -128,20 +128,31 @@ pub fn decode(input: &[u8]) -> Result<Item, TableError> {
     Ok(item)
 }
 
-/// The top-level attributes of compact bytes named in `names`, each `None` when absent.
+/// The top-level attributes of compact bytes named in `names` (distinct), each `None` when
+/// absent. Reading stops once every one is found (a map holds each name once), so attributes
+/// written first ([`to_vec`] writes the key first) are found without passing over the rest.
 ///
 /// # Errors
-/// `Backend` for damaged bytes.
+/// `Backend` for damaged bytes (in the part read).
 pub fn attributes<const K: usize>(
     input: &[u8],
     names: [&str; K],
 ) -> Result<[Option<Value>; K], TableError> {
     let mut found = [const { None }; K];
+    let mut missing = K;
     let mut reader = Reader(input);
     for _ in 0..reader.length()? {
+        if missing == 0 {
+            break;
+        }
         let name = reader.bytes()?;
         match names.iter().position(|n| n.as_bytes() == name) {
-            Some(position) => found[position] = Some(reader.value(1)?),
+            Some(position) => {
+                if found[position].is_none() {
+                    missing -= 1;
+                }
+                found[position] = Some(reader.value(1)?);
+            }
             None => reader.skip_value(1).map_err(|_| damaged())?,
         }
     }

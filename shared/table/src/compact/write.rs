@@ -108,7 +108,7 @@ fn unsupported(what: &str) -> Unwritable {
 }
 
 /// A map or struct being written: its entries are counted, and at the top the attributes are
-/// added and the fields they replace left out.
+/// added (first) and the fields they replace left out.
 struct MapWriter<'a> {
     out: &'a mut Vec<u8>,
     at: usize,
@@ -121,13 +121,20 @@ struct MapWriter<'a> {
 }
 
 impl<'a> MapWriter<'a> {
+    /// At the top, the attributes go first: the key is then read without passing over the
+    /// fields ([`super::attributes`] stops once it has found every name it looks for).
     fn new(out: &'a mut Vec<u8>, top: Option<&'a [(&'a str, Value)]>) -> Self {
         out.push(M);
         let at = reserve(out);
+        let extra = top.unwrap_or_default();
+        for (name, value) in extra {
+            bytes(out, name.as_bytes());
+            super::encode_value(value, out);
+        }
         MapWriter {
             out,
             at,
-            count: 0,
+            count: extra.len(),
             top,
             replaced: None,
             variant: None,
@@ -152,14 +159,7 @@ impl<'a> MapWriter<'a> {
         Ok(())
     }
 
-    fn close(mut self) -> Result<(), Unwritable> {
-        if let Some(extra) = self.top {
-            for (name, value) in extra {
-                bytes(self.out, name.as_bytes());
-                super::encode_value(value, self.out);
-                self.count += 1;
-            }
-        }
+    fn close(self) -> Result<(), Unwritable> {
         finish(self.out, self.at, self.count);
         if let Some(at) = self.variant {
             finish(self.out, at, 1);
@@ -767,6 +767,11 @@ mod tests {
         assert_eq!(pk, Some(Value::S("USER#a".into())));
         assert_eq!(name, None, "a nested attribute is not a top-level one");
         assert_eq!(missing, None);
-        assert!(attributes(&bytes[..bytes.len() - 1], ["PK"]).is_err());
+        // The attributes come first, so the key is read without the fields; a name that is
+        // not there takes reading everything, damage included.
+        let cut = &bytes[..bytes.len() - 1];
+        let [pk] = attributes(cut, ["PK"]).expect("found before the damage");
+        assert_eq!(pk, Some(Value::S("USER#a".into())));
+        assert!(attributes(cut, ["PK", "missing"]).is_err());
     }
 }
