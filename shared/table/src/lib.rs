@@ -4,9 +4,9 @@
 //! overloaded global secondary indexes and a TTL attribute (see [`definition`]). Use cases talk to
 //! storage only through [`Table`]; typed repositories turn records into [`Item`]s with
 //! `serde_dynamo` and back, or (in builds that link the embedded table) straight into and out of
-//! the [`compact`] bytes it stores ([`put_record`], [`Stored`]). Two backends implement the trait — DynamoDB and the embedded redb
-//! store — and both must pass the same [`contract`] suite, so what a test proves on one holds on
-//! the other.
+//! the [`compact`] bytes it stores ([`put_record`], [`Stored`]). Two backends implement the trait
+//! — DynamoDB and the embedded redb store — and both must pass the same [`contract`] suite, so
+//! what a test proves on one holds on the other.
 //!
 //! Failures carry meaning, not strings: a failed condition or a cancelled transaction is a
 //! [`TableError::Conflict`] naming which operations failed, so callers can retry or answer 409.
