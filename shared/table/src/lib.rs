@@ -256,12 +256,13 @@ pub fn validate_transaction(ops: &[WriteOp]) -> Result<(), TableError> {
     for op in ops {
         let key = op.key()?;
         key.validate()?;
-        if !seen.insert(key.clone()) {
+        if seen.contains(&key) {
             return Err(TableError::Invalid(format!(
                 "item {}/{} appears twice in one transaction",
                 key.pk, key.sk
             )));
         }
+        seen.insert(key);
     }
     Ok(())
 }
