@@ -56,11 +56,7 @@ pub(crate) trait Record: Serialize + DeserializeOwned {
 
     /// The record's fields plus its keys, entity, index entries and TTL, ready to put.
     fn to_item(&self) -> Result<Item, AppError> {
-        let mut item: Item = serde_dynamo::to_item(self)?;
-        for (name, value) in self.attributes() {
-            item.insert(name.into(), value);
-        }
-        Ok(item)
+        Ok(tutorbridge_table::record_item(self, self.attributes())?)
     }
 
     /// A put of this record under `condition`, for a transaction: the item [`Record::to_item`]

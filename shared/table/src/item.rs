@@ -72,17 +72,11 @@ impl ItemExt for Item {
     }
 
     fn unsigned(&self, name: &str) -> Option<u64> {
-        match self.get(name) {
-            Some(Value::N(n)) => n.parse().ok(),
-            _ => None,
-        }
+        unsigned_of(self.get(name))
     }
 
     fn key(&self) -> Result<Key, TableError> {
-        match (self.string(PARTITION_KEY), self.string(SORT_KEY)) {
-            (Some(pk), Some(sk)) => Ok(Key::new(pk, sk)),
-            _ => Err(no_key()),
-        }
+        key_of(self.get(PARTITION_KEY), self.get(SORT_KEY))
     }
 
     fn is_expired(&self, now: u64) -> bool {
@@ -90,11 +84,26 @@ impl ItemExt for Item {
     }
 }
 
-/// Why an item without string `PK` and `SK` attributes cannot be stored.
-pub fn no_key() -> TableError {
-    TableError::Invalid(format!(
-        "an item needs string attributes {PARTITION_KEY} and {SORT_KEY}"
-    ))
+/// The primary key of an item whose `PK` and `SK` attributes are `pk` and `sk` (the rule of
+/// [`ItemExt::key`], for items read attribute by attribute).
+///
+/// # Errors
+/// `Invalid` unless both are strings.
+pub fn key_of(pk: Option<&Value>, sk: Option<&Value>) -> Result<Key, TableError> {
+    match (pk, sk) {
+        (Some(Value::S(pk)), Some(Value::S(sk))) => Ok(Key::new(pk, sk)),
+        _ => Err(TableError::Invalid(format!(
+            "an item needs string attributes {PARTITION_KEY} and {SORT_KEY}"
+        ))),
+    }
+}
+
+/// A number attribute's value parsed as u64 (the rule of [`ItemExt::unsigned`]).
+pub fn unsigned_of(value: Option<&Value>) -> Option<u64> {
+    match value {
+        Some(Value::N(n)) => n.parse().ok(),
+        _ => None,
+    }
 }
 
 /// TTL semantics shared by both backends: a numeric epoch-seconds value at or before `now`.

@@ -24,8 +24,8 @@ pub mod contract;
 pub use counting::CountingTable;
 pub use failing::FailingTable;
 pub use item::{
-    Item, ItemExt, Key, Value, expires_at_is_past, is_past, no_key, now_epoch_seconds, ttl_seconds,
-    validate_key_part,
+    Item, ItemExt, Key, Value, expires_at_is_past, is_past, key_of, now_epoch_seconds, ttl_seconds,
+    unsigned_of, validate_key_part,
 };
 pub use query::{Cursor, Index, Page, Query, SortKeyCondition};
 
@@ -78,15 +78,12 @@ impl WriteOp {
 
 /// The primary key of an item in compact form (the same rule as [`ItemExt::key`]).
 fn compact_key(item: &[u8]) -> Result<Key, TableError> {
-    match compact::attributes(item, [definition::PARTITION_KEY, definition::SORT_KEY])? {
-        [Some(Value::S(pk)), Some(Value::S(sk))] => Ok(Key { pk, sk }),
-        _ => Err(item::no_key()),
-    }
+    let [pk, sk] = compact::attributes(item, [definition::PARTITION_KEY, definition::SORT_KEY])?;
+    key_of(pk.as_ref(), sk.as_ref())
 }
 
-/// A put of the item holding `record`'s fields and `attributes` (keys, index keys, TTL), where
-/// an attribute replaces a field of the same name: the item `serde_dynamo::to_item` makes of
-/// `record` with `attributes` inserted. In builds that link the embedded table
+/// A put of [`record_item`]`(record, attributes)` (attributes: keys, index keys, TTL). In
+/// builds that link the embedded table
 /// (`records-from-bytes`) it is written straight to compact bytes ([`WriteOp::PutCompact`]),
 /// without the attribute map, unless the record holds what that writer refuses.
 ///
@@ -101,11 +98,26 @@ pub fn put_record<T: serde::Serialize + ?Sized>(
     if let Ok(item) = compact::to_vec(record, &attributes) {
         return Ok(WriteOp::PutCompact { item, condition });
     }
+    Ok(WriteOp::Put {
+        item: record_item(record, attributes)?,
+        condition,
+    })
+}
+
+/// The item holding `record`'s fields and `attributes`, where an attribute replaces a field of
+/// the same name: `serde_dynamo::to_item` of `record` with `attributes` inserted.
+///
+/// # Errors
+/// `Backend` when `record` does not make an item (it is not a map or struct).
+pub fn record_item<T: serde::Serialize + ?Sized>(
+    record: &T,
+    attributes: Vec<(&str, Value)>,
+) -> Result<Item, TableError> {
     let mut item: Item = serde_dynamo::to_item(record).map_err(TableError::backend)?;
     for (name, value) in attributes {
         item.insert(name.to_string(), value);
     }
-    Ok(WriteOp::Put { item, condition })
+    Ok(item)
 }
 
 /// Why a conditional write did not happen.

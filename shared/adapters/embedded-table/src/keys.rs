@@ -7,7 +7,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tutorbridge_table::definition::GlobalIndex;
-use tutorbridge_table::{Cursor, Item, Key, SortKeyCondition, TableError, Value};
+use tutorbridge_table::{Cursor, Key, SortKeyCondition, TableError, Value};
 
 fn push_part(out: &mut Vec<u8>, part: &str) {
     out.extend_from_slice(part.as_bytes());
@@ -24,21 +24,8 @@ pub fn base_key(key: &Key) -> Vec<u8> {
 
 /// `GSIPK\0GSISK\0PK\0SK\0` when the item carries both index keys as strings, else `None`
 /// (GSIs are sparse).
+/// `partition` and `sort` are the item's attributes named by the index's keys.
 pub fn index_entry(
-    index: &GlobalIndex,
-    item: &Item,
-    key: &Key,
-) -> Result<Option<Vec<u8>>, TableError> {
-    index_entry_of(
-        index,
-        item.get(index.partition_key),
-        item.get(index.sort_key),
-        key,
-    )
-}
-
-/// [`index_entry`] of an item whose index key attributes are `partition` and `sort`.
-pub fn index_entry_of(
     index: &GlobalIndex,
     partition: Option<&Value>,
     sort: Option<&Value>,

@@ -35,11 +35,11 @@ use tutorbridge_table::definition::{
 };
 use tutorbridge_table::{
     Condition, Conflict, Cursor, Index, Item, ItemExt, Key, Page, Query, Stored, StoredPage, Table,
-    TableError, Value, WriteOp, compact, no_key, now_epoch_seconds, ttl_seconds,
+    TableError, Value, WriteOp, compact, key_of, now_epoch_seconds, ttl_seconds, unsigned_of,
     validate_transaction,
 };
 
-use keys::{base_key, decode_cursor, encode_cursor, index_entry, index_entry_of, query_bounds};
+use keys::{base_key, decode_cursor, encode_cursor, index_entry, query_bounds};
 use log::{Change, Log, Record};
 use overlay::Overlay;
 
@@ -47,9 +47,6 @@ use overlay::Overlay;
 type Bytes = TableDefinition<'static, &'static [u8], &'static [u8]>;
 const ITEMS: Bytes = TableDefinition::new("items");
 const GSI_TABLES: [Bytes; 2] = [TableDefinition::new("gsi1"), TableDefinition::new("gsi2")];
-/// Bookkeeping: under [`LOGGED`], the sequence number of the last logged group the table holds
-/// durably (written by each checkpoint, not by every group);
-/// under [`ID`], the table's random id (made once, with the file), which ties its log to it.
 /// Every index, each with its own table.
 const INDEXES: [Index; 3] = [Index::Base, Index::Gsi1, Index::Gsi2];
 
@@ -61,6 +58,10 @@ fn table_of(index: Index) -> Bytes {
         Index::Gsi2 => GSI_TABLES[1],
     }
 }
+
+/// Bookkeeping: under [`LOGGED`], the sequence number of the last logged group the table holds
+/// durably (written by each checkpoint, not by every group);
+/// under [`ID`], the table's random id (made once, with the file), which ties its log to it.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const LOGGED: &str = "log";
 const ID: &str = "id";
@@ -89,9 +90,9 @@ const MAX_GROUP: usize = 256;
 /// changed then goes into the overlay that reads merge with redb's committed snapshot, and
 /// the overlay goes into redb in one transaction (committed in memory) every 64 groups, 512 KiB
 /// of rows, or 2 ms without a write; a group of 3 requests or more with nothing pending goes
-/// into redb at once. Every caller is answered only after that sync, and
-/// readers see a write only once it is durable. Under concurrency, many writes share one fsync. Every
-/// 16 MiB of log a checkpoint (one durable redb commit) writes the table's pages.
+/// into redb at once. Every caller is answered only after that sync, and readers see a write
+/// only once it is durable. Under concurrency, many writes share one fsync. Every 16 MiB of
+/// log a checkpoint (one durable redb commit) writes the table's pages.
 #[derive(Clone)]
 pub struct EmbeddedTable {
     inner: Arc<Inner>,
@@ -668,51 +669,57 @@ struct Prepared {
     index_entries: Vec<IndexEntry>,
 }
 
+/// The attributes a row's key and header come from.
+const ROW_ATTRIBUTES: [&str; 4 + 2 * GLOBAL_INDEXES.len()] = [
+    PARTITION_KEY,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+    VERSION_ATTRIBUTE,
+    GLOBAL_INDEXES[0].partition_key,
+    GLOBAL_INDEXES[0].sort_key,
+    GLOBAL_INDEXES[1].partition_key,
+    GLOBAL_INDEXES[1].sort_key,
+];
+
 impl Prepared {
     fn put(item: &Item) -> Result<Self, TableError> {
-        let key = item.key()?;
-        let index_entries: Vec<IndexEntry> = GLOBAL_INDEXES
-            .iter()
-            .map(|index| index_entry(index, item, &key))
-            .collect::<Result<_, _>>()?;
-        Ok(Prepared {
-            base: base_key(&key),
-            bytes: row::encode(item, &index_entries)?,
-            index_entries,
-            key,
-        })
+        Self::new(|name| item.get(name), |out| compact::encode(item, out))
     }
 
-    /// [`Prepared::put`] of the item whose compact form is `item`: stored as it is, its key,
-    /// index entries, TTL and version read from the few attributes that hold them.
+    /// [`Prepared::put`] of the item whose compact form is `item`: stored as it is, its key and
+    /// header read from the few attributes that hold them.
     fn put_compact(item: &[u8]) -> Result<Self, TableError> {
-        const READ: [&str; 4 + 2 * GLOBAL_INDEXES.len()] = [
-            PARTITION_KEY,
-            SORT_KEY,
-            TTL_ATTRIBUTE,
-            VERSION_ATTRIBUTE,
-            GLOBAL_INDEXES[0].partition_key,
-            GLOBAL_INDEXES[0].sort_key,
-            GLOBAL_INDEXES[1].partition_key,
-            GLOBAL_INDEXES[1].sort_key,
-        ];
-        let [pk, sk, ttl, version, gsi1_pk, gsi1_sk, gsi2_pk, gsi2_sk] =
-            compact::attributes(item, READ)?;
-        let key = match (pk, sk) {
-            (Some(Value::S(pk)), Some(Value::S(sk))) => Key { pk, sk },
-            _ => return Err(no_key()),
+        let found = compact::attributes(item, ROW_ATTRIBUTES)?;
+        let attribute = |name: &str| {
+            let at = ROW_ATTRIBUTES.iter().position(|n| *n == name)?;
+            found[at].as_ref()
         };
-        let version = match version {
-            Some(Value::N(version)) => version.parse().ok(),
-            _ => None,
-        };
-        let index_entries = vec![
-            index_entry_of(&GLOBAL_INDEXES[0], gsi1_pk.as_ref(), gsi1_sk.as_ref(), &key)?,
-            index_entry_of(&GLOBAL_INDEXES[1], gsi2_pk.as_ref(), gsi2_sk.as_ref(), &key)?,
-        ];
+        Self::new(attribute, |out| out.extend_from_slice(item))
+    }
+
+    /// The row of the item whose attributes by name are `attribute` (asked only for
+    /// [`ROW_ATTRIBUTES`]), its compact form written by `body`.
+    fn new<'v>(
+        attribute: impl Fn(&str) -> Option<&'v Value>,
+        body: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<Self, TableError> {
+        let key = key_of(attribute(PARTITION_KEY), attribute(SORT_KEY))?;
+        let index_entries: Vec<IndexEntry> = GLOBAL_INDEXES
+            .iter()
+            .map(|index| {
+                let (partition, sort) = (attribute(index.partition_key), attribute(index.sort_key));
+                index_entry(index, partition, sort, &key)
+            })
+            .collect::<Result<_, _>>()?;
+        let mut bytes = row::header(
+            ttl_seconds(attribute(TTL_ATTRIBUTE)),
+            unsigned_of(attribute(VERSION_ATTRIBUTE)),
+            &index_entries,
+        )?;
+        body(&mut bytes);
         Ok(Prepared {
             base: base_key(&key),
-            bytes: row::encode_compact(ttl_seconds(ttl.as_ref()), version, &index_entries, item)?,
+            bytes,
             index_entries,
             key,
         })

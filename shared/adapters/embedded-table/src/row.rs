@@ -56,31 +56,8 @@ fn expires_at(item: &Item) -> Option<f64> {
     ttl_seconds(item.get(TTL_ATTRIBUTE))
 }
 
-/// The stored bytes of `item`, whose index entries are `index_entries`.
-pub(crate) fn encode(
-    item: &Item,
-    index_entries: &[Option<Vec<u8>>],
-) -> Result<Vec<u8>, TableError> {
-    let mut out = header(expires_at(item), item.version(), index_entries)?;
-    tutorbridge_table::compact::encode(item, &mut out);
-    Ok(out)
-}
-
-/// The stored bytes of the item whose compact form is `item`: its TTL `expires_at` and
-/// `version` as [`encode`] reads them from an attribute map, its index entries `index_entries`.
-pub(crate) fn encode_compact(
-    expires_at: Option<f64>,
-    version: Option<u64>,
-    index_entries: &[Option<Vec<u8>>],
-    item: &[u8],
-) -> Result<Vec<u8>, TableError> {
-    let mut out = header(expires_at, version, index_entries)?;
-    out.extend_from_slice(item);
-    Ok(out)
-}
-
-/// The header of a row (see the module).
-fn header(
+/// The header of a row (see the module): the item's compact form goes after it.
+pub(crate) fn header(
     expires_at: Option<f64>,
     version: Option<u64>,
     index_entries: &[Option<Vec<u8>>],
@@ -150,7 +127,8 @@ pub(crate) fn meta<'a>(bytes: &'a [u8], key: &Key) -> Result<Meta<'a>, TableErro
         let item = decode(bytes)?;
         let mut index_entries: [Option<Cow<'a, [u8]>>; INDEXES] = Default::default();
         for (slot, index) in index_entries.iter_mut().zip(GLOBAL_INDEXES.iter()) {
-            *slot = index_entry(index, &item, key)?.map(Cow::Owned);
+            let (partition, sort) = (item.get(index.partition_key), item.get(index.sort_key));
+            *slot = index_entry(index, partition, sort, key)?.map(Cow::Owned);
         }
         return Ok(Meta {
             expires_at: expires_at(&item),
@@ -243,8 +221,18 @@ mod tests {
         let key = item.key().expect("key");
         GLOBAL_INDEXES
             .iter()
-            .map(|index| index_entry(index, item, &key).expect("entry"))
+            .map(|index| {
+                let (partition, sort) = (item.get(index.partition_key), item.get(index.sort_key));
+                index_entry(index, partition, sort, &key).expect("entry")
+            })
             .collect()
+    }
+
+    /// The row of `item`, whose index entries are `index_entries`.
+    fn encode(item: &Item, index_entries: &[Option<Vec<u8>>]) -> Result<Vec<u8>, TableError> {
+        let mut out = header(expires_at(item), item.version(), index_entries)?;
+        tutorbridge_table::compact::encode(item, &mut out);
+        Ok(out)
     }
 
     #[test]

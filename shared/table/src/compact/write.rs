@@ -107,50 +107,30 @@ fn unsupported(what: &str) -> Unwritable {
     Unwritable(format!("{what} is not supported"))
 }
 
-/// A map or struct being written: its entries are counted, and at the top the attributes are
-/// added (first) and the fields they replace left out.
-struct MapWriter<'a> {
+/// A map or list being written: its entries are counted, and the count goes where it was
+/// reserved once they are done.
+struct Entries<'a> {
     out: &'a mut Vec<u8>,
     at: usize,
     count: usize,
-    top: Option<&'a [(&'a str, Value)]>,
-    /// Where the entry whose key was just written began, if an attribute replaces it.
-    replaced: Option<usize>,
-    /// Closes the map of a struct variant (`{variant: {fields}}`).
+    /// Where the count of the enclosing `{variant: …}` map of an enum variant goes.
     variant: Option<usize>,
 }
 
-impl<'a> MapWriter<'a> {
-    /// At the top, the attributes go first: the key is then read without passing over the
-    /// fields ([`super::attributes`] stops once it has found every name it looks for).
-    fn new(out: &'a mut Vec<u8>, top: Option<&'a [(&'a str, Value)]>) -> Self {
-        out.push(M);
+impl<'a> Entries<'a> {
+    fn open(out: &'a mut Vec<u8>, tag: u8, variant: Option<usize>) -> Self {
+        out.push(tag);
         let at = reserve(out);
-        let extra = top.unwrap_or_default();
-        for (name, value) in extra {
-            bytes(out, name.as_bytes());
-            super::encode_value(value, out);
-        }
-        MapWriter {
+        Entries {
             out,
             at,
-            count: extra.len(),
-            top,
-            replaced: None,
-            variant: None,
+            count: 0,
+            variant,
         }
     }
 
-    fn is_replaced(&self, name: &[u8]) -> bool {
-        self.top
-            .is_some_and(|extra| extra.iter().any(|(n, _)| n.as_bytes() == name))
-    }
-
-    fn field<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), Unwritable> {
-        if self.is_replaced(name.as_bytes()) {
-            return Ok(());
-        }
-        bytes(self.out, name.as_bytes());
+    /// Write a value (of a list, or after its name in a map) and count the entry.
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
         value.serialize(Writer {
             out: self.out,
             top: None,
@@ -168,16 +148,60 @@ impl<'a> MapWriter<'a> {
     }
 }
 
+/// A map or struct being written; at the top the attributes are added (first) and the fields
+/// they replace left out.
+struct MapWriter<'a> {
+    entries: Entries<'a>,
+    top: Option<&'a [(&'a str, Value)]>,
+    /// Where the entry whose key was just written began, if an attribute replaces it.
+    replaced: Option<usize>,
+}
+
+impl<'a> MapWriter<'a> {
+    /// At the top, the attributes go first: the key is then read without passing over the
+    /// fields ([`super::attributes`] stops once it has found every name it looks for).
+    fn new(
+        out: &'a mut Vec<u8>,
+        top: Option<&'a [(&'a str, Value)]>,
+        variant: Option<usize>,
+    ) -> Self {
+        let mut entries = Entries::open(out, M, variant);
+        for (name, value) in top.unwrap_or_default() {
+            bytes(entries.out, name.as_bytes());
+            super::encode_value(value, entries.out);
+            entries.count += 1;
+        }
+        MapWriter {
+            entries,
+            top,
+            replaced: None,
+        }
+    }
+
+    fn is_replaced(&self, name: &[u8]) -> bool {
+        self.top
+            .is_some_and(|extra| extra.iter().any(|(n, _)| n.as_bytes() == name))
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), Unwritable> {
+        if self.is_replaced(name.as_bytes()) {
+            return Ok(());
+        }
+        bytes(self.entries.out, name.as_bytes());
+        self.entries.value(value)
+    }
+}
+
 impl ser::SerializeMap for MapWriter<'_> {
     type Ok = ();
     type Error = Unwritable;
 
     fn serialize_key<K: Serialize + ?Sized>(&mut self, key: &K) -> Result<(), Unwritable> {
-        let start = self.out.len();
-        key.serialize(KeyWriter(self.out))?;
+        let start = self.entries.out.len();
+        key.serialize(KeyWriter(self.entries.out))?;
         // The key was written as a length (bytes with the high bit set, then one without) and
         // its bytes.
-        let written = &self.out[start..];
+        let written = &self.entries.out[start..];
         let prefix = written.iter().take_while(|b| *b & 0x80 != 0).count() + 1;
         self.replaced = self
             .is_replaced(written.get(prefix..).unwrap_or_default())
@@ -186,19 +210,16 @@ impl ser::SerializeMap for MapWriter<'_> {
     }
 
     fn serialize_value<V: Serialize + ?Sized>(&mut self, value: &V) -> Result<(), Unwritable> {
-        value.serialize(Writer {
-            out: self.out,
-            top: None,
-        })?;
-        match self.replaced.take() {
-            Some(start) => self.out.truncate(start),
-            None => self.count += 1,
+        self.entries.value(value)?;
+        if let Some(start) = self.replaced.take() {
+            self.entries.out.truncate(start);
+            self.entries.count -= 1;
         }
         Ok(())
     }
 
     fn end(self) -> Result<(), Unwritable> {
-        self.close()
+        self.entries.close()
     }
 }
 
@@ -217,7 +238,7 @@ macro_rules! fields_impl {
             }
 
             fn end(self) -> Result<(), Unwritable> {
-                self.close()
+                self.entries.close()
             }
         }
     };
@@ -226,53 +247,15 @@ macro_rules! fields_impl {
 fields_impl!(SerializeStruct);
 fields_impl!(SerializeStructVariant);
 
-/// A list being written (sequences, tuples, tuple variants); its elements are counted.
-struct ListWriter<'a> {
-    out: &'a mut Vec<u8>,
-    at: usize,
-    count: usize,
-    /// Closes the map of a tuple variant (`{variant: [elements]}`).
-    variant: Option<usize>,
-}
-
-impl<'a> ListWriter<'a> {
-    fn new(out: &'a mut Vec<u8>) -> Self {
-        out.push(L);
-        let at = reserve(out);
-        ListWriter {
-            out,
-            at,
-            count: 0,
-            variant: None,
-        }
-    }
-
-    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
-        value.serialize(Writer {
-            out: self.out,
-            top: None,
-        })?;
-        self.count += 1;
-        Ok(())
-    }
-
-    fn close(self) -> Result<(), Unwritable> {
-        finish(self.out, self.at, self.count);
-        if let Some(at) = self.variant {
-            finish(self.out, at, 1);
-        }
-        Ok(())
-    }
-}
-
+/// Lists (sequences, tuples, tuple variants) are written as counted entries.
 macro_rules! list_impl {
     ($trait:ident, $method:ident) => {
-        impl ser::$trait for ListWriter<'_> {
+        impl ser::$trait for Entries<'_> {
             type Ok = ();
             type Error = Unwritable;
 
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
-                self.element(value)
+                self.value(value)
             }
 
             fn end(self) -> Result<(), Unwritable> {
@@ -317,10 +300,10 @@ impl Writer<'_> {
 impl<'a> ser::Serializer for Writer<'a> {
     type Ok = ();
     type Error = Unwritable;
-    type SerializeSeq = ListWriter<'a>;
-    type SerializeTuple = ListWriter<'a>;
-    type SerializeTupleStruct = ListWriter<'a>;
-    type SerializeTupleVariant = ListWriter<'a>;
+    type SerializeSeq = Entries<'a>;
+    type SerializeTuple = Entries<'a>;
+    type SerializeTupleStruct = Entries<'a>;
+    type SerializeTupleVariant = Entries<'a>;
     type SerializeMap = MapWriter<'a>;
     type SerializeStruct = MapWriter<'a>;
     type SerializeStructVariant = MapWriter<'a>;
@@ -402,18 +385,18 @@ impl<'a> ser::Serializer for Writer<'a> {
         finish(self.out, at, 1);
         Ok(())
     }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<ListWriter<'a>, Unwritable> {
-        Ok(ListWriter::new(self.out))
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Entries<'a>, Unwritable> {
+        Ok(Entries::open(self.out, L, None))
     }
-    fn serialize_tuple(self, _len: usize) -> Result<ListWriter<'a>, Unwritable> {
-        Ok(ListWriter::new(self.out))
+    fn serialize_tuple(self, _len: usize) -> Result<Entries<'a>, Unwritable> {
+        Ok(Entries::open(self.out, L, None))
     }
     fn serialize_tuple_struct(
         self,
         _name: &'static str,
         _len: usize,
-    ) -> Result<ListWriter<'a>, Unwritable> {
-        Ok(ListWriter::new(self.out))
+    ) -> Result<Entries<'a>, Unwritable> {
+        Ok(Entries::open(self.out, L, None))
     }
     fn serialize_tuple_variant(
         self,
@@ -421,24 +404,22 @@ impl<'a> ser::Serializer for Writer<'a> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<ListWriter<'a>, Unwritable> {
+    ) -> Result<Entries<'a>, Unwritable> {
         if self.top.is_some() {
             return Err(unsupported("an enum as a record"));
         }
         let at = open_variant(self.out, variant);
-        let mut list = ListWriter::new(self.out);
-        list.variant = Some(at);
-        Ok(list)
+        Ok(Entries::open(self.out, L, Some(at)))
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<MapWriter<'a>, Unwritable> {
-        Ok(MapWriter::new(self.out, self.top))
+        Ok(MapWriter::new(self.out, self.top, None))
     }
     fn serialize_struct(
         self,
         _name: &'static str,
         _len: usize,
     ) -> Result<MapWriter<'a>, Unwritable> {
-        Ok(MapWriter::new(self.out, self.top))
+        Ok(MapWriter::new(self.out, self.top, None))
     }
     fn serialize_struct_variant(
         self,
@@ -451,9 +432,7 @@ impl<'a> ser::Serializer for Writer<'a> {
             return Err(unsupported("an enum as a record"));
         }
         let at = open_variant(self.out, variant);
-        let mut map = MapWriter::new(self.out, None);
-        map.variant = Some(at);
-        Ok(map)
+        Ok(MapWriter::new(self.out, None, Some(at)))
     }
 }
 
