@@ -171,7 +171,7 @@ impl EmbeddedTable {
         let writer = std::thread::Builder::new()
             .name("table-writer".into())
             .spawn(move || {
-                wait_for_a_free_core();
+                schedule_as_batch();
                 write_loop(writer, &queue)
             })
             .map_err(TableError::backend)?;
@@ -229,7 +229,7 @@ impl EmbeddedTable {
 /// core is free, it runs at once as before. On the gateway's one pinned core under the HTTP load:
 /// ~8 % more items/s at 8 students, ~25 % at 256, with lower CPU per item
 /// (docs/measurements.md). Best effort: if the policy cannot be set, the writer runs as before.
-fn wait_for_a_free_core() {
+fn schedule_as_batch() {
     #[cfg(target_os = "linux")]
     {
         let param = libc::sched_param { sched_priority: 0 };
@@ -433,7 +433,7 @@ impl Writer {
                 .map_err(|error| self.broken_by("commit a group too large to log", &error))?;
             return Ok(outcomes);
         }
-        if let Err(error) = self.log.append(&record) {
+        if let Err(error) = self.log.append(&mut record) {
             // The record may be partly (or, if only the sync failed, wholly) on disk: refuse
             // further writes rather than log past it.
             return Err(self.broken_by("write the log", &error));
@@ -1055,10 +1055,10 @@ mod embedded_contract {
 
     tutorbridge_table::table_contract_tests!(fresh_table());
 
-    /// The writer thread runs under the batch scheduling policy (see `wait_for_a_free_core`).
+    /// The writer thread runs under the batch scheduling policy (see `schedule_as_batch`).
     #[cfg(target_os = "linux")]
     #[tokio::test]
-    async fn the_writer_thread_waits_for_a_free_core() {
+    async fn the_writer_thread_is_scheduled_as_a_batch_thread() {
         let table = EmbeddedTable::temporary();
         // Answered by the writer: it has named itself and set its policy by now.
         table
@@ -1496,10 +1496,10 @@ mod embedded_contract {
         let good = Prepared::put(&item("K", "A", "fine")).expect("row");
         let mut record = Record::default();
         record.put(&good.key, &good.bytes);
-        log.append(&record).expect("logged");
+        log.append(&mut record).expect("logged");
         let mut bad = Record::default();
         bad.put(&Key::new("K", "B"), &[9, 9, 9]);
-        log.append(&bad).expect("logged");
+        log.append(&mut bad).expect("logged");
         drop(log);
         for attempt in 0..2 {
             assert!(

@@ -53,30 +53,45 @@ pub(crate) enum Change {
     Delete { key: Key },
 }
 
-/// The changes of one group, encoded as the writer applies them.
-#[derive(Debug, Default)]
+/// The changes of one group, encoded as the writer applies them: the record as it is written,
+/// its header left blank until [`Log::append`] numbers it (so the payload, up to megabytes for
+/// a large group, is never copied).
+#[derive(Debug)]
 pub(crate) struct Record {
-    payload: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
+impl Default for Record {
+    fn default() -> Self {
+        Record {
+            bytes: vec![0; HEADER],
+        }
+    }
 }
 
 impl Record {
     pub fn put(&mut self, key: &Key, row: &[u8]) {
-        self.payload.push(PUT);
+        self.bytes.push(PUT);
         self.key(key);
         self.bytes(row);
     }
 
     pub fn delete(&mut self, key: &Key) {
-        self.payload.push(DELETE);
+        self.bytes.push(DELETE);
         self.key(key);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.payload.is_empty()
+        self.bytes.len() == HEADER
     }
 
+    /// The record's size in the log, header included.
     pub fn len(&self) -> usize {
-        self.payload.len() + HEADER
+        self.bytes.len()
+    }
+
+    fn payload(&self) -> &[u8] {
+        &self.bytes[HEADER..]
     }
 
     fn key(&mut self, key: &Key) {
@@ -87,9 +102,9 @@ impl Record {
     fn bytes(&mut self, bytes: &[u8]) {
         // Rows and keys are far below 4 GiB (DynamoDB items are at most 400 KB; a larger
         // record is never logged, see MAX_RECORD).
-        self.payload
+        self.bytes
             .extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        self.payload.extend_from_slice(bytes);
+        self.bytes.extend_from_slice(bytes);
     }
 }
 
@@ -189,20 +204,20 @@ impl Log {
 
     /// Append `record` as the next group and sync it; returns its sequence number. The caller
     /// answers no one until this returns `Ok`.
-    pub fn append(&mut self, record: &Record) -> Result<u64, TableError> {
+    pub fn append(&mut self, record: &mut Record) -> Result<u64, TableError> {
         let seq = self.last + 1;
-        let mut bytes = Vec::with_capacity(record.len());
         let mut crc = crc32fast::Hasher::new();
         crc.update(&self.table.to_le_bytes());
         crc.update(&seq.to_le_bytes());
-        crc.update(&record.payload);
-        bytes.extend_from_slice(&(record.payload.len() as u32).to_le_bytes());
-        bytes.extend_from_slice(&crc.finalize().to_le_bytes());
-        bytes.extend_from_slice(&seq.to_le_bytes());
-        bytes.extend_from_slice(&record.payload);
-        write_at(&self.file, &bytes, self.end)?;
+        crc.update(record.payload());
+        let length = (record.len() - HEADER) as u32;
+        let header = &mut record.bytes[..HEADER];
+        header[0..4].copy_from_slice(&length.to_le_bytes());
+        header[4..8].copy_from_slice(&crc.finalize().to_le_bytes());
+        header[8..16].copy_from_slice(&seq.to_le_bytes());
+        write_at(&self.file, &record.bytes, self.end)?;
         self.file.sync_data().map_err(io)?;
-        self.end += bytes.len() as u64;
+        self.end += record.len() as u64;
         self.last = seq;
         Ok(seq)
     }
@@ -337,7 +352,7 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600, "the log is its owner's only");
         }
         for n in 1..=3 {
-            assert_eq!(log.append(&record(n)).expect("logged"), u64::from(n));
+            assert_eq!(log.append(&mut record(n)).expect("logged"), u64::from(n));
         }
         drop(log);
         let (log, groups) = Log::open(&path, TABLE, 1).expect("reopened");
@@ -348,9 +363,9 @@ mod tests {
     #[test]
     fn a_torn_record_ends_the_log() {
         let (_dir, path, mut log) = new_log();
-        log.append(&record(1)).expect("logged");
+        log.append(&mut record(1)).expect("logged");
         let end = log.end;
-        log.append(&record(2)).expect("logged");
+        log.append(&mut record(2)).expect("logged");
         drop(log);
         // A crash halfway through the second record's write.
         let file = OpenOptions::new().write(true).open(&path).expect("open");
@@ -371,11 +386,11 @@ mod tests {
     fn after_a_restart_the_old_round_is_not_replayed() {
         let (_dir, path, mut log) = new_log();
         for n in 1..=4 {
-            log.append(&record(n)).expect("logged");
+            log.append(&mut record(n)).expect("logged");
         }
         // A checkpoint holds groups 1-4; the next round overwrites from the beginning.
         log.restart();
-        assert_eq!(log.append(&record(5)).expect("logged"), 5);
+        assert_eq!(log.append(&mut record(5)).expect("logged"), 5);
         drop(log);
         // Records 2-4 are still in the file behind record 5, but lower: not replayed.
         let (log, groups) = Log::open(&path, TABLE, 4).expect("reopened");
@@ -396,7 +411,7 @@ mod tests {
     #[test]
     fn another_tables_log_is_never_applied() {
         let (_dir, path, mut log) = new_log();
-        log.append(&record(1)).expect("logged");
+        log.append(&mut record(1)).expect("logged");
         drop(log);
         let (log, groups) = Log::open(&path, TABLE + 1, 0).expect("reopened");
         assert!(groups.is_empty());
