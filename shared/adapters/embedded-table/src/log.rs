@@ -3,9 +3,9 @@
 //! Each group commit appends one record — every put (key and stored bytes) and delete the group
 //! applied — and syncs it (one `fdatasync` of a few pages, written in order); its changes reach
 //! redb later, in a commit that is not synced (a few dozen groups at a time through the
-//! `overlay`). Every [`CHECKPOINT_AT`] bytes of log, one durable redb
-//! commit (a checkpoint) writes the table's pages once for all the groups since the last, and
-//! the log starts again from its beginning. A durable redb commit per group instead wrote and
+//! `overlay`). Every [`CHECKPOINT_AT`] bytes of log, one durable redb commit (a checkpoint)
+//! writes the table's pages once for all the groups since the last, and the log starts again
+//! from its beginning. A durable redb commit per group instead wrote and
 //! synced every page the group touched (both indexes, the allocator's state) and was a third of
 //! the server's CPU under load (docs/measurements.md).
 //!
