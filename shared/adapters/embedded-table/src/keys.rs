@@ -14,21 +14,23 @@ fn push_part(out: &mut Vec<u8>, part: &str) {
     out.push(0);
 }
 
+fn push_key(out: &mut Vec<u8>, key: &Key) {
+    push_part(out, &key.pk);
+    push_part(out, &key.sk);
+}
+
 /// `PK\0SK\0`
 pub fn base_key(key: &Key) -> Vec<u8> {
     let mut out = Vec::with_capacity(key.pk.len() + key.sk.len() + 2);
-    push_part(&mut out, &key.pk);
-    push_part(&mut out, &key.sk);
+    push_key(&mut out, key);
     out
 }
 
 /// `GSIPK\0GSISK\0PK\0SK\0` when the item carries both index keys as strings, else `None`
-/// (GSIs are sparse).
-/// `partition` and `sort` are the item's attributes named by the index's keys.
-pub fn index_entry(
+/// (GSIs are sparse). `attribute` looks up the item's attributes by name.
+pub fn index_entry<'v>(
     index: &GlobalIndex,
-    partition: Option<&Value>,
-    sort: Option<&Value>,
+    attribute: impl Fn(&str) -> Option<&'v Value>,
     key: &Key,
 ) -> Result<Option<Vec<u8>>, TableError> {
     fn part<'a>(name: &str, value: Option<&'a Value>) -> Result<Option<&'a str>, TableError> {
@@ -44,8 +46,8 @@ pub fn index_entry(
         }
     }
     let (Some(partition), Some(sort)) = (
-        part(index.partition_key, partition)?,
-        part(index.sort_key, sort)?,
+        part(index.partition_key, attribute(index.partition_key))?,
+        part(index.sort_key, attribute(index.sort_key))?,
     ) else {
         return Ok(None);
     };
@@ -53,8 +55,7 @@ pub fn index_entry(
         Vec::with_capacity(partition.len() + sort.len() + key.pk.len() + key.sk.len() + 4);
     push_part(&mut out, partition);
     push_part(&mut out, sort);
-    push_part(&mut out, &key.pk);
-    push_part(&mut out, &key.sk);
+    push_key(&mut out, key);
     Ok(Some(out))
 }
 

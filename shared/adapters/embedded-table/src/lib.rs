@@ -728,10 +728,7 @@ impl Prepared {
         let key = key_of(attribute(PARTITION_KEY), attribute(SORT_KEY))?;
         let index_entries: Vec<IndexEntry> = GLOBAL_INDEXES
             .iter()
-            .map(|index| {
-                let (partition, sort) = (attribute(index.partition_key), attribute(index.sort_key));
-                index_entry(index, partition, sort, &key)
-            })
+            .map(|index| index_entry(index, &attribute, &key))
             .collect::<Result<_, _>>()?;
         let mut bytes = row::header(
             ttl_seconds(attribute(TTL_ATTRIBUTE)),

@@ -73,7 +73,7 @@ impl Record {
     pub fn put(&mut self, key: &Key, row: &[u8]) {
         self.bytes.push(PUT);
         self.key(key);
-        self.bytes(row);
+        self.counted(row);
     }
 
     pub fn delete(&mut self, key: &Key) {
@@ -95,11 +95,12 @@ impl Record {
     }
 
     fn key(&mut self, key: &Key) {
-        self.bytes(key.pk.as_bytes());
-        self.bytes(key.sk.as_bytes());
+        self.counted(key.pk.as_bytes());
+        self.counted(key.sk.as_bytes());
     }
 
-    fn bytes(&mut self, bytes: &[u8]) {
+    /// `bytes`, their length first.
+    fn counted(&mut self, bytes: &[u8]) {
         // Rows and keys are far below 4 GiB (DynamoDB items are at most 400 KB; a larger
         // record is never logged, see MAX_RECORD).
         self.bytes

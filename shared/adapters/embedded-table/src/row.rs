@@ -127,8 +127,7 @@ pub(crate) fn meta<'a>(bytes: &'a [u8], key: &Key) -> Result<Meta<'a>, TableErro
         let item = decode(bytes)?;
         let mut index_entries: [Option<Cow<'a, [u8]>>; INDEXES] = Default::default();
         for (slot, index) in index_entries.iter_mut().zip(GLOBAL_INDEXES.iter()) {
-            let (partition, sort) = (item.get(index.partition_key), item.get(index.sort_key));
-            *slot = index_entry(index, partition, sort, key)?.map(Cow::Owned);
+            *slot = index_entry(index, |name| item.get(name), key)?.map(Cow::Owned);
         }
         return Ok(Meta {
             expires_at: expires_at(&item),
@@ -221,10 +220,7 @@ mod tests {
         let key = item.key().expect("key");
         GLOBAL_INDEXES
             .iter()
-            .map(|index| {
-                let (partition, sort) = (item.get(index.partition_key), item.get(index.sort_key));
-                index_entry(index, partition, sort, &key).expect("entry")
-            })
+            .map(|index| index_entry(index, |name| item.get(name), &key).expect("entry"))
             .collect()
     }
 
